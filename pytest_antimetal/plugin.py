@@ -1,0 +1,125 @@
+"""pytest hooks and fixture wiring for pytest-antimetal (entry point ``antimetal``).
+
+Only hooks and registration live here; the logic is in plain modules usable
+without pytest, and the public fixtures are in :mod:`pytest_antimetal.fixtures`.
+Keep this module's imports to the standard library and pytest: it loads on
+every pytest run in a user's environment.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+DEFAULT_DRIFT_SOURCE = "https://docs.antimetal.com/assets/openapi.mintlify.json"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("antimetal", "Antimetal API testing (pytest-antimetal)")
+
+    # Target selection (precedence: fixture/marker, then --antimetal-fake, then base URL).
+    group.addoption(
+        "--antimetal-base-url",
+        action="store",
+        default=None,
+        metavar="URL",
+        help="Run against this Antimetal server instead of the embedded fake "
+        "(also ini antimetal_base_url, env ANTIMETAL_BASE_URL).",
+    )
+    parser.addini("antimetal_base_url", "Base URL of the Antimetal server to test against.")
+    group.addoption(
+        "--antimetal-fake",
+        action="store_true",
+        default=False,
+        help="Force the embedded fake for the whole run, even when a base URL is configured.",
+    )
+    group.addoption(
+        "--antimetal-spec",
+        action="store",
+        default=None,
+        metavar="PATH",
+        help="OpenAPI document to use instead of the vendored one (also ini antimetal_spec).",
+    )
+    parser.addini("antimetal_spec", "OpenAPI document to use instead of the vendored one.")
+
+    # The contract suite.
+    group.addoption(
+        "--antimetal-contract",
+        action="store_true",
+        default=False,
+        help="Add the schemathesis-driven contract suite for POST /issues to the run.",
+    )
+    group.addoption(
+        "--antimetal-max-examples",
+        action="store",
+        type=int,
+        default=None,
+        metavar="N",
+        help="Examples per generation mode in the contract suite (ini antimetal_max_examples).",
+    )
+    parser.addini("antimetal_max_examples", "Examples per generation mode in the contract suite.")
+    group.addoption(
+        "--antimetal-time-budget",
+        action="store",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="Stop generating new contract cases after this long (ini antimetal_time_budget).",
+    )
+    parser.addini("antimetal_time_budget", "Time budget of the contract suite, in seconds.")
+    group.addoption(
+        "--antimetal-live-budget",
+        action="store",
+        type=int,
+        default=None,
+        metavar="N",
+        help="At most N issue-creating requests against a non-loopback server "
+        "(ini antimetal_live_budget; default 5).",
+    )
+    parser.addini("antimetal_live_budget", "Cap on issue-creating requests against a live server.")
+
+    # Spec drift.
+    group.addoption(
+        "--antimetal-spec-drift",
+        action="store",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="SOURCE",
+        help="Add one test comparing the vendored spec with SOURCE (path or URL; default: "
+        "ini antimetal_drift_source, else the vendor's published document).",
+    )
+    parser.addini(
+        "antimetal_drift_source",
+        "Where --antimetal-spec-drift reads the vendor's current document.",
+        default=DEFAULT_DRIFT_SOURCE,
+    )
+
+    # Cassettes.
+    group.addoption(
+        "--antimetal-check-cassettes",
+        action="store",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="PATH",
+        help="Add one test validating recorded cassettes against the spec and scanning them "
+        "for secrets (default: ini antimetal_cassette_dir, else cassettes/).",
+    )
+    parser.addini("antimetal_cassette_dir", "Where the project's cassettes live.")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "antimetal_fake: run this test's Antimetal client against a fresh embedded fake, "
+        "whatever the run's target.",
+    )
+    # Feature plugins load only when asked for: each imports heavy libraries.
+    if config.getoption("antimetal_contract"):
+        from pytest_antimetal.contract.plugin import ContractPlugin
+
+        config.pluginmanager.register(ContractPlugin(config), "antimetal-contract")
+    if config.getoption("antimetal_spec_drift") is not None:
+        from pytest_antimetal.drift.pytest_plugin import DriftPlugin
+
+        config.pluginmanager.register(DriftPlugin(config), "antimetal-drift")

@@ -1,0 +1,302 @@
+"""The one place that reads an OpenAPI document.
+
+Everything else (the fake's validation, the issue factory, the contract
+checks, the drift rules) asks a :class:`Spec` for what it needs, so a
+refreshed document changes their behaviour with no code change.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "HTTP_METHODS",
+    "VENDORED_SPEC_PATH",
+    "Operation",
+    "Spec",
+    "SpecError",
+    "load_spec",
+    "parse_document",
+    "vendored_spec",
+]
+
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+_SPEC_FILENAME = "antimetal-openapi.yaml"
+
+
+def _vendored_path() -> Path:
+    # Installed wheel: spec/ is force-included as pytest_antimetal/_spec.
+    # Source checkout or editable install: it sits at the repository's top.
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "_spec" / _SPEC_FILENAME, here.parent / "spec" / _SPEC_FILENAME):
+        if candidate.is_file():
+            return candidate
+    return here / "_spec" / _SPEC_FILENAME
+
+
+VENDORED_SPEC_PATH: Path = _vendored_path()
+"""Where the vendored copy of the vendor's published document lives."""
+
+
+class SpecError(Exception):
+    """A document could not be read, parsed, or does not look like OpenAPI."""
+
+
+def _yaml_load(text: str) -> Any:
+    import yaml  # lazy: the plugin must stay cheap when unused
+
+    class _Loader(yaml.SafeLoader):
+        """SafeLoader that keeps timestamps as strings.
+
+        Under YAML 1.1 an unquoted ``2026-03-17`` is a ``datetime.date``; a
+        version string or an example must stay the string the vendor wrote.
+        """
+
+    _Loader.yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    return yaml.load(text, Loader=_Loader)  # noqa: S506 - SafeLoader subclass
+
+
+def parse_document(text: str, *, source: str = "<string>") -> dict[str, Any]:
+    """Parse a JSON or YAML OpenAPI document into a dict.
+
+    Raises :class:`SpecError` with a one-line message naming *source*.
+    """
+    stripped = text.lstrip()
+    try:
+        if stripped.startswith("{"):
+            data = json.loads(text)
+        else:
+            data = _yaml_load(text)
+    except Exception as exc:  # both json and yaml raise several types
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise SpecError(f"{source}: not valid JSON or YAML ({first})") from None
+    if not isinstance(data, dict):
+        raise SpecError(f"{source}: expected an OpenAPI document (a mapping), got {type(data).__name__}")
+    if "openapi" not in data and "swagger" not in data:
+        raise SpecError(f"{source}: not an OpenAPI document (no 'openapi' field)")
+    if not isinstance(data.get("paths", {}), dict):
+        raise SpecError(f"{source}: 'paths' must be a mapping")
+    return data
+
+
+def _resolve_pointer(document: Mapping[str, Any], ref: str) -> Any:
+    if not ref.startswith("#/"):
+        raise SpecError(f"only local $refs are supported, got {ref!r}")
+    node: Any = document
+    for raw in ref[2:].split("/"):
+        part = raw.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, Mapping) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            raise SpecError(f"unresolvable $ref {ref!r}")
+    return node
+
+
+def resolve_refs(node: Any, document: Mapping[str, Any], _seen: tuple[str, ...] = ()) -> Any:
+    """Return a deep copy of *node* with every local ``$ref`` inlined.
+
+    A cyclic reference is left as its ``$ref`` (inlining it would never end).
+    Sibling keys next to a ``$ref`` are merged over the target, as OAS 3.1 allows.
+    """
+    if isinstance(node, Mapping):
+        ref = node.get("$ref")
+        if isinstance(ref, str):
+            if ref in _seen:
+                return dict(node)
+            target = resolve_refs(_resolve_pointer(document, ref), document, (*_seen, ref))
+            siblings = {k: resolve_refs(v, document, _seen) for k, v in node.items() if k != "$ref"}
+            if siblings and isinstance(target, dict):
+                return {**target, **siblings}
+            return target
+        return {k: resolve_refs(v, document, _seen) for k, v in node.items()}
+    if isinstance(node, list):
+        return [resolve_refs(item, document, _seen) for item in node]
+    return node
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One operation of the document, with its ``$ref``s resolved."""
+
+    method: str
+    path: str
+    operation_id: str | None
+    parameters: tuple[dict[str, Any], ...]
+    request_body: dict[str, Any] | None
+    responses: dict[str, dict[str, Any]]
+    security: tuple[dict[str, Any], ...]
+    raw: dict[str, Any] = field(repr=False)
+
+    @property
+    def label(self) -> str:
+        """``"POST /issues"``."""
+        return f"{self.method.upper()} {self.path}"
+
+    def request_schema(self, media_type: str = "application/json") -> dict[str, Any] | None:
+        """The request body's schema for *media_type*, if the operation has one."""
+        if not self.request_body:
+            return None
+        media = self.request_body.get("content", {}).get(media_type)
+        return None if media is None else media.get("schema")
+
+    def response_schema(
+        self, status: int | str, media_type: str = "application/json"
+    ) -> dict[str, Any] | None:
+        """The schema documented for *status* (falling back to ``4XX`` and ``default``)."""
+        status = str(status)
+        for key in (status, f"{status[0]}XX", "default"):
+            response = self.responses.get(key)
+            if response is not None:
+                media = response.get("content", {}).get(media_type)
+                return None if media is None else media.get("schema")
+        return None
+
+    @property
+    def success_status(self) -> int:
+        """The lowest documented 2xx status."""
+        codes = sorted(int(code) for code in self.responses if code.isdigit() and code[0] == "2")
+        if not codes:
+            raise SpecError(f"{self.label} documents no 2xx response")
+        return codes[0]
+
+    def header_parameter(self, name: str) -> dict[str, Any] | None:
+        """The header parameter called *name* (case-insensitive), if documented."""
+        for param in self.parameters:
+            if param.get("in") == "header" and str(param.get("name", "")).lower() == name.lower():
+                return param
+        return None
+
+
+class Spec:
+    """A loaded OpenAPI document: schemas by name and operations, refs resolved."""
+
+    def __init__(self, document: dict[str, Any], *, source: str = "<dict>") -> None:
+        # Keep our own copy: callers (and schemathesis' from_dict) may mutate theirs.
+        self.document: dict[str, Any] = copy.deepcopy(document)
+        self.source = source
+        self._schemas: dict[str, dict[str, Any]] = {}
+
+    def __repr__(self) -> str:
+        return f"Spec(source={self.source!r}, version={self.version!r})"
+
+    @classmethod
+    def from_path(cls, path: str | Path) -> Spec:
+        """Load a JSON or YAML document from a file."""
+        path = Path(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise SpecError(f"{path}: cannot read ({exc.strerror or exc})") from None
+        except UnicodeDecodeError:
+            raise SpecError(f"{path}: not UTF-8 text") from None
+        return cls(parse_document(text, source=str(path)), source=str(path))
+
+    @classmethod
+    def from_text(cls, text: str, *, source: str = "<string>") -> Spec:
+        """Load a JSON or YAML document from a string."""
+        return cls(parse_document(text, source=source), source=source)
+
+    @property
+    def version(self) -> str:
+        """``info.version``, always a string."""
+        return str(self.document.get("info", {}).get("version", ""))
+
+    @property
+    def servers(self) -> list[str]:
+        """Server URLs in document order (the first is production)."""
+        return [str(s["url"]) for s in self.document.get("servers", []) if "url" in s]
+
+    @property
+    def schema_names(self) -> list[str]:
+        return list(self.document.get("components", {}).get("schemas", {}))
+
+    def schema(self, name: str) -> dict[str, Any]:
+        """``components.schemas[name]`` with every ``$ref`` inlined (a fresh copy)."""
+        if name not in self._schemas:
+            schemas = self.document.get("components", {}).get("schemas", {})
+            if name not in schemas:
+                raise SpecError(f"{self.source}: no schema named {name!r}")
+            self._schemas[name] = resolve_refs(schemas[name], self.document)
+        return copy.deepcopy(self._schemas[name])
+
+    def resolve(self, node: Any) -> Any:
+        """Inline the ``$ref``s of any node of this document."""
+        return resolve_refs(node, self.document)
+
+    def operations(self) -> Iterator[Operation]:
+        """Every operation, in document order."""
+        global_security = self.document.get("security", [])
+        for path, item in self.document.get("paths", {}).items():
+            if not isinstance(item, Mapping):
+                continue
+            item = self.resolve(item)
+            shared_params = item.get("parameters", [])
+            for method in HTTP_METHODS:
+                raw = item.get(method)
+                if not isinstance(raw, Mapping):
+                    continue
+                params = {(p.get("in"), p.get("name")): p for p in shared_params}
+                params.update({(p.get("in"), p.get("name")): p for p in raw.get("parameters", [])})
+                yield Operation(
+                    method=method,
+                    path=path,
+                    operation_id=raw.get("operationId"),
+                    parameters=tuple(params.values()),
+                    request_body=raw.get("requestBody"),
+                    responses={str(k): v for k, v in raw.get("responses", {}).items()},
+                    security=tuple(raw.get("security", global_security)),
+                    raw=dict(raw),
+                )
+
+    def operation(self, method: str, path: str) -> Operation:
+        """The operation at *method* *path*; :class:`SpecError` when absent."""
+        for op in self.operations():
+            if op.method == method.lower() and op.path == path:
+                return op
+        raise SpecError(f"{self.source}: no operation {method.upper()} {path}")
+
+    def methods_for(self, path: str) -> list[str]:
+        """Upper-case methods documented for *path* (for ``Allow`` headers)."""
+        return [op.method.upper() for op in self.operations() if op.path == path]
+
+    @property
+    def api_version_default(self) -> str:
+        """The documented default of the ``Antimetal-Version`` header, else ``info.version``."""
+        for op in self.operations():
+            param = op.header_parameter("Antimetal-Version")
+            if param is not None:
+                default = param.get("schema", {}).get("default")
+                if default is not None:
+                    return str(default)
+        return self.version
+
+    def security_schemes(self) -> dict[str, dict[str, Any]]:
+        return dict(self.resolve(self.document.get("components", {}).get("securitySchemes", {})))
+
+
+def load_spec(source: str | Path | None = None) -> Spec:
+    """Load *source* (a path), or the vendored document when ``None``.
+
+    The vendored document is parsed once per process.
+    """
+    if source is None:
+        return vendored_spec()
+    return Spec.from_path(source)
+
+
+@cache
+def vendored_spec() -> Spec:
+    """The document shipped with the package (parsed once, shared: do not mutate)."""
+    return Spec.from_path(VENDORED_SPEC_PATH)
