@@ -21,10 +21,12 @@ _EXPORTS: dict[str, str] = {
 }
 
 if TYPE_CHECKING:
-    from pytest_antimetal.fake import FakeAntimetal, FakeServer
-    from pytest_antimetal.spec import Spec, load_spec
+    from pytest_antimetal.fake import FakeAntimetal as FakeAntimetal
+    from pytest_antimetal.fake import FakeServer as FakeServer
+    from pytest_antimetal.spec import Spec as Spec
+    from pytest_antimetal.spec import load_spec as load_spec
 
-__all__ = ["__version__", *_EXPORTS]
+__all__ = ["FakeAntimetal", "FakeServer", "Spec", "__version__", "load_spec"]
 
 
 def __getattr__(name: str) -> Any:

@@ -38,7 +38,9 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _build_parser(only: str | None) -> argparse.ArgumentParser:
-    parser = _Parser(prog="antimetal-contract", description=__doc__.splitlines()[0] if __doc__ else None)
+    parser = _Parser(
+        prog="antimetal-contract", description=__doc__.splitlines()[0] if __doc__ else None
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     subparsers.required = True
     for name, (module_name, help_text) in SUBCOMMANDS.items():

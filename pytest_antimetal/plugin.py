@@ -10,6 +10,25 @@ from __future__ import annotations
 
 import pytest
 
+from pytest_antimetal.fixtures import (
+    antimetal_async_client,
+    antimetal_client,
+    antimetal_fake,
+    antimetal_issue_factory,
+    antimetal_spec,
+    antimetal_target,
+    configure_target,
+)
+
+__all__ = [
+    "antimetal_async_client",
+    "antimetal_client",
+    "antimetal_fake",
+    "antimetal_issue_factory",
+    "antimetal_spec",
+    "antimetal_target",
+]
+
 DEFAULT_DRIFT_SOURCE = "https://docs.antimetal.com/assets/openapi.mintlify.json"
 
 
@@ -111,9 +130,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "antimetal_fake: run this test's Antimetal client against a fresh embedded fake, "
-        "whatever the run's target.",
+        "antimetal_fake(seed=None, latency=0.0, api_keys=None, forbidden_keys=(), "
+        "max_body_bytes=1048576): run this test's Antimetal client against a fresh "
+        "embedded fake, whatever the run's target.",
     )
+    configure_target(config)
     # Feature plugins load only when asked for: each imports heavy libraries.
     if config.getoption("antimetal_contract"):
         from pytest_antimetal.contract.plugin import ContractPlugin
@@ -123,3 +144,13 @@ def pytest_configure(config: pytest.Config) -> None:
         from pytest_antimetal.drift.pytest_plugin import DriftPlugin
 
         config.pluginmanager.register(DriftPlugin(config), "antimetal-drift")
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    from pytest_antimetal.fixtures import CREATED_KEY
+
+    created = terminalreporter.config.stash.get(CREATED_KEY, [])
+    if created:
+        terminalreporter.section("pytest-antimetal: issues created on the live server")
+        for issue in created:
+            terminalreporter.line(f"#{issue.number} {issue.uuid} {issue.title!r}")

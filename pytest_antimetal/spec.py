@@ -63,7 +63,7 @@ def _yaml_load(text: str) -> Any:
         first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
         for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
     }
-    return yaml.load(text, Loader=_Loader)  # noqa: S506 - SafeLoader subclass
+    return yaml.load(text, Loader=_Loader)
 
 
 def parse_document(text: str, *, source: str = "<string>") -> dict[str, Any]:
@@ -73,15 +73,14 @@ def parse_document(text: str, *, source: str = "<string>") -> dict[str, Any]:
     """
     stripped = text.lstrip()
     try:
-        if stripped.startswith("{"):
-            data = json.loads(text)
-        else:
-            data = _yaml_load(text)
+        data = json.loads(text) if stripped.startswith("{") else _yaml_load(text)
     except Exception as exc:  # both json and yaml raise several types
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise SpecError(f"{source}: not valid JSON or YAML ({first})") from None
     if not isinstance(data, dict):
-        raise SpecError(f"{source}: expected an OpenAPI document (a mapping), got {type(data).__name__}")
+        raise SpecError(
+            f"{source}: expected an OpenAPI document (a mapping), got {type(data).__name__}"
+        )
     if "openapi" not in data and "swagger" not in data:
         raise SpecError(f"{source}: not an OpenAPI document (no 'openapi' field)")
     if not isinstance(data.get("paths", {}), dict):
@@ -238,10 +237,10 @@ class Spec:
     def operations(self) -> Iterator[Operation]:
         """Every operation, in document order."""
         global_security = self.document.get("security", [])
-        for path, item in self.document.get("paths", {}).items():
-            if not isinstance(item, Mapping):
+        for path, raw_item in self.document.get("paths", {}).items():
+            if not isinstance(raw_item, Mapping):
                 continue
-            item = self.resolve(item)
+            item = self.resolve(raw_item)
             shared_params = item.get("parameters", [])
             for method in HTTP_METHODS:
                 raw = item.get(method)

@@ -1,0 +1,339 @@
+"""Payloads for ``POST /issues``: valid ones, ones that break one constraint, and strategies.
+
+Everything is derived from the spec's ``CreateIssueDto``: a new required
+field or a smaller ``maxLength`` in a refreshed spec changes what the factory
+builds with no code change.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import random
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from pytest_antimetal.spec import Spec, vendored_spec
+
+if TYPE_CHECKING:
+    from hypothesis.strategies import SearchStrategy
+
+    from pytest_antimetal.client import AntimetalClient
+    from pytest_antimetal.models import Issue
+
+__all__ = ["OMIT", "RUN_TAG", "IssueFactory"]
+
+RUN_TAG = "pytest-antimetal"
+"""Tag added to ``context.tags`` of every issue the factory creates on a live server."""
+
+
+class _Omit:
+    def __repr__(self) -> str:
+        return "OMIT"
+
+
+OMIT: Any = _Omit()
+"""Pass as an override to leave a field out: ``build(severity=OMIT)``."""
+
+_TITLES = (
+    "Elevated 5xx rate on {service}",
+    "p99 latency above SLO on {service}",
+    "{service} pods crash-looping after deploy",
+    "Queue backlog growing on {service}",
+    "Error budget burn on {service}",
+)
+_SERVICES = ("checkout-api", "payments-worker", "search", "auth-gateway", "inventory")
+_ERRORS = (
+    ("TimeoutError", "upstream request timed out after 30s"),
+    ("DatabaseConnectionError", "too many connections for role 'app'"),
+    ("OOMKilled", "container exceeded its 512Mi memory limit"),
+)
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+class IssueFactory:
+    """Builds ``CreateIssueDto`` payloads and creates issues through a client.
+
+    Usable without pytest::
+
+        factory = IssueFactory(client=AntimetalClient(...))
+        payload = factory.build(severity="high")
+        issue = factory.create(title="Disk full on db-1")
+
+    *client_factory* is called the first time a client is needed (so
+    :meth:`build` never opens a connection). *tag_created* adds :data:`RUN_TAG`
+    to ``context.tags`` of created issues (the fixture turns it on against a
+    live server, so they are recognisable).
+    """
+
+    def __init__(
+        self,
+        *,
+        spec: Spec | None = None,
+        client: AntimetalClient | None = None,
+        client_factory: Callable[[], AntimetalClient] | None = None,
+        seed: int | None = None,
+        tag_created: bool = False,
+        on_created: Callable[[Issue], None] | None = None,
+    ) -> None:
+        self.spec = spec if spec is not None else vendored_spec()
+        schema = self.spec.operation("post", "/issues").request_schema()
+        if schema is None:
+            raise ValueError(f"{self.spec.source}: POST /issues has no application/json body")
+        self.schema: dict[str, Any] = schema
+        self._client = client
+        self._client_factory = client_factory
+        self.tag_created = tag_created
+        self._on_created = on_created
+        self._random = random.Random(seed)
+        self._counter = itertools.count(1)
+        self.created: list[Issue] = []
+        """Issues :meth:`create` made, in order."""
+
+    def __repr__(self) -> str:
+        return f"IssueFactory(spec={self.spec!r}, created={len(self.created)})"
+
+    @property
+    def client(self) -> AntimetalClient | None:
+        """The client :meth:`create` uses."""
+        if self._client is None and self._client_factory is not None:
+            self._client = self._client_factory()
+        return self._client
+
+    # -- valid payloads -------------------------------------------------------------------
+
+    @property
+    def fields(self) -> list[str]:
+        """Top-level property names of ``CreateIssueDto``."""
+        return list(self.schema.get("properties", {}))
+
+    def _normalise_overrides(self, overrides: dict[str, Any]) -> dict[str, Any]:
+        known = self.fields
+        result: dict[str, Any] = {}
+        for name, value in overrides.items():
+            key = name if name in known else _camel(name)
+            if key not in known:
+                raise TypeError(
+                    f"CreateIssueDto has no field {name!r}; fields are: {', '.join(known)}"
+                )
+            result[key] = value
+        return result
+
+    def build(self, **overrides: Any) -> dict[str, Any]:
+        """A valid ``CreateIssueDto`` dict with realistic values and a unique title.
+
+        Overrides use the spec's names or their snake_case form
+        (``triggered_at=``); pass :data:`OMIT` to leave a field out. A name the
+        spec does not know raises ``TypeError`` (a typo would otherwise pass silently).
+        """
+        n = next(self._counter)
+        rnd = self._random
+        service = rnd.choice(_SERVICES)
+        error_type, error_message = rnd.choice(_ERRORS)
+        suffix = f"{rnd.getrandbits(32):08x}"
+        realistic: dict[str, Any] = {
+            "title": f"{rnd.choice(_TITLES).format(service=service)} (#{n} {suffix})",
+            "description": f"{error_type} in {service}: {error_message} (deploy {suffix}).",
+            "environment": rnd.choice(("production", "staging")),
+            "severity": rnd.choice(("low", "medium", "high")),
+            "context": {
+                "service": service,
+                "errorType": error_type,
+                "errorMessage": error_message,
+                "region": "eu-west-1",
+                "tags": ["checkout", "latency"],
+            },
+        }
+        properties = self.schema.get("properties", {})
+        payload: dict[str, Any] = {}
+        for name in self.schema.get("required", []):
+            payload[name] = (
+                realistic[name] if name in realistic else _minimal(properties.get(name, {}))
+            )
+        for name in ("severity", "context"):
+            if name in properties and name in realistic:
+                payload[name] = realistic[name]
+        # Keep realistic strings inside a refreshed spec's limits.
+        for name, value in list(payload.items()):
+            if isinstance(value, str) and name in properties:
+                payload[name] = _fit(value, properties[name])
+        for name, value in self._normalise_overrides(overrides).items():
+            if value is OMIT:
+                payload.pop(name, None)
+            else:
+                payload[name] = value
+        return payload
+
+    # -- invalid payloads -----------------------------------------------------------------
+
+    def _field_schema(self, field: str) -> tuple[dict[str, Any], bool]:
+        node = self.schema
+        parts = field.split(".")
+        required = False
+        for index, part in enumerate(parts):
+            properties = node.get("properties", {})
+            key = part if part in properties else _camel(part)
+            if key not in properties:
+                raise ValueError(f"CreateIssueDto has no field {field!r}")
+            parts[index] = key
+            required = key in node.get("required", [])
+            node = properties[key]
+        return node, required
+
+    def violations(self, field: str) -> list[str]:
+        """The violations :meth:`build_invalid` can produce for *field*, from the spec."""
+        schema, required = self._field_schema(field)
+        found = ["wrong_type"]
+        if required:
+            found.append("missing")
+        if schema.get("type") == "string":
+            if "maxLength" in schema:
+                found.append("too_long")
+            if int(schema.get("minLength", 0)) > 0:
+                found.append("too_short")
+            if schema.get("format") in ("date-time", "uri"):
+                found.append("bad_format")
+            if "pattern" in schema:
+                found.append("pattern_mismatch")
+        if "enum" in schema:
+            found.append("not_in_enum")
+        return found
+
+    def build_invalid(self, field: str, violation: str, **overrides: Any) -> dict[str, Any]:
+        """A payload valid except that *field* breaks one constraint.
+
+        *field* is a dotted path (``"title"``, ``"context.tags"``); *violation*
+        is one of :meth:`violations` for it: ``missing``, ``too_long``,
+        ``too_short``, ``wrong_type``, ``not_in_enum``, ``bad_format``,
+        ``pattern_mismatch``. A violation the spec does not constrain raises
+        ``ValueError`` naming the ones it does.
+        """
+        schema, _ = self._field_schema(field)
+        allowed = self.violations(field)
+        if violation not in allowed:
+            raise ValueError(
+                f"cannot build {violation!r} for {field!r}: the spec allows {', '.join(allowed)}"
+            )
+        payload = self.build(**overrides)
+        parts = [p if p in self.fields else _camel(p) for p in field.split(".")]
+        parent = payload
+        for part in parts[:-1]:
+            parent = parent.setdefault(part, {})
+        leaf = parts[-1]
+        if violation == "missing":
+            parent.pop(leaf, None)
+        elif violation == "too_long":
+            parent[leaf] = "x" * (int(schema["maxLength"]) + 1)
+        elif violation == "too_short":
+            parent[leaf] = "x" * (int(schema["minLength"]) - 1)
+        elif violation == "wrong_type":
+            parent[leaf] = 12345 if schema.get("type") in ("string", "array", "object") else "text"
+        elif violation == "not_in_enum":
+            parent[leaf] = "not-" + "-".join(str(v) for v in schema["enum"])
+        elif violation == "bad_format":
+            parent[leaf] = (
+                "2026-13-45T25:61:00Z" if schema["format"] == "date-time" else "not a uri"
+            )
+        elif violation == "pattern_mismatch":
+            parent[leaf] = "!"
+        return payload
+
+    # -- hypothesis -----------------------------------------------------------------------
+
+    def strategy(self, **fixed: Any) -> SearchStrategy[dict[str, Any]]:
+        """A hypothesis strategy of valid payloads derived from the spec.
+
+        Every date-time satisfies both the spec's ``pattern`` and RFC 3339;
+        *fixed* values are used as given (names as in :meth:`build`).
+        """
+        from pytest_antimetal.strategies import from_schema
+
+        schema = copy.deepcopy(self.schema)
+        fixed = self._normalise_overrides(fixed)
+        for name in fixed:
+            schema.get("properties", {}).pop(name, None)
+            if name in schema.get("required", []):
+                schema["required"].remove(name)
+        base: SearchStrategy[dict[str, Any]] = from_schema(schema)
+        present = {k: v for k, v in fixed.items() if v is not OMIT}
+        return base.map(lambda payload: {**payload, **present}) if present else base
+
+    # -- creating -------------------------------------------------------------------------
+
+    def create(self, **overrides: Any) -> Issue:
+        """Create an issue through the client from :meth:`build` ``(**overrides)``."""
+        client = self.client
+        if client is None:
+            raise RuntimeError("IssueFactory.create needs a client: IssueFactory(client=...)")
+        payload = self.build(**overrides)
+        if self.tag_created:
+            context = dict(payload.get("context") or {})
+            context["tags"] = [*context.get("tags", []), RUN_TAG]
+            payload["context"] = context
+        issue = client.issues.create(**_as_kwargs(payload))
+        self.created.append(issue)
+        if self._on_created is not None:
+            self._on_created(issue)
+        return issue
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        """An endless supply of :meth:`build` payloads."""
+        while True:
+            yield self.build()
+
+
+# CreateIssueDto field -> keyword of ``client.issues.create``; other fields a
+# refreshed spec adds travel in ``extra_body``.
+_CREATE_KWARGS = {
+    "title": "title",
+    "description": "description",
+    "environment": "environment",
+    "severity": "severity",
+    "triggeredAt": "triggered_at",
+    "context": "context",
+}
+
+
+def _as_kwargs(payload: dict[str, Any]) -> dict[str, Any]:
+    kwargs = {_CREATE_KWARGS[k]: v for k, v in payload.items() if k in _CREATE_KWARGS}
+    extra = {k: v for k, v in payload.items() if k not in _CREATE_KWARGS}
+    if extra:
+        kwargs["extra_body"] = extra
+    return kwargs
+
+
+def _fit(value: str, schema: dict[str, Any]) -> str:
+    if "maxLength" in schema:
+        value = value[: int(schema["maxLength"])]
+    return value.ljust(int(schema.get("minLength", 0)), "x")
+
+
+def _minimal(schema: dict[str, Any]) -> Any:
+    """The simplest valid value for a field the factory has no realistic value for."""
+    if "enum" in schema:
+        return schema["enum"][0]
+    if "default" in schema:
+        return schema["default"]
+    kind = schema.get("type")
+    if kind == "string":
+        if schema.get("format") == "date-time":
+            return "2026-01-01T00:00:00.000Z"
+        if schema.get("format") == "uri":
+            return "https://example.com/"
+        return "x" * max(int(schema.get("minLength", 1)), 1)
+    if kind == "integer":
+        return int(schema.get("minimum", 0)) + (1 if schema.get("exclusiveMinimum") is True else 0)
+    if kind == "number":
+        return 1.0
+    if kind == "boolean":
+        return False
+    if kind == "array":
+        return [_minimal(schema.get("items", {})) for _ in range(int(schema.get("minItems", 0)))]
+    if kind == "object":
+        properties = schema.get("properties", {})
+        return {name: _minimal(properties.get(name, {})) for name in schema.get("required", [])}
+    return None
