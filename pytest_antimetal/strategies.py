@@ -32,8 +32,12 @@ def matches_pattern(pattern: str, value: str) -> bool:
 
 def format_datetime(moment: datetime) -> str:
     """``YYYY-MM-DDTHH:MM:SS.sssZ`` (JavaScript's ``toISOString``) for an aware datetime."""
-    moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    m = moment.astimezone(UTC)
+    # strftime's %Y does not zero-pad years before 1000.
+    return (
+        f"{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:{m.second:02d}."
+        f"{m.microsecond // 1000:03d}Z"
+    )
 
 
 def _is_rfc3339(value: str) -> bool:
@@ -50,7 +54,7 @@ def _datetimes(pattern: str | None) -> st.SearchStrategy[str]:
     moments = st.datetimes(
         min_value=datetime(1970, 1, 1), max_value=datetime(2099, 12, 31), timezones=st.just(UTC)
     )
-    seconds_only = moments.map(lambda m: m.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    seconds_only = moments.map(lambda m: format_datetime(m)[:19] + "Z")
     with_millis = moments.map(format_datetime)
     values = st.one_of(with_millis, seconds_only)
     if pattern is None:

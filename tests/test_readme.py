@@ -1,0 +1,129 @@
+"""The README is the contract with users: its examples run, its commands are CI's.
+
+A fenced block preceded by ``<!-- readme-test: KIND -->`` is executed:
+
+* ``pytest``: written to a test file and run by a real pytest session with the plugin
+  (``-p antimetal``); every test in it must pass;
+* ``python``: run as a script;
+* ``shell``: run by bash in a temporary directory with this interpreter's ``bin`` first on PATH.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO_ROOT
+
+README = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+_BLOCK = re.compile(
+    r"(?:<!-- readme-test: (?P<kind>\w+)(?P<args>[^>]*?) -->\s*\n)?```(?P<lang>\w*)\n(?P<body>.*?)\n```",
+    re.S,
+)
+
+
+@dataclass
+class Block:
+    kind: str | None
+    args: str
+    lang: str
+    body: str
+    section: str
+    index: int
+
+
+def _section_of(position: int) -> str:
+    headings = [m for m in re.finditer(r"^#{2,3} (.+)$", README, re.M) if m.start() < position]
+    return headings[-1].group(1) if headings else "top"
+
+
+def blocks() -> list[Block]:
+    found = []
+    for index, match in enumerate(_BLOCK.finditer(README)):
+        found.append(
+            Block(
+                match.group("kind"),
+                (match.group("args") or "").strip(),
+                match.group("lang"),
+                match.group("body"),
+                _section_of(match.start()),
+                index,
+            )
+        )
+    return found
+
+
+def _id(block: Block) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", block.section.lower()).strip("-")
+    return f"{slug}-{block.index}"
+
+
+def quick_start_commands() -> list[str]:
+    section = README.split("## Quick start", 1)[1]
+    body = re.search(r"```\w*\n(.*?)\n```", section, re.S)
+    assert body is not None, "Quick start has no code block"
+    return [line for line in body.group(1).splitlines() if line.strip() and not line.startswith("#")]
+
+
+def test_quick_start_holds_exactly_two_commands_and_ci_runs_the_second() -> None:
+    commands = quick_start_commands()
+    assert len(commands) == 2, commands
+    main_job, tests = commands
+    assert "--antimetal-contract" in main_job
+    assert "pytest" in tests
+    ci = (REPO_ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert tests in ci, "CI must run the README's test command verbatim"
+    assert main_job in ci, "CI runs the quick start's main job too"
+
+
+RUNNABLE = [b for b in blocks() if b.kind is not None]
+
+
+def test_readme_has_runnable_examples_for_every_feature() -> None:
+    sections = {b.section for b in RUNNABLE}
+    for expected in ("antimetal_client", "antimetal_issue_factory", "antimetal_fake"):
+        assert any(expected in s for s in sections), (expected, sections)
+
+
+@pytest.mark.parametrize("block", [b for b in RUNNABLE if b.kind == "pytest"], ids=_id)
+def test_readme_pytest_example(block: Block, pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_readme_example=block.body)
+    args = block.args.split() if block.args else []
+    result = pytester.runpytest_subprocess("-p", "antimetal", "-p", "no:cacheprovider", *args)
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("passed", 0) >= 1, result.stdout.str()
+    assert "failed" not in outcomes and "errors" not in outcomes, result.stdout.str()
+
+
+@pytest.mark.parametrize("block", [b for b in RUNNABLE if b.kind == "python"], ids=_id)
+def test_readme_python_example(block: Block, tmp_path: Path) -> None:
+    script = tmp_path / "example.py"
+    script.write_text(block.body, encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANTIMETAL_")}
+    result = subprocess.run(
+        [sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, env=env, timeout=120
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("block", [b for b in RUNNABLE if b.kind == "shell"], ids=_id)
+def test_readme_shell_example(block: Block, tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANTIMETAL_")}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env["ANTIMETAL_REPO"] = str(REPO_ROOT)
+    result = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", block.body],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    expected = int(block.args.split("=", 1)[1]) if block.args.startswith("exit=") else 0
+    assert result.returncode == expected, result.stdout + result.stderr
