@@ -1,0 +1,650 @@
+"""Sync and async clients for Antimetal's external API (``POST /issues``).
+
+Usable without pytest::
+
+    from pytest_antimetal.client import AntimetalClient
+
+    with AntimetalClient() as client:  # key from ANTIMETAL_API_KEY
+        issue = client.issues.create(title="Disk full", description="...", environment="prod")
+
+Behaviour derives from the :class:`~pytest_antimetal.spec.Spec` (vendored by
+default): the default base URL is its first server, ``Antimetal-Version`` is
+pinned to its ``info.version``, and a 2xx body is checked against its response
+schema. See :mod:`pytest_antimetal._retry` for the retry rules.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from collections.abc import Mapping
+from datetime import datetime
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Self
+
+import httpx
+
+from pytest_antimetal._retry import RetryDecision, RetryPolicy
+from pytest_antimetal.errors import (
+    APIConnectionError,
+    APIResponseValidationError,
+    APIStatusError,
+    APITimeoutError,
+    MissingAPIKeyError,
+    make_status_error,
+)
+from pytest_antimetal.models import Issue, check_against_schema, format_timestamp
+
+if TYPE_CHECKING:
+    from pytest_antimetal.spec import Operation, Spec
+
+__all__ = [
+    "API_KEY_ENV",
+    "BASE_URL_ENV",
+    "DEFAULT_MAX_RETRIES",
+    "DEFAULT_TIMEOUT",
+    "AntimetalClient",
+    "AsyncAntimetalClient",
+    "AsyncIssues",
+    "Issue",
+    "Issues",
+    "RetryPolicy",
+    "mask_secret",
+]
+
+API_KEY_ENV = "ANTIMETAL_API_KEY"
+BASE_URL_ENV = "ANTIMETAL_BASE_URL"
+DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+DEFAULT_MAX_RETRIES = 2
+_ISSUES_PATH = "/issues"
+_REDACTED = "Bearer [REDACTED]"
+# Shorter keys are masked completely: four characters of a short key are too much of it.
+_MIN_KEY_LEN_TO_SHOW_TAIL = 20
+
+logger = logging.getLogger("pytest_antimetal")
+
+
+def mask_secret(secret: str) -> str:
+    """``'…abcd'`` (last four characters) for keys of 20+ characters, else ``'…'``."""
+    if len(secret) >= _MIN_KEY_LEN_TO_SHOW_TAIL:
+        return "…" + secret[-4:]
+    return "…"
+
+
+def _package_version() -> str:
+    from pytest_antimetal import __version__
+
+    return __version__
+
+
+def _redacted_headers(headers: httpx.Headers) -> dict[str, str]:
+    return {
+        key: (_REDACTED if key.lower() in ("authorization", "proxy-authorization") else value)
+        for key, value in headers.items()
+    }
+
+
+class _BaseClient:
+    """Configuration, request building and response parsing shared by both clients."""
+
+    _http_owned: bool
+    timeout: httpx.Timeout
+
+    def _configure(
+        self,
+        *,
+        api_key: str | None,
+        base_url: str | None,
+        max_retries: int | None,
+        retry_post_on_server_error: bool | None,
+        retry_policy: RetryPolicy | None,
+        spec: Spec | None,
+    ) -> None:
+        if spec is None:
+            from pytest_antimetal.spec import vendored_spec
+
+            spec = vendored_spec()
+        self.spec: Spec = spec
+        key = api_key if api_key is not None else os.environ.get(API_KEY_ENV, "")
+        if not key:
+            raise MissingAPIKeyError(
+                f"no API key: pass api_key=... or set the {API_KEY_ENV} environment variable"
+            )
+        if not (key.isascii() and key.isprintable()) or any(c.isspace() for c in key):
+            # Never echo the value: it is (almost) a secret.
+            raise ValueError(
+                f"api_key contains whitespace or non-ASCII characters (check {API_KEY_ENV})"
+            )
+        self._api_key = key
+        url = base_url or os.environ.get(BASE_URL_ENV) or (spec.servers[0] if spec.servers else "")
+        if not url:
+            raise ValueError(
+                f"no base URL: pass base_url=..., set {BASE_URL_ENV}, or use a spec with servers"
+            )
+        if not url.startswith(("http://", "https://")):
+            raise ValueError(f"base_url must start with http:// or https://, got {url!r}")
+        self.base_url: str = url.rstrip("/")
+        policy = retry_policy or RetryPolicy()
+        overrides: dict[str, Any] = {}
+        if max_retries is not None:
+            overrides["max_retries"] = max_retries
+        if retry_post_on_server_error is not None:
+            overrides["retry_post_on_server_error"] = retry_post_on_server_error
+        if overrides:
+            from dataclasses import replace
+
+            policy = replace(policy, **overrides)
+        self.retry_policy: RetryPolicy = policy
+        self._operation: Operation | None = None
+        self._operation_loaded = False
+
+    @property
+    def api_key(self) -> str:
+        """The API key in use (the only way to read it back; never printed)."""
+        return self._api_key
+
+    @property
+    def max_retries(self) -> int:
+        return self.retry_policy.max_retries
+
+    @property
+    def api_version(self) -> str:
+        """The ``Antimetal-Version`` sent: the spec's ``info.version``."""
+        return self.spec.version
+
+    def default_headers(self) -> dict[str, str]:
+        """Headers sent with every request (includes the key: do not log)."""
+        return {
+            "Authorization": f"Bearer {self._api_key}",
+            "Antimetal-Version": self.api_version,
+            "User-Agent": f"pytest-antimetal/{_package_version()}",
+            "Accept": "application/json",
+            "Content-Type": "application/json",
+        }
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(base_url={self.base_url!r}, "
+            f"api_key={mask_secret(self._api_key)!r}, max_retries={self.max_retries})"
+        )
+
+    __str__ = __repr__
+
+    def _create_operation(self) -> Operation | None:
+        if not self._operation_loaded:
+            from pytest_antimetal.spec import SpecError
+
+            try:
+                self._operation = self.spec.operation("post", _ISSUES_PATH)
+            except SpecError:
+                self._operation = None
+            self._operation_loaded = True
+        return self._operation
+
+    def _build_request(
+        self,
+        http: httpx.Client | httpx.AsyncClient,
+        method: str,
+        path: str,
+        *,
+        body: Mapping[str, Any],
+        extra_headers: Mapping[str, str] | None,
+        timeout: float | httpx.Timeout | None,
+    ) -> httpx.Request:
+        try:
+            content = json.dumps(body, ensure_ascii=False, allow_nan=False).encode("utf-8")
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"request body is not JSON-serialisable: {exc}") from None
+        headers = {**self.default_headers(), **(extra_headers or {})}
+        return http.build_request(
+            method,
+            self.base_url + path,
+            content=content,
+            headers=headers,
+            timeout=self.timeout if timeout is None else timeout,
+        )
+
+    def _log_request(self, request: httpx.Request, retries_taken: int) -> None:
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug(
+                "Request: %s %s (attempt %d) headers=%s",
+                request.method,
+                request.url,
+                retries_taken + 1,
+                _redacted_headers(request.headers),
+            )
+
+    def _log_response(
+        self, request: httpx.Request, response: httpx.Response, started: float
+    ) -> None:
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug(
+                "Response: %s %s -> %d (request_id=%s, %.3fs)",
+                request.method,
+                request.url,
+                response.status_code,
+                response.headers.get("x-request-id"),
+                time.monotonic() - started,
+            )
+
+    def _log_retry(
+        self, request: httpx.Request, decision: RetryDecision, retries_taken: int
+    ) -> None:
+        logger.info(
+            "Retrying %s %s in %.2fs (retry %d of %d): %s",
+            request.method,
+            request.url,
+            decision.delay,
+            retries_taken + 1,
+            self.retry_policy.max_retries,
+            decision.reason,
+        )
+
+    def _connection_error(
+        self, exc: httpx.TransportError, request: httpx.Request, attempts: int
+    ) -> APIConnectionError:
+        detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        where = f"{request.method} {request.url}"
+        if isinstance(exc, httpx.TimeoutException):
+            return APITimeoutError(
+                f"Request timed out: {where} ({detail})", request=request, attempts=attempts
+            )
+        return APIConnectionError(
+            f"Connection error: {where} ({detail})", request=request, attempts=attempts
+        )
+
+    def _status_error(
+        self, response: httpx.Response, decision: RetryDecision, attempts: int
+    ) -> APIStatusError:
+        return make_status_error(
+            response, now=self.retry_policy.now(), attempts=attempts, note=decision.note
+        )
+
+    def _parse_issue(self, response: httpx.Response) -> Issue:
+        try:
+            body = response.json()
+        except ValueError:
+            text = response.text[:120]
+            raise APIResponseValidationError(
+                f"response body is not JSON: {text!r}", response=response
+            ) from None
+        operation = self._create_operation()
+        schema = operation.response_schema(operation.success_status) if operation else None
+        problems = check_against_schema(body, schema)
+        if not problems:
+            try:
+                return Issue.from_json(body, request_id=response.headers.get("x-request-id"))
+            except ValueError as exc:
+                problems = [str(exc)]
+        raise APIResponseValidationError(
+            "response does not match CreateIssueResponseDto: " + "; ".join(problems),
+            response=response,
+        )
+
+
+def _create_body(
+    *,
+    title: str,
+    description: str,
+    environment: str,
+    severity: str | None,
+    triggered_at: str | datetime | None,
+    context: Mapping[str, Any] | None,
+    extra_body: Mapping[str, Any] | None,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {"title": title, "description": description, "environment": environment}
+    if severity is not None:
+        body["severity"] = severity
+    if triggered_at is not None:
+        body["triggeredAt"] = format_timestamp(triggered_at)
+    if context is not None:
+        body["context"] = dict(context)
+    if extra_body:
+        body.update(extra_body)
+    return body
+
+
+def _resolve_timeout(
+    timeout: float | httpx.Timeout | None, http_client: httpx.Client | httpx.AsyncClient | None
+) -> httpx.Timeout:
+    if timeout is not None:
+        return timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
+    if http_client is not None:
+        return http_client.timeout
+    return DEFAULT_TIMEOUT
+
+
+class Issues:
+    """``client.issues``: the ``/issues`` operations."""
+
+    def __init__(self, client: AntimetalClient) -> None:
+        self._client = client
+
+    def __repr__(self) -> str:
+        return f"<Issues of {self._client!r}>"
+
+    def create(
+        self,
+        *,
+        title: str,
+        description: str,
+        environment: str,
+        severity: str | None = None,
+        triggered_at: str | datetime | None = None,
+        context: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        timeout: float | httpx.Timeout | None = None,
+    ) -> Issue:
+        """``POST /issues``: create an issue (and start its investigation).
+
+        ``None`` arguments are left out of the body. ``triggered_at`` may be a
+        string (sent as is) or an aware datetime (sent as UTC ``...Z``);
+        ``context`` is sent as given (the API's camelCase keys, e.g. ``alertUrl``).
+        ``extra_body`` merges extra fields into the JSON body (for negative tests).
+        """
+        body = _create_body(
+            title=title,
+            description=description,
+            environment=environment,
+            severity=severity,
+            triggered_at=triggered_at,
+            context=context,
+            extra_body=extra_body,
+        )
+        client = self._client
+        request = client._build_request(
+            client.http,
+            "POST",
+            _ISSUES_PATH,
+            body=body,
+            extra_headers=extra_headers,
+            timeout=timeout,
+        )
+        return client._parse_issue(client._send(request))
+
+
+class AsyncIssues:
+    """``client.issues`` of :class:`AsyncAntimetalClient`."""
+
+    def __init__(self, client: AsyncAntimetalClient) -> None:
+        self._client = client
+
+    def __repr__(self) -> str:
+        return f"<AsyncIssues of {self._client!r}>"
+
+    async def create(
+        self,
+        *,
+        title: str,
+        description: str,
+        environment: str,
+        severity: str | None = None,
+        triggered_at: str | datetime | None = None,
+        context: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        timeout: float | httpx.Timeout | None = None,
+    ) -> Issue:
+        """``POST /issues``; see :meth:`Issues.create`."""
+        body = _create_body(
+            title=title,
+            description=description,
+            environment=environment,
+            severity=severity,
+            triggered_at=triggered_at,
+            context=context,
+            extra_body=extra_body,
+        )
+        client = self._client
+        request = client._build_request(
+            client.http,
+            "POST",
+            _ISSUES_PATH,
+            body=body,
+            extra_headers=extra_headers,
+            timeout=timeout,
+        )
+        return client._parse_issue(await client._send(request))
+
+
+class AntimetalClient(_BaseClient):
+    """Synchronous client.
+
+    Keyword-only configuration, each with a fallback:
+
+    * ``api_key``: else ``ANTIMETAL_API_KEY``; neither -> :class:`MissingAPIKeyError`.
+    * ``base_url``: else ``ANTIMETAL_BASE_URL``, else the spec's first server.
+    * ``timeout``: seconds or an ``httpx.Timeout``; default 30 s (10 s to connect),
+      or the ``http_client``'s own.
+    * ``max_retries``: default 2 (3 attempts); overrides ``retry_policy.max_retries``.
+    * ``http_client``: an ``httpx.Client`` used as is (not closed by :meth:`close`),
+      or ``transport``: an httpx transport (e.g. ``FakeAntimetal().transport``).
+    * ``retry_post_on_server_error``: also retry ``POST`` after a 5xx or a
+      timeout. Off by default: the API has no idempotency key, so a retried
+      create can duplicate an issue.
+    * ``retry_policy``: a :class:`RetryPolicy` (inject ``sleep``/``random``/``now`` in tests).
+    * ``spec``: the :class:`Spec` to follow (default: the vendored one).
+    """
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
+        http_client: httpx.Client | None = None,
+        transport: httpx.BaseTransport | None = None,
+        retry_post_on_server_error: bool | None = None,
+        retry_policy: RetryPolicy | None = None,
+        spec: Spec | None = None,
+    ) -> None:
+        __tracebackhide__ = True  # keep the raw key (a local here) out of pytest tracebacks
+        if http_client is not None and transport is not None:
+            raise ValueError("pass http_client or transport, not both")
+        self._configure(
+            api_key=api_key,
+            base_url=base_url,
+            max_retries=max_retries,
+            retry_post_on_server_error=retry_post_on_server_error,
+            retry_policy=retry_policy,
+            spec=spec,
+        )
+        self.timeout = _resolve_timeout(timeout, http_client)
+        if http_client is None:
+            http_client = httpx.Client(
+                base_url=self.base_url,
+                headers=self.default_headers(),
+                timeout=self.timeout,
+                transport=transport,
+            )
+            self._http_owned = True
+        else:
+            self._http_owned = False
+        self._http = http_client
+        self.issues = Issues(self)
+
+    @property
+    def http(self) -> httpx.Client:
+        """The underlying ``httpx.Client`` for raw requests.
+
+        When the client built it, its ``base_url`` and default headers
+        (``Authorization`` included) are set: ``client.http.post("/issues", json=...)``.
+        """
+        return self._http
+
+    def with_options(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
+        retry_post_on_server_error: bool | None = None,
+        retry_policy: RetryPolicy | None = None,
+    ) -> AntimetalClient:
+        """A copy with some options changed, sharing this client's connection pool."""
+        copy = AntimetalClient(
+            api_key=api_key or self._api_key,
+            base_url=base_url or self.base_url,
+            timeout=timeout if timeout is not None else self.timeout,
+            max_retries=max_retries,
+            http_client=self._http,
+            retry_post_on_server_error=retry_post_on_server_error,
+            retry_policy=retry_policy or self.retry_policy,
+            spec=self.spec,
+        )
+        return copy
+
+    def _send(self, request: httpx.Request) -> httpx.Response:
+        policy = self.retry_policy
+        retries = 0
+        while True:
+            self._log_request(request, retries)
+            started = time.monotonic()
+            try:
+                response = self._http.send(request)
+            except httpx.TransportError as exc:
+                decision = policy.for_exception(request.method, exc, retries)
+                if not decision.retry:
+                    raise self._connection_error(exc, request, retries + 1) from exc
+            else:
+                self._log_response(request, response, started)
+                if response.is_success:
+                    return response
+                decision = policy.for_response(request.method, response, retries)
+                if not decision.retry:
+                    raise self._status_error(response, decision, retries + 1)
+                response.close()
+            self._log_retry(request, decision, retries)
+            policy.sleep(decision.delay)
+            retries += 1
+
+    def close(self) -> None:
+        """Close the connection pool (unless ``http_client`` was passed in)."""
+        if self._http_owned:
+            self._http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class AsyncAntimetalClient(_BaseClient):
+    """Asynchronous client: the same configuration and surface as
+    :class:`AntimetalClient`, with ``await`` and ``async with``/``aclose()``."""
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        retry_post_on_server_error: bool | None = None,
+        retry_policy: RetryPolicy | None = None,
+        spec: Spec | None = None,
+    ) -> None:
+        __tracebackhide__ = True  # keep the raw key (a local here) out of pytest tracebacks
+        if http_client is not None and transport is not None:
+            raise ValueError("pass http_client or transport, not both")
+        self._configure(
+            api_key=api_key,
+            base_url=base_url,
+            max_retries=max_retries,
+            retry_post_on_server_error=retry_post_on_server_error,
+            retry_policy=retry_policy,
+            spec=spec,
+        )
+        self.timeout = _resolve_timeout(timeout, http_client)
+        if http_client is None:
+            http_client = httpx.AsyncClient(
+                base_url=self.base_url,
+                headers=self.default_headers(),
+                timeout=self.timeout,
+                transport=transport,
+            )
+            self._http_owned = True
+        else:
+            self._http_owned = False
+        self._http = http_client
+        self.issues = AsyncIssues(self)
+
+    @property
+    def http(self) -> httpx.AsyncClient:
+        """The underlying ``httpx.AsyncClient`` (see :attr:`AntimetalClient.http`)."""
+        return self._http
+
+    def with_options(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
+        retry_post_on_server_error: bool | None = None,
+        retry_policy: RetryPolicy | None = None,
+    ) -> AsyncAntimetalClient:
+        """A copy with some options changed, sharing this client's connection pool."""
+        return AsyncAntimetalClient(
+            api_key=api_key or self._api_key,
+            base_url=base_url or self.base_url,
+            timeout=timeout if timeout is not None else self.timeout,
+            max_retries=max_retries,
+            http_client=self._http,
+            retry_post_on_server_error=retry_post_on_server_error,
+            retry_policy=retry_policy or self.retry_policy,
+            spec=self.spec,
+        )
+
+    async def _send(self, request: httpx.Request) -> httpx.Response:
+        policy = self.retry_policy
+        retries = 0
+        while True:
+            self._log_request(request, retries)
+            started = time.monotonic()
+            try:
+                response = await self._http.send(request)
+            except httpx.TransportError as exc:
+                decision = policy.for_exception(request.method, exc, retries)
+                if not decision.retry:
+                    raise self._connection_error(exc, request, retries + 1) from exc
+            else:
+                self._log_response(request, response, started)
+                if response.is_success:
+                    return response
+                decision = policy.for_response(request.method, response, retries)
+                if not decision.retry:
+                    raise self._status_error(response, decision, retries + 1)
+                await response.aclose()
+            self._log_retry(request, decision, retries)
+            await policy.async_sleep(decision.delay)
+            retries += 1
+
+    async def aclose(self) -> None:
+        """Close the connection pool (unless ``http_client`` was passed in)."""
+        if self._http_owned:
+            await self._http.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
