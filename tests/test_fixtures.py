@@ -60,7 +60,9 @@ def test_default_target_is_a_fresh_fake_per_test(pytester: pytest.Pytester) -> N
     result.assert_outcomes(passed=2)
 
 
-def test_base_url_option_targets_a_live_server(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_base_url_option_targets_a_live_server(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
     live = FakeAntimetal(api_keys=["live-key-0123456789abcdef"])
     pytester.makepyfile(
         """
@@ -79,14 +81,16 @@ def test_base_url_option_targets_a_live_server(pytester: pytest.Pytester, monkey
     with FakeServer(live) as server:
         result = run(pytester, f"--antimetal-base-url={server.url}", "-rA")
     result.assert_outcomes(passed=2)
-    assert [i["title"] for i in live.issues][0] == "live"
+    assert live.issues[0]["title"] == "live"
     # The factory tags what it creates on a live server, and the run lists it.
     assert "pytest-antimetal" in [r.json for r in live.requests][-1]["context"]["tags"]
     result.stdout.fnmatch_lines(["*issues created on the live server*", "#2 *"])
     assert "live-key-0123456789abcdef" not in result.stdout.str() + result.stderr.str()
 
 
-def test_ini_and_env_base_url_and_precedence(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_ini_and_env_base_url_and_precedence(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
     pytester.makepyfile(
         """
         def test_source(antimetal_target, pytestconfig):
@@ -107,7 +111,9 @@ def test_ini_and_env_base_url_and_precedence(pytester: pytest.Pytester, monkeypa
     result.stdout.fnmatch_lines(["*SOURCE=--antimetal-fake URL=None*"])
 
 
-def test_marker_and_fixture_beat_a_live_target(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_marker_and_fixture_beat_a_live_target(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
     pytester.makepyfile(
         """
         import pytest
@@ -171,7 +177,9 @@ def test_live_target_without_key_is_one_line_usage_error(pytester: pytest.Pytest
     assert len([line for line in err.splitlines() if line.strip()]) == 1
 
 
-def test_bad_base_url_is_a_usage_error(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bad_base_url_is_a_usage_error(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("ANTIMETAL_API_KEY", "k" * 20)
     result = run(pytester, "--antimetal-base-url=ftp://example")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
@@ -185,7 +193,9 @@ def test_replaying_cassettes_needs_no_key(pytester: pytest.Pytester) -> None:
             assert antimetal_target.kind == "live" and antimetal_target.replaying
         """
     )
-    result = run(pytester, "--antimetal-base-url=https://bff.antimetal.com/api/v2", "--record-mode=none")
+    result = run(
+        pytester, "--antimetal-base-url=https://bff.antimetal.com/api/v2", "--record-mode=none"
+    )
     result.assert_outcomes(passed=1)
 
 
@@ -261,7 +271,9 @@ def test_works_under_xdist(pytester: pytest.Pytester) -> None:
     result.assert_outcomes(passed=4)
 
 
-def test_canary_key_never_printed(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, canary_key: str) -> None:
+def test_canary_key_never_printed(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, canary_key: str
+) -> None:
     pytester.makepyfile(
         """
         def test_fails(antimetal_client):
@@ -272,6 +284,8 @@ def test_canary_key_never_printed(pytester: pytest.Pytester, monkeypatch: pytest
     monkeypatch.setenv("ANTIMETAL_API_KEY", canary_key)
     result = run(pytester, "--junitxml=report.xml", "-l", "--log-level=DEBUG")
     result.assert_outcomes(failed=1)
-    everything = result.stdout.str() + result.stderr.str() + (pytester.path / "report.xml").read_text()
+    everything = (
+        result.stdout.str() + result.stderr.str() + (pytester.path / "report.xml").read_text()
+    )
     assert canary_key not in everything
     assert canary_key[-16:] not in everything

@@ -68,7 +68,9 @@ def quick_start_commands() -> list[str]:
     section = README.split("## Quick start", 1)[1]
     body = re.search(r"```\w*\n(.*?)\n```", section, re.S)
     assert body is not None, "Quick start has no code block"
-    return [line for line in body.group(1).splitlines() if line.strip() and not line.startswith("#")]
+    return [
+        line for line in body.group(1).splitlines() if line.strip() and not line.startswith("#")
+    ]
 
 
 def test_quick_start_holds_exactly_two_commands_and_ci_runs_the_second() -> None:
@@ -107,7 +109,12 @@ def test_readme_python_example(block: Block, tmp_path: Path) -> None:
     script.write_text(block.body, encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith("ANTIMETAL_")}
     result = subprocess.run(
-        [sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, env=env, timeout=120
+        [sys.executable, str(script)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
