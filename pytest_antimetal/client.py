@@ -36,6 +36,7 @@ from pytest_antimetal.errors import (
     make_status_error,
 )
 from pytest_antimetal.models import Issue, check_against_schema, format_timestamp
+from pytest_antimetal.target import API_KEY_ENV, BASE_URL_ENV, mask_secret
 
 if TYPE_CHECKING:
     from pytest_antimetal.spec import Operation, Spec
@@ -54,23 +55,12 @@ __all__ = [
     "mask_secret",
 ]
 
-API_KEY_ENV = "ANTIMETAL_API_KEY"
-BASE_URL_ENV = "ANTIMETAL_BASE_URL"
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 DEFAULT_MAX_RETRIES = 2
 _ISSUES_PATH = "/issues"
 _REDACTED = "Bearer [REDACTED]"
-# Shorter keys are masked completely: four characters of a short key are too much of it.
-_MIN_KEY_LEN_TO_SHOW_TAIL = 20
 
 logger = logging.getLogger("pytest_antimetal")
-
-
-def mask_secret(secret: str) -> str:
-    """``'…abcd'`` (last four characters) for keys of 20+ characters, else ``'…'``."""
-    if len(secret) >= _MIN_KEY_LEN_TO_SHOW_TAIL:
-        return "…" + secret[-4:]
-    return "…"
 
 
 def _package_version() -> str:

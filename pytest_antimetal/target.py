@@ -36,6 +36,7 @@ __all__ = [
 API_KEY_ENV = "ANTIMETAL_API_KEY"
 BASE_URL_ENV = "ANTIMETAL_BASE_URL"
 README_REF = "the pytest-antimetal README"
+_MIN_LEN_TO_SHOW_TAIL = 20
 
 
 class TargetError(Exception):
@@ -49,12 +50,15 @@ class _ConfigLike(Protocol):
 
 
 def mask_secret(value: str | None) -> str:
-    """A printable stand-in for a secret: never more than its last 4 characters."""
-    if not value:
+    """A printable stand-in for a secret: ``'…abcd'`` for keys of 20+ characters, else ``'…'``.
+
+    Four characters of a short key would be too much of it. ``None`` is ``'<unset>'``.
+    """
+    if value is None:
         return "<unset>"
-    if len(value) < 12:
-        return "***"
-    return f"***{value[-4:]}"
+    if len(value) >= _MIN_LEN_TO_SHOW_TAIL:
+        return "…" + value[-4:]
+    return "…"
 
 
 def is_loopback_url(url: str) -> bool:
