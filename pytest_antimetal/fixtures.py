@@ -39,7 +39,8 @@ __all__ = [
 ]
 
 TARGET_KEY = pytest.StashKey[Target]()
-CREATED_KEY = pytest.StashKey[list["Issue"]]()
+CREATED_KEY = pytest.StashKey[list[dict[str, Any]]]()
+"""Issues the factory created on a live server: ``{"number", "uuid", "title"}`` each."""
 _MARKER = "antimetal_fake"
 # Keyword arguments @pytest.mark.antimetal_fake(...) passes to the fake.
 _MARKER_OPTIONS = frozenset({"seed", "latency", "api_keys", "forbidden_keys", "max_body_bytes"})
@@ -211,6 +212,9 @@ def antimetal_issue_factory(request: pytest.FixtureRequest, antimetal_spec: Spec
     live = not _wants_fake(request)
     created = request.config.stash[CREATED_KEY]
 
+    def remember(issue: Issue) -> None:
+        created.append({"number": issue.number, "uuid": issue.uuid, "title": issue.title})
+
     def client() -> AntimetalClient:
         return request.getfixturevalue("antimetal_client")  # type: ignore[no-any-return]
 
@@ -218,5 +222,5 @@ def antimetal_issue_factory(request: pytest.FixtureRequest, antimetal_spec: Spec
         spec=antimetal_spec,
         client_factory=client,
         tag_created=live,
-        on_created=created.append if live else None,
+        on_created=remember if live else None,
     )

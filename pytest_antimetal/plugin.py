@@ -146,11 +146,30 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(DriftPlugin(config), "antimetal-drift")
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: object, error: object) -> None:
+    """pytest-xdist: collect the issues each worker created on a live server."""
+    from pytest_antimetal.fixtures import CREATED_KEY
+
+    output = getattr(node, "workeroutput", {})
+    config = getattr(node, "config", None)
+    if config is not None and output.get("antimetal_created"):
+        config.stash.setdefault(CREATED_KEY, []).extend(output["antimetal_created"])
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    from pytest_antimetal.fixtures import CREATED_KEY
+
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # an xdist worker: hand the list to the controller
+        workeroutput["antimetal_created"] = session.config.stash.get(CREATED_KEY, [])
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     from pytest_antimetal.fixtures import CREATED_KEY
 
     created = terminalreporter.config.stash.get(CREATED_KEY, [])
     if created:
         terminalreporter.section("pytest-antimetal: issues created on the live server")
-        for issue in created:
-            terminalreporter.line(f"#{issue.number} {issue.uuid} {issue.title!r}")
+        for issue in sorted(created, key=lambda i: i["number"]):
+            terminalreporter.line(f"#{issue['number']} {issue['uuid']} {issue['title']!r}")

@@ -289,3 +289,26 @@ def test_canary_key_never_printed(
     )
     assert canary_key not in everything
     assert canary_key[-16:] not in everything
+
+
+def test_created_live_issues_are_listed_under_xdist(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    live = FakeAntimetal(api_keys=["live-key-0123456789abcdef"])
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.parametrize("n", range(4))
+        def test_create(antimetal_issue_factory, n):
+            antimetal_issue_factory.create(title=f"issue {n}")
+        """
+    )
+    monkeypatch.setenv("ANTIMETAL_API_KEY", "live-key-0123456789abcdef")
+    with FakeServer(live) as server:
+        result = run(pytester, f"--antimetal-base-url={server.url}", "-n", "2")
+    result.assert_outcomes(passed=4)
+    result.stdout.fnmatch_lines(
+        ["*issues created on the live server*", "#1 *", "#2 *", "#3 *", "#4 *"]
+    )
+    assert len(live.issues) == 4
