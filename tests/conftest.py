@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,3 +15,44 @@ SHARED_VENDOR = REPO_ROOT.parent / "shared" / "vendor"
 def canary_key() -> str:
     """A recognisable fake secret: tests assert it never shows up in any output."""
     return "amk-canary-7f3e1c9b2d4a6e8f0a1b"
+
+
+def fake_cli_command() -> list[str]:
+    """``antimetal-contract fake`` from this interpreter's environment."""
+    import sys
+
+    script = Path(sys.executable).with_name("antimetal-contract")
+    if script.exists():
+        return [str(script), "fake"]
+    return [sys.executable, "-m", "pytest_antimetal.cli", "fake"]
+
+
+@pytest.fixture(scope="session")
+def fake_cli_server() -> Iterator[tuple[str, str]]:
+    """A separate fake server process on loopback: ``(url, api_key)``."""
+    import os
+    import subprocess
+    import threading
+
+    api_key = "amk-separate-server-0123456789"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANTIMETAL_")}
+    proc = subprocess.Popen(
+        [*fake_cli_command(), "--port", "0", "--api-key", api_key],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    assert proc.stdout is not None
+    watchdog = threading.Timer(60, proc.kill)  # never hang the suite on a dead server
+    watchdog.start()
+    try:
+        first = proc.stdout.readline()
+    finally:
+        watchdog.cancel()
+    try:
+        assert first.startswith("listening on http://127.0.0.1:"), first + proc.stderr.read()
+        yield first.split()[-1], api_key
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=30)

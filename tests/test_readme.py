@@ -93,11 +93,43 @@ def test_readme_has_runnable_examples_for_every_feature() -> None:
         assert any(expected in s for s in sections), (expected, sections)
 
 
-@pytest.mark.parametrize("block", [b for b in RUNNABLE if b.kind == "pytest"], ids=_id)
-def test_readme_pytest_example(block: Block, pytester: pytest.Pytester) -> None:
+PYTEST_BLOCKS = [b for b in RUNNABLE if b.kind == "pytest"]
+
+
+def _run_example(pytester: pytest.Pytester, block: Block, *extra: str) -> pytest.RunResult:
     pytester.makepyfile(test_readme_example=block.body)
     args = block.args.split() if block.args else []
-    result = pytester.runpytest_subprocess("-p", "antimetal", "-p", "no:cacheprovider", *args)
+    return pytester.runpytest_subprocess(
+        "-p",
+        "antimetal",
+        "-p",
+        "no:cacheprovider",
+        "-o",
+        "asyncio_default_fixture_loop_scope=function",
+        *args,
+        *extra,
+    )
+
+
+@pytest.mark.parametrize("block", PYTEST_BLOCKS, ids=_id)
+def test_readme_pytest_example(block: Block, pytester: pytest.Pytester) -> None:
+    result = _run_example(pytester, block)
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("passed", 0) >= 1, result.stdout.str()
+    assert "failed" not in outcomes and "errors" not in outcomes, result.stdout.str()
+
+
+@pytest.mark.parametrize("block", PYTEST_BLOCKS, ids=_id)
+def test_readme_pytest_example_against_a_separate_server(
+    block: Block,
+    pytester: pytest.Pytester,
+    fake_cli_server: tuple[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A downstream test written from the README also passes against a live server on loopback."""
+    url, api_key = fake_cli_server
+    monkeypatch.setenv("ANTIMETAL_API_KEY", api_key)
+    result = _run_example(pytester, block, f"--antimetal-base-url={url}")
     outcomes = result.parseoutcomes()
     assert outcomes.get("passed", 0) >= 1, result.stdout.str()
     assert "failed" not in outcomes and "errors" not in outcomes, result.stdout.str()
