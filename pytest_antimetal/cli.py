@@ -28,6 +28,14 @@ class _Subcommand(Protocol):
 # name -> (module that implements it, one-line help)
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "fake": ("pytest_antimetal.fake.cli", "serve the fake Antimetal API on loopback"),
+    "diff": (
+        "pytest_antimetal.drift.cli",
+        "classify changes between two versions of the OpenAPI document",
+    ),
+    "pull": (
+        "pytest_antimetal.drift.pull",
+        "refresh spec/ from the vendor's document, printing the classified diff",
+    ),
 }
 
 

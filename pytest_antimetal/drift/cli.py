@@ -1,0 +1,158 @@
+"""``antimetal-contract diff`` and ``antimetal-contract pull``.
+
+``diff OLD NEW`` exits 1 when a change at or above ``--fail-on`` (default
+``breaking``) is found, 0 otherwise, 2 when a document cannot be read.
+
+``pull`` fetches the vendor's current document, checks it parses and still
+has ``POST /issues``, prints the classified diff against the vendored copy,
+then writes it to ``SPEC_DIR/antimetal-openapi.yaml`` (as YAML; a YAML source
+is written byte for byte). It exits 0 after writing: refreshing is the point.
+With ``--fail-on LEVEL`` it refuses (writes nothing, exit 1) when a change at
+or above LEVEL is found; ``--dry-run`` never writes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from pytest_antimetal.cli import UsageError
+from pytest_antimetal.drift.model import DiffResult, Level
+from pytest_antimetal.drift.report import FORMATS, render
+from pytest_antimetal.drift.rules import diff_documents
+from pytest_antimetal.drift.source import Loaded, is_url, load_source
+from pytest_antimetal.spec import SpecError
+
+__all__ = ["configure_parser", "pull_configure_parser", "pull_run", "run"]
+
+SPEC_FILENAME = "antimetal-openapi.yaml"
+_LEVELS = [level.value for level in reversed(Level)]
+
+
+def _load(source: str) -> Loaded:
+    try:
+        return load_source(source)
+    except SpecError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _add_common(parser: argparse.ArgumentParser, *, fail_on_default: str | None) -> None:
+    parser.add_argument(
+        "--format",
+        choices=sorted(FORMATS),
+        default="text",
+        help="text (default), json, markdown (a PR comment) or github (workflow annotations)",
+    )
+    parser.add_argument(
+        "--fail-on",
+        choices=_LEVELS,
+        default=fail_on_default,
+        help="exit 1 when a change at or above this level is found"
+        + (f" (default: {fail_on_default})" if fail_on_default else ""),
+    )
+
+
+def configure_parser(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``antimetal-contract diff``."""
+    parser.description = (
+        "Compare two versions of an OpenAPI document and classify every change as "
+        "breaking, warning or info."
+    )
+    parser.add_argument("old", metavar="OLD", help="path or http(s) URL (YAML or JSON)")
+    parser.add_argument("new", metavar="NEW", help="path or http(s) URL (YAML or JSON)")
+    _add_common(parser, fail_on_default="breaking")
+
+
+def _diff(old: Loaded, new: Loaded, old_source: str, new_source: str) -> DiffResult:
+    try:
+        return diff_documents(
+            old.spec.document, new.spec.document, old_source=old_source, new_source=new_source
+        )
+    except RecursionError:
+        raise UsageError(f"{new_source}: schemas nested too deeply to compare") from None
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``diff``; the exit status."""
+    result = _diff(_load(args.old), _load(args.new), args.old, args.new)
+    sys.stdout.write(render(result, args.format))
+    return 1 if result.at_or_above(Level(args.fail_on)) else 0
+
+
+def pull_configure_parser(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``antimetal-contract pull``."""
+    from pytest_antimetal.plugin import DEFAULT_DRIFT_SOURCE
+
+    parser.description = (
+        "Fetch the vendor's current OpenAPI document, print the classified diff against "
+        "the vendored copy, and write it into the spec directory."
+    )
+    parser.add_argument(
+        "--source",
+        default=DEFAULT_DRIFT_SOURCE,
+        metavar="URL|PATH",
+        help=f"where to read the vendor's document (default: {DEFAULT_DRIFT_SOURCE})",
+    )
+    parser.add_argument(
+        "--spec-dir",
+        default="spec",
+        type=Path,
+        metavar="DIR",
+        help=f"directory holding {SPEC_FILENAME} (default: ./spec)",
+    )
+    parser.add_argument("--dry-run", action="store_true", help="print the diff, write nothing")
+    _add_common(parser, fail_on_default=None)
+
+
+def _yaml_text(loaded: Loaded) -> str:
+    if not loaded.text.lstrip().startswith("{"):
+        return loaded.text if loaded.text.endswith("\n") else loaded.text + "\n"
+    import yaml
+
+    # SafeDumper quotes strings that would load as another type ('2026-03-17').
+    return yaml.safe_dump(loaded.spec.document, sort_keys=False, allow_unicode=True, width=100)
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def pull_run(args: argparse.Namespace) -> int:
+    """Run ``pull``; the exit status."""
+    new = _load(args.source)
+    try:
+        new.spec.operation("post", "/issues")
+    except SpecError:
+        raise UsageError(f"{args.source}: has no POST /issues; refusing to vendor it") from None
+    target: Path = args.spec_dir / SPEC_FILENAME
+    if target.exists():
+        result = _diff(_load(str(target)), new, str(target), args.source)
+    else:
+        result = DiffResult.build(str(target), args.source, [])
+        print(f"{target} does not exist yet: nothing to compare with", file=sys.stderr)
+    sys.stdout.write(render(result, args.format))
+    if args.fail_on is not None and result.at_or_above(Level(args.fail_on)):
+        print(f"not written: changes at or above {args.fail_on} (see above)", file=sys.stderr)
+        return 1
+    if args.dry_run:
+        print(f"dry run: {target} not written", file=sys.stderr)
+        return 0
+    text = _yaml_text(new)
+    try:
+        _write_atomically(target, text)
+    except OSError as exc:
+        raise UsageError(f"{target}: cannot write ({exc.strerror or exc})") from None
+    origin = "fetched" if is_url(args.source) else "copied"
+    print(f"{origin} {args.source} -> {target}", file=sys.stderr)
+    return 0

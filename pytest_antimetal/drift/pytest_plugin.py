@@ -1,0 +1,117 @@
+"""``pytest --antimetal-spec-drift[=SOURCE]``: one test item comparing the vendored
+spec with the vendor's current document.
+
+:mod:`pytest_antimetal.plugin` registers :class:`DriftPlugin` only when the
+option is given, so none of this is imported otherwise.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_antimetal.drift.source import is_url
+
+__all__ = ["ITEM_NAME", "DriftFailure", "DriftItem", "DriftPlugin", "resolve_source"]
+
+ITEM_NAME = "antimetal-spec-drift"
+
+
+class DriftFailure(Exception):
+    """The item failed for a reason the message says in full (no traceback needed)."""
+
+
+def resolve_source(config: pytest.Config) -> str:
+    """SOURCE from the command line, else ini ``antimetal_drift_source``.
+
+    A relative path on the command line is taken from the invocation directory;
+    one from the ini file, from the rootdir.
+    """
+    option = config.getoption("antimetal_spec_drift")
+    if option:
+        source, base = str(option), config.invocation_params.dir
+    else:
+        source, base = str(config.getini("antimetal_drift_source")), config.rootpath
+    if not source:
+        raise pytest.UsageError("--antimetal-spec-drift: no source given and ini is empty")
+    return source if is_url(source) else str(base / source)
+
+
+def _vendored_source(config: pytest.Config) -> str | None:
+    option = config.getoption("antimetal_spec")
+    if option:
+        return str(config.invocation_params.dir / str(option))
+    ini = config.getini("antimetal_spec")
+    return str(config.rootpath / str(ini)) if ini else None
+
+
+class DriftItem(pytest.Item):
+    """Fails with the classified report when SOURCE breaks the vendored spec."""
+
+    def __init__(self, *, source: str, vendored: str | None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.source = source
+        self.vendored = vendored
+
+    def runtest(self) -> None:
+        from pytest_antimetal.drift.model import Level
+        from pytest_antimetal.drift.report import render_text
+        from pytest_antimetal.drift.rules import diff_documents
+        from pytest_antimetal.drift.source import load_source
+        from pytest_antimetal.spec import SpecError, load_spec
+
+        try:
+            old = load_spec(self.vendored)
+            new = load_source(self.source).spec
+        except SpecError as exc:
+            raise DriftFailure(f"{ITEM_NAME}: {exc}") from None
+        result = diff_documents(
+            old.document, new.document, old_source=old.source, new_source=self.source
+        )
+        report = render_text(result)
+        if result.breaking:
+            count = result.count(Level.BREAKING)
+            # The first line is what -ra's short summary shows.
+            headline = f"{count} breaking change{'s' if count > 1 else ''} in {self.source}"
+            raise DriftFailure(f"{headline}\n{report.rstrip()}")
+        # Shown with -rP (and in JUnit XML): the warnings and info a pass hides.
+        self.add_report_section("call", ITEM_NAME, report)
+
+    def repr_failure(
+        self,
+        excinfo: pytest.ExceptionInfo[BaseException],
+        style: Any = None,
+    ) -> str | Any:
+        if isinstance(excinfo.value, DriftFailure):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo, style=style)
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        return self.path, None, f"{ITEM_NAME}: vendored spec vs {self.source}"
+
+
+class DriftPlugin:
+    """Adds the :class:`DriftItem` to the session's items."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.source = resolve_source(config)
+        self.vendored = _vendored_source(config)
+
+    # tryfirst: added before -k/-m deselection runs, so those select it too.
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_collection_modifyitems(
+        self, session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+    ) -> None:
+        del config
+        items.append(
+            DriftItem.from_parent(
+                session,
+                name=ITEM_NAME,
+                nodeid=ITEM_NAME,
+                source=self.source,
+                vendored=self.vendored,
+            )
+        )
