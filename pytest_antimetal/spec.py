@@ -23,6 +23,7 @@ __all__ = [
     "SpecError",
     "load_spec",
     "parse_document",
+    "read_text",
     "vendored_spec",
 ]
 
@@ -86,6 +87,17 @@ def parse_document(text: str, *, source: str = "<string>") -> dict[str, Any]:
     if not isinstance(data.get("paths", {}), dict):
         raise SpecError(f"{source}: 'paths' must be a mapping")
     return data
+
+
+def read_text(path: str | Path) -> str:
+    """A document file's text; :class:`SpecError` (one line) when it cannot be read."""
+    path = Path(path)
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SpecError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    except UnicodeDecodeError:
+        raise SpecError(f"{path}: not UTF-8 text") from None
 
 
 def _resolve_pointer(document: Mapping[str, Any], ref: str) -> Any:
@@ -193,14 +205,7 @@ class Spec:
     @classmethod
     def from_path(cls, path: str | Path) -> Spec:
         """Load a JSON or YAML document from a file."""
-        path = Path(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise SpecError(f"{path}: cannot read ({exc.strerror or exc})") from None
-        except UnicodeDecodeError:
-            raise SpecError(f"{path}: not UTF-8 text") from None
-        return cls(parse_document(text, source=str(path)), source=str(path))
+        return cls(parse_document(read_text(path), source=str(path)), source=str(path))
 
     @classmethod
     def from_text(cls, text: str, *, source: str = "<string>") -> Spec:

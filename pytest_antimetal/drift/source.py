@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from pytest_antimetal.spec import Spec, SpecError, parse_document
+from pytest_antimetal.spec import Spec, SpecError, parse_document, read_text
 
 __all__ = ["Loaded", "fetch_text", "is_url", "load_source"]
 
@@ -51,14 +51,5 @@ def fetch_text(url: str, *, timeout: float = DEFAULT_TIMEOUT) -> str:
 def load_source(source: str | Path, *, timeout: float = DEFAULT_TIMEOUT) -> Loaded:
     """Load the OpenAPI document at *source* (a path or an http(s) URL)."""
     name = str(source)
-    if is_url(name):
-        text = fetch_text(name, timeout=timeout)
-    else:
-        path = Path(source)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise SpecError(f"{path}: cannot read ({exc.strerror or exc})") from None
-        except UnicodeDecodeError:
-            raise SpecError(f"{path}: not UTF-8 text") from None
+    text = fetch_text(name, timeout=timeout) if is_url(name) else read_text(source)
     return Loaded(Spec(parse_document(text, source=name), source=name), text)
