@@ -32,6 +32,10 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
         "pytest_antimetal.drift.cli",
         "classify changes between two versions of the OpenAPI document",
     ),
+    "cassettes": (
+        "pytest_antimetal.cassettes_cli",
+        "check recorded cassettes against the spec and for secrets",
+    ),
     "pull": (
         "pytest_antimetal.drift.pull",
         "refresh spec/ from the vendor's document, printing the classified diff",

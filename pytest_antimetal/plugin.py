@@ -135,6 +135,12 @@ def pytest_configure(config: pytest.Config) -> None:
         "embedded fake, whatever the run's target.",
     )
     configure_target(config)
+    # Cassette defaults must be present whenever a test uses @pytest.mark.vcr; the plugin
+    # object is cheap (vcr and yaml load only when pytest-recording calls its hook).
+    from pytest_antimetal.cassettes_plugin import PLUGIN_NAME, CassettePlugin
+
+    if not config.pluginmanager.has_plugin(PLUGIN_NAME):
+        config.pluginmanager.register(CassettePlugin(config), PLUGIN_NAME)
     # Feature plugins load only when asked for: each imports heavy libraries.
     if config.getoption("antimetal_contract"):
         from pytest_antimetal.contract.plugin import ContractPlugin

@@ -1,0 +1,163 @@
+"""pytest wiring for cassettes: VCR.py defaults for Antimetal traffic and the check item.
+
+Registered on every run by :mod:`pytest_antimetal.plugin`, so it imports only
+the standard library and pytest at module level; vcr, yaml and jsonschema are
+imported when a cassette is actually used or checked.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Generator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from pytest_antimetal.cassettes import Finding, SecretHit
+    from pytest_antimetal.spec import Spec
+
+__all__ = ["CHECK_ITEM_NAME", "PLUGIN_NAME", "CassetteCheckItem", "CassettePlugin"]
+
+PLUGIN_NAME = "antimetal-cassettes"
+CHECK_ITEM_NAME = "antimetal-cassettes-check"
+DEFAULT_CASSETTE_DIR = "cassettes"
+
+
+class CassetteCheckFailed(Exception):
+    """The cassettes check found problems (reported without a traceback)."""
+
+    def __init__(self, findings: list[Finding]) -> None:
+        self.findings = findings
+        super().__init__(f"{len(findings)} finding(s)")
+
+
+class CassetteCheckItem(pytest.Item):
+    """One test: recorded cassettes validated against the spec and scanned for secrets."""
+
+    def __init__(self, *, paths: list[Path], spec: Spec | None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.paths = paths
+        self.spec = spec
+
+    def runtest(self) -> None:
+        from pytest_antimetal.cassettes import check_cassettes
+
+        findings = check_cassettes(self.paths, self.spec)
+        if findings:
+            raise CassetteCheckFailed(findings)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        if isinstance(excinfo.value, CassetteCheckFailed):
+            lines = [str(f) for f in excinfo.value.findings]
+            header = f"antimetal cassettes check: {len(lines)} finding(s) in {_names(self.paths)}"
+            return "\n".join([header, *lines])
+        return str(super().repr_failure(excinfo))
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        return self.path, None, f"antimetal cassettes check of {_names(self.paths)}"
+
+
+def _names(paths: list[Path]) -> str:
+    return ", ".join(str(p) for p in paths)
+
+
+class CassettePlugin:
+    """VCR.py defaults (scrubbing, matcher, fail-closed guard) and ``--antimetal-check-cassettes``.
+
+    Register once per run: ``config.pluginmanager.register(CassettePlugin(config), PLUGIN_NAME)``.
+    """
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self._spec: Spec | None = None
+        self._refusals: list[tuple[str, list[SecretHit]]] = []
+        self.check_paths = self._check_paths()
+
+    # -- configuration -------------------------------------------------------------
+
+    def _check_paths(self) -> list[Path] | None:
+        value = self.config.getoption("antimetal_check_cassettes", None)
+        if value is None:
+            return None
+        if value:
+            path = Path(value)
+            if not path.is_absolute():
+                path = self.config.invocation_params.dir / path
+            source = "--antimetal-check-cassettes"
+        else:
+            ini = self.config.getini("antimetal_cassette_dir")
+            path = self.config.rootpath / (ini or DEFAULT_CASSETTE_DIR)
+            source = "ini antimetal_cassette_dir" if ini else "default cassette dir"
+        if not path.exists():
+            raise pytest.UsageError(
+                f"{source}: {path} does not exist (pass --antimetal-check-cassettes=PATH or "
+                "set ini antimetal_cassette_dir)"
+            )
+        return [path]
+
+    def spec(self) -> Spec:
+        """The run's spec (``--antimetal-spec`` / ini), else the vendored one; loaded once."""
+        if self._spec is None:
+            from pytest_antimetal.spec import SpecError, load_spec
+            from pytest_antimetal.target import spec_path
+
+            try:
+                self._spec = load_spec(spec_path(self.config))
+            except SpecError as exc:
+                raise pytest.UsageError(str(exc)) from None
+        return self._spec
+
+    def base_urls(self) -> list[str]:
+        values = (
+            self.config.getoption("antimetal_base_url", None),
+            self.config.getini("antimetal_base_url"),
+            os.environ.get("ANTIMETAL_BASE_URL"),
+        )
+        return [str(v) for v in values if v]
+
+    # -- hooks -------------------------------------------------------------------------
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_recording_configure(self, config: pytest.Config, vcr: Any) -> None:
+        """Install our defaults on pytest-recording's VCR instance.
+
+        pytest-recording then passes the user's merged ``vcr_config`` to
+        ``use_cassette``, whose keyword arguments override instance defaults.
+        """
+        from pytest_antimetal.cassettes import install
+
+        install(vcr, spec=self.spec(), base_urls=self.base_urls(), on_refusal=self._refuse)
+
+    def _refuse(self, path: str, hits: list[SecretHit]) -> None:
+        # Raising inside vcrpy's save would print its frames' arguments (the
+        # unscrubbed cassette) in pytest's traceback: fail the test's teardown
+        # report with our message instead.
+        self._refusals.append((path, hits))
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        report = yield
+        if call.when == "teardown" and self._refusals:
+            from pytest_antimetal.cassettes import refusal_message
+
+            # pytest-recording saves the cassette in the vcr fixture's teardown.
+            report.outcome = "failed"
+            report.longrepr = "\n".join(refusal_message(p, hits) for p, hits in self._refusals)
+            self._refusals.clear()
+        return report
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_collection_modifyitems(
+        self, session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+    ) -> None:
+        if self.check_paths is None:
+            return
+        items.append(
+            CassetteCheckItem.from_parent(
+                session, name=CHECK_ITEM_NAME, paths=self.check_paths, spec=self.spec()
+            )
+        )
