@@ -1,0 +1,89 @@
+"""``antimetal-contract fake``: serve the fake on a port until SIGINT/SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import signal
+import sys
+from types import FrameType
+
+from pytest_antimetal.cli import UsageError
+
+__all__ = ["configure_parser", "run"]
+
+ENV_KEY = "ANTIMETAL_API_KEY"
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text[:20]!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"port must be 0-65535, got {value}")
+    return value
+
+
+def configure_parser(parser: argparse.ArgumentParser) -> None:
+    """Options of ``antimetal-contract fake``."""
+    parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
+    parser.add_argument(
+        "--port", type=_port, default=0, help="port to bind (default 0: any free port)"
+    )
+    parser.add_argument(
+        "--api-key",
+        action="append",
+        dest="api_keys",
+        metavar="KEY",
+        help=f"accept this key (repeatable; default ${ENV_KEY}, else a generated key, printed)",
+    )
+    parser.add_argument(
+        "--seed", type=int, default=None, help="deterministic uuids and request ids"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Serve until SIGINT or SIGTERM; the first stdout line is ``listening on URL``."""
+    from pytest_antimetal.fake.core import FakeAntimetal
+    from pytest_antimetal.fake.server import bind_socket, make_uvicorn_server, url_for
+
+    generated = False
+    keys: list[str] = list(args.api_keys or [])
+    source = "--api-key"
+    if not keys and os.environ.get(ENV_KEY):
+        keys, source = [os.environ[ENV_KEY]], ENV_KEY
+    if not keys:
+        keys, generated = ["am-fake-" + secrets.token_urlsafe(24)], True
+    try:
+        fake = FakeAntimetal(api_keys=keys, seed=args.seed, max_recorded=1000)
+    except ValueError:
+        # Never echo the key itself.
+        raise UsageError(f"{source}: not a valid bearer token (letters, digits, -._~+/)") from None
+
+    try:
+        sock = bind_socket(args.host, args.port)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise UsageError(f"cannot listen on {args.host}:{args.port}: {reason}") from None
+    port = sock.getsockname()[1]
+    server = make_uvicorn_server(fake)
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        if server.should_exit:  # a second signal: stop waiting for open connections
+            server.force_exit = True
+        server.should_exit = True
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        print(f"listening on {url_for(args.host, port)}", flush=True)
+        if generated:
+            print(f"api key: {keys[0]}", flush=True)
+        server.run(sockets=[sock])
+    finally:
+        sock.close()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    sys.stdout.flush()
+    return 0 if server.started else 1

@@ -1,0 +1,587 @@
+"""The fake's one core: state, routing and responses for ``POST /issues``.
+
+:meth:`FakeAntimetal.handle` turns (method, URL, headers, body) into a
+:class:`FakeResponse`; the httpx transport, the ASGI app and the CLI are thin
+adapters over it. Validation, statuses and bodies derive from the spec.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import random
+import re
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from pytest_antimetal.fake.times import format_instant, normalise_timestamp
+from pytest_antimetal.fake.validation import RequestValidator
+
+if TYPE_CHECKING:
+    from pytest_antimetal.fake.asgi import ASGIApp
+    from pytest_antimetal.fake.transport import FakeTransport
+    from pytest_antimetal.spec import Spec
+
+__all__ = [
+    "DEFAULT_FAKE_API_KEY",
+    "MAX_JSON_DEPTH",
+    "FakeAntimetal",
+    "FakeResponse",
+    "RecordedRequest",
+]
+
+logger = logging.getLogger("pytest_antimetal.fake")
+
+DEFAULT_FAKE_API_KEY = "am-fake-key-0000000000000000"
+"""The key a default :class:`FakeAntimetal` accepts (not a secret: it only opens the fake)."""
+
+MAX_JSON_DEPTH = 64
+"""Deepest nesting of arrays/objects the fake parses; deeper bodies get a 400."""
+
+REDACTED_AUTHORIZATION = "Bearer [REDACTED]"
+
+_IMPLEMENTED = {("POST", "/issues")}
+_TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*\Z")
+_AUTH = re.compile(r"[Bb][Ee][Aa][Rr][Ee][Rr] +([^ ]+) *\Z")
+_JSON_TOKENS = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+_SECRET_HEADERS = {"cookie", "proxy-authorization", "x-api-key"}
+_ERROR_TYPES = {401: "authentication_error", 403: "authentication_error"}
+
+
+@dataclass(frozen=True)
+class FakeResponse:
+    """What the core answers: status, headers (lower-case names) and a JSON body."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        """The body, decoded."""
+        return json.loads(self.body)
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """One request the fake received, as it answered it.
+
+    ``headers`` has lower-case names, ``Authorization`` replaced by
+    ``"Bearer [REDACTED]"`` (and cookies by ``"[REDACTED]"``); ``json`` is the
+    parsed body when it was valid JSON.
+    """
+
+    method: str
+    path: str
+    headers: dict[str, str] = field(repr=False)
+    body: bytes = field(repr=False)
+    json: Any | None = field(repr=False)
+    status: int
+    request_id: str
+
+
+@dataclass
+class _Key:
+    organization: str
+    forbidden: bool
+
+
+@dataclass
+class _Fault:
+    remaining: int
+    status: int
+    retry_after: float | None
+
+
+class _BodyError(Exception):
+    """A body the fake refuses before schema validation (always a 400)."""
+
+
+def _reject_constant(name: str) -> Any:
+    raise _BodyError(f"invalid JSON: {name} is not a valid JSON number")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise _BodyError(f"invalid JSON: number {text[:40]} is out of range")
+    return value
+
+
+def _too_deep(body: bytes, limit: int) -> bool:
+    # Python's json raises RecursionError on deep input: refuse it before parsing.
+    if body.count(b"[") + body.count(b"{") <= limit:
+        return False
+    depth = 0
+    for token in _JSON_TOKENS.finditer(body):
+        char = token.group()[0]
+        if char in b"[{":
+            depth += 1
+            if depth > limit:
+                return True
+        elif char in b"]}":
+            depth -= 1
+    return False
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+    if isinstance(value, dict):
+        return any(_has_lone_surrogate(k) or _has_lone_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_lone_surrogate(item) for item in value)
+    return False
+
+
+# Built once: json.loads/dumps with options construct a new codec on every call.
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float)
+_ENCODER = json.JSONEncoder(separators=(",", ":"))
+
+
+def _dumps(payload: Any) -> bytes:
+    return _ENCODER.encode(payload).encode()
+
+
+def _path_of(url_or_path: str) -> str:
+    if "://" in url_or_path:
+        try:
+            return urlsplit(url_or_path).path or "/"
+        except ValueError:  # e.g. a broken IPv6 host: no route will match it
+            return url_or_path
+    return url_or_path.split("?", 1)[0].split("#", 1)[0] or "/"
+
+
+def _check_content_type(value: str | None) -> None:
+    if value is None:
+        raise _BodyError("missing Content-Type header (expected application/json)")
+    media, *params = value.split(";")
+    if media.strip().lower() != "application/json":
+        raise _BodyError(
+            f"unsupported Content-Type {media.strip()[:60]!r} (expected application/json)"
+        )
+    for param in params:
+        name, _, raw = param.partition("=")
+        if name.strip().lower() == "charset":
+            charset = raw.strip().strip('"').lower()
+            if charset not in ("utf-8", "utf8"):
+                raise _BodyError(f"unsupported charset {charset[:40]!r} (expected utf-8)")
+
+
+class FakeAntimetal:
+    """An embedded fake of Antimetal's ``POST /issues``, driven by the spec.
+
+    *max_recorded* (beyond the documented API) caps :attr:`requests` to the
+    latest N for long-running servers; ``None`` keeps every request.
+
+    A plain object, usable without pytest: inspect :attr:`issues` and
+    :attr:`requests`, inject faults with :meth:`fail_next`, add
+    :attr:`latency`, set a rate limit, and :meth:`reset`. Thread-safe: the
+    loopback server and in-process clients may share one fake.
+    """
+
+    def __init__(
+        self,
+        *,
+        spec: Spec | None = None,
+        api_keys: Iterable[str] | None = None,
+        forbidden_keys: Iterable[str] = (),
+        seed: int | None = None,
+        clock: Callable[[], datetime] | None = None,
+        max_body_bytes: int = 1_048_576,
+        max_recorded: int | None = None,
+    ) -> None:
+        if spec is None:
+            from pytest_antimetal.spec import vendored_spec
+
+            spec = vendored_spec()
+        if max_body_bytes < 1:
+            raise ValueError("max_body_bytes must be positive")
+        self.spec = spec
+        self.seed = seed
+        self.max_body_bytes = max_body_bytes
+        # A long-running server (the CLI) keeps only the latest requests.
+        self.max_recorded = max_recorded
+        self.latency: float = 0.0
+        self._clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
+        operation = spec.operation("post", "/issues")
+        self._validator = RequestValidator(operation.request_schema())
+        self._success = operation.success_status
+        self._allow = ", ".join(
+            m for m in spec.methods_for("/issues") if (m, "/issues") in _IMPLEMENTED
+        )
+        prefixes = {""}
+        for server in spec.servers:
+            prefixes.add(urlsplit(server).path.rstrip("/"))
+        self._routes = frozenset(f"{prefix}/issues" for prefix in prefixes)
+        servers = spec.servers
+        self.base_url: str = servers[0].rstrip("/") if servers else "https://antimetal.fake"
+        """The spec's first server URL: what an in-process client should use."""
+        self._lock = threading.Lock()
+        self._keys: dict[str, _Key] = {}
+        for key in (DEFAULT_FAKE_API_KEY,) if api_keys is None else api_keys:
+            self.add_key(key)
+        for key in forbidden_keys:
+            self.add_key(key, forbidden=True)
+        self._transport: FakeTransport | None = None
+        self._asgi: ASGIApp | None = None
+        self._reset_state()
+
+    def __repr__(self) -> str:
+        return f"FakeAntimetal(issues={len(self._issues)}, requests={len(self._requests)})"
+
+    # -- control ---------------------------------------------------------------------------
+
+    def _reset_state(self) -> None:
+        self._issues: list[dict[str, Any]] = []
+        self._requests: deque[RecordedRequest] = deque(maxlen=self.max_recorded)
+        self._numbers: dict[str, int] = {}
+        self._faults: deque[_Fault] = deque()
+        self._rate_limit: tuple[int, float] | None = None
+        self._windows: dict[str, deque[float]] = {}
+        self.latency = 0.0
+        if self.seed is None:
+            self._uuid_rng: random.Random | None = None
+            self._request_rng: random.Random | None = None
+        else:
+            self._uuid_rng = random.Random(f"antimetal-fake:{self.seed}:uuid")
+            self._request_rng = random.Random(f"antimetal-fake:{self.seed}:request")
+
+    def reset(self) -> None:
+        """Forget issues, requests, faults, latency and the rate limit.
+
+        Keys and the seed stay; numbering and seeded sequences restart.
+        """
+        with self._lock:
+            self._reset_state()
+
+    def add_key(self, key: str, *, organization: str = "default", forbidden: bool = False) -> None:
+        """Accept *key*; a *forbidden* key authenticates but may not create issues (403)."""
+        if not isinstance(key, str) or not _TOKEN.match(key):
+            raise ValueError(
+                "an API key must be a non-empty bearer token (letters, digits, -._~+/)"
+            )
+        with self._lock:
+            self._keys[key] = _Key(organization=organization, forbidden=forbidden)
+
+    @property
+    def api_key(self) -> str:
+        """The first key that may create issues (what a client should send)."""
+        with self._lock:
+            for key, info in self._keys.items():
+                if not info.forbidden:
+                    return key
+        raise LookupError("this fake has no key that may create issues")
+
+    def fail_next(self, n: int = 1, *, status: int = 500, retry_after: float | None = None) -> None:
+        """Answer the next *n* requests with *status* and an ``api_error`` body.
+
+        *retry_after* (seconds) adds ``Retry-After``; a 429 always carries one.
+        """
+        if n < 0:
+            raise ValueError("n must be >= 0")
+        if not 400 <= status <= 599:
+            raise ValueError("status must be a 4xx or 5xx code")
+        with self._lock:
+            if n:
+                self._faults.append(_Fault(n, status, retry_after))
+
+    def set_rate_limit(self, limit: int | None, per: float = 1.0) -> None:
+        """Allow *limit* requests per key per *per* seconds (by the clock); ``None``: off."""
+        if limit is not None and (limit < 1 or per <= 0):
+            raise ValueError("limit must be >= 1 and per > 0")
+        with self._lock:
+            self._rate_limit = None if limit is None else (limit, float(per))
+            self._windows.clear()
+
+    # -- inspection ------------------------------------------------------------------------
+
+    @property
+    def issues(self) -> list[dict[str, Any]]:
+        """The ``201`` bodies, in creation order (copies)."""
+        with self._lock:
+            return [dict(issue) for issue in self._issues]
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """Every request received, in order, ``Authorization`` redacted."""
+        with self._lock:
+            return list(self._requests)
+
+    @property
+    def transport(self) -> FakeTransport:
+        """An ``httpx.MockTransport`` over this fake (sync and async clients)."""
+        if self._transport is None:
+            from pytest_antimetal.fake.transport import FakeTransport
+
+            self._transport = FakeTransport(self)
+        return self._transport
+
+    @property
+    def asgi_app(self) -> ASGIApp:
+        """An ASGI 3 application over this fake."""
+        if self._asgi is None:
+            from pytest_antimetal.fake.asgi import ASGIApp
+
+            self._asgi = ASGIApp(self)
+        return self._asgi
+
+    def now(self) -> str:
+        """The clock's current instant in wire form."""
+        return format_instant(self._clock())
+
+    # -- the core --------------------------------------------------------------------------
+
+    def _new_request_id(self) -> str:
+        if self._request_rng is None:
+            return "req_" + os.urandom(12).hex()
+        return f"req_{self._request_rng.getrandbits(96):024x}"
+
+    def _new_uuid(self) -> str:
+        if self._uuid_rng is None:
+            raw = os.urandom(16).hex()
+        else:
+            raw = f"{self._uuid_rng.getrandbits(128):032x}"
+        # RFC 4122 version 4: version nibble 4, variant bits 10xx.
+        variant = "89ab"[int(raw[16], 16) & 3]
+        return f"{raw[:8]}-{raw[8:12]}-4{raw[13:16]}-{variant}{raw[17:20]}-{raw[20:]}"
+
+    def handle(
+        self, method: str, url_or_path: str, headers: Mapping[str, str], body: bytes
+    ) -> FakeResponse:
+        """Answer one request. Never raises: an unexpected error becomes a JSON 500."""
+        with self._lock:
+            request_id = self._new_request_id()
+            fault = self._take_fault()
+        path = url_or_path
+        lowered: dict[str, str] = {}
+        parsed: Any = None
+        try:
+            method = method.upper()
+            path = _path_of(url_or_path)
+            lowered = {str(k).lower(): str(v) for k, v in headers.items()}
+            if fault is not None:
+                response = self._fault_response(fault, request_id)
+            else:
+                response, parsed = self._answer(method, path, lowered, body, request_id)
+        except Exception:
+            # A bug in the fake must still answer JSON, never drop the connection.
+            logger.exception("pytest-antimetal fake: unexpected error (request %s)", request_id)
+            response = self._error(500, "api_error", "internal error in the fake", request_id)
+        recorded = {
+            k: (
+                REDACTED_AUTHORIZATION
+                if k == "authorization"
+                else "[REDACTED]"
+                if k in _SECRET_HEADERS
+                else v
+            )
+            for k, v in lowered.items()
+        }
+        record = RecordedRequest(
+            method,
+            path,
+            recorded,
+            body if isinstance(body, bytes) else bytes(body),
+            parsed,
+            response.status,
+            request_id,
+        )
+        with self._lock:
+            self._requests.append(record)
+        return response
+
+    def _fault_response(self, fault: _Fault, request_id: str) -> FakeResponse:
+        extra: dict[str, str] = {}
+        if fault.retry_after is not None or fault.status == 429:
+            extra["retry-after"] = str(max(1, math.ceil(fault.retry_after or 1)))
+        if fault.status == 401:
+            extra["www-authenticate"] = "Bearer"
+        kind = _ERROR_TYPES.get(fault.status, "api_error")
+        message = f"injected fault: HTTP {fault.status}"
+        return self._error(fault.status, kind, message, request_id, headers=extra)
+
+    def _error(
+        self,
+        status: int,
+        kind: str,
+        message: str,
+        request_id: str,
+        *,
+        details: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> FakeResponse:
+        payload: dict[str, Any] = {"type": kind, "message": message, "request_id": request_id}
+        if details:
+            payload["details"] = dict(details)
+        out = {"content-type": "application/json", "x-request-id": request_id}
+        if headers:
+            out.update(headers)
+        return FakeResponse(status, out, _dumps(payload))
+
+    def _take_fault(self) -> _Fault | None:
+        if not self._faults:
+            return None
+        fault = self._faults[0]
+        fault.remaining -= 1
+        if fault.remaining <= 0:
+            self._faults.popleft()
+        return fault
+
+    def _rate_limited(self, key: str) -> int | None:
+        """Seconds to wait when *key* is over the limit, else ``None`` (and count it)."""
+        if self._rate_limit is None:
+            return None
+        limit, per = self._rate_limit
+        now = self._clock().timestamp()
+        window = self._windows.setdefault(key, deque())
+        while window and window[0] <= now - per:
+            window.popleft()
+        if len(window) >= limit:
+            return max(1, math.ceil(window[0] + per - now))
+        window.append(now)
+        return None
+
+    def _answer(
+        self, method: str, path: str, headers: dict[str, str], body: bytes, request_id: str
+    ) -> tuple[FakeResponse, Any]:
+        if path not in self._routes:
+            return self._error(
+                404, "invalid_request_error", f"no route for {path[:200]}", request_id
+            ), None
+        if method != "POST":
+            allow = {"allow": self._allow}
+            message = f"method {method[:20]} not allowed on /issues (allowed: {self._allow})"
+            return self._error(
+                405, "invalid_request_error", message, request_id, headers=allow
+            ), None
+
+        key_or_error = self._authenticate(headers, request_id)
+        if isinstance(key_or_error, FakeResponse):
+            return key_or_error, None
+        key, organization = key_or_error
+
+        wait = None
+        if self._rate_limit is not None:
+            with self._lock:
+                wait = self._rate_limited(key)
+        if wait is not None:
+            message = f"rate limit exceeded; retry after {wait} s"
+            return self._error(
+                429, "api_error", message, request_id, headers={"retry-after": str(wait)}
+            ), None
+
+        try:
+            data = self._parse_body(headers, body)
+        except _BodyError as exc:
+            return self._error(400, "invalid_request_error", str(exc), request_id), None
+
+        try:
+            valid = self._validator.is_valid(data)
+            details = {} if valid else self._validator.errors(data)
+        except (ValueError, OverflowError, TypeError) as exc:
+            message = f"the body holds a value that cannot be validated ({type(exc).__name__})"
+            return self._error(400, "invalid_request_error", message, request_id), data
+        if details:
+            message = "invalid request body: " + ", ".join(sorted(details))
+            error = self._error(400, "invalid_request_error", message, request_id, details=details)
+            return error, data
+        return self._create(data, organization, request_id), data
+
+    def _authenticate(
+        self, headers: dict[str, str], request_id: str
+    ) -> tuple[str, str] | FakeResponse:
+        challenge = {"www-authenticate": "Bearer"}
+        value = headers.get("authorization")
+        if value is None:
+            message = "missing Authorization header (expected 'Bearer <API key>')"
+            return self._error(401, "authentication_error", message, request_id, headers=challenge)
+        match = _AUTH.match(value)
+        if match is None or not _TOKEN.match(match[1]):
+            message = "malformed Authorization header (expected 'Bearer <API key>')"
+            return self._error(401, "authentication_error", message, request_id, headers=challenge)
+        key = match[1]
+        info = self._keys.get(key)
+        if info is None:
+            return self._error(
+                401, "authentication_error", "invalid API key", request_id, headers=challenge
+            )
+        if info.forbidden:
+            message = "this API key is not allowed to create issues"
+            return self._error(403, "authentication_error", message, request_id)
+        return key, info.organization
+
+    def _parse_body(self, headers: dict[str, str], body: bytes) -> Any:
+        if len(body) > self.max_body_bytes:
+            raise _BodyError(f"request body too large (limit {self.max_body_bytes} bytes)")
+        if not body:
+            raise _BodyError("a JSON request body is required")
+        _check_content_type(headers.get("content-type"))
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise _BodyError("request body is not valid UTF-8") from None
+        if _too_deep(body, MAX_JSON_DEPTH):
+            raise _BodyError(f"invalid JSON: nested deeper than {MAX_JSON_DEPTH} levels")
+        try:
+            data = _DECODER.decode(text)
+        except _BodyError:
+            raise
+        except json.JSONDecodeError as exc:
+            raise _BodyError(
+                f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+            ) from None
+        except RecursionError:
+            raise _BodyError(f"invalid JSON: nested deeper than {MAX_JSON_DEPTH} levels") from None
+        except ValueError:
+            raise _BodyError("invalid JSON: a number literal is too large") from None
+        if not isinstance(data, dict):
+            raise _BodyError(f"request body must be a JSON object, not {type(data).__name__}")
+        if _SURROGATE_ESCAPE.search(body) and _has_lone_surrogate(data):
+            raise _BodyError("invalid JSON: unpaired UTF-16 surrogate escape in a string")
+        return data
+
+    def _triggered_at(self, value: Any, now: str) -> Any:
+        if value is None:
+            return now
+        if isinstance(value, str):
+            normalised = normalise_timestamp(value)
+            return value if normalised is None else normalised
+        return value
+
+    def _create(self, data: dict[str, Any], organization: str, request_id: str) -> FakeResponse:
+        with self._lock:
+            now = self.now()
+            number = self._numbers.get(organization, 0) + 1
+            self._numbers[organization] = number
+            issue = {
+                "uuid": self._new_uuid(),
+                "number": number,
+                "status": "investigating",
+                "title": data.get("title"),
+                "description": data.get("description"),
+                "environment": data.get("environment"),
+                "severity": data.get("severity") or "medium",
+                "createdAt": now,
+                "updatedAt": now,
+                "triggeredAt": self._triggered_at(data.get("triggeredAt"), now),
+                "latestVersion": 1,
+            }
+            # Optional in a changed spec: leave out rather than answer null.
+            for name in ("title", "description", "environment"):
+                if issue[name] is None:
+                    del issue[name]
+            self._issues.append(issue)
+        headers = {"content-type": "application/json", "x-request-id": request_id}
+        return FakeResponse(self._success, headers, _dumps(issue))

@@ -1,0 +1,163 @@
+"""The fake on a real loopback port: uvicorn serving the ASGI app in a background thread."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+from collections.abc import Iterator
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import uvicorn
+
+    from pytest_antimetal.fake.core import FakeAntimetal
+
+__all__ = ["FakeServer", "bind_socket", "make_uvicorn_server", "url_for"]
+
+_START_TIMEOUT = 30.0
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on *host*:*port* (0 = any free port).
+
+    Bound here rather than by uvicorn so the real port is known at once and a
+    busy port is an ``OSError`` the caller can turn into one clear line.
+    """
+    family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(2048)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+def url_for(host: str, port: int) -> str:
+    """``http://HOST:PORT`` (IPv6 literals bracketed)."""
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def make_uvicorn_server(
+    fake: FakeAntimetal, ready: threading.Event | None = None
+) -> uvicorn.Server:
+    """A uvicorn server for *fake*'s ASGI app that leaves signals and logging config alone.
+
+    *ready* is set once uvicorn has started serving (or failed to).
+    """
+    import uvicorn
+
+    class _Server(uvicorn.Server):
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            try:
+                await super().startup(sockets=sockets)
+            finally:
+                if ready is not None:
+                    ready.set()
+
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            # Whoever owns the process decides about signals (the CLI installs its own).
+            yield
+
+    config = uvicorn.Config(
+        fake.asgi_app,
+        log_config=None,  # never reconfigure the host process' logging
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+        ws="none",
+        interface="asgi3",
+        proxy_headers=False,
+        server_header=False,
+        timeout_graceful_shutdown=5,
+    )
+    return _Server(config)
+
+
+class FakeServer:
+    """A :class:`FakeAntimetal` served over HTTP on loopback, in a background thread.
+
+    ``with FakeServer() as server: httpx.post(server.url + "/issues", ...)``.
+    Port 0 (the default) picks a free port; :attr:`url` holds the real one.
+    """
+
+    def __init__(
+        self, fake: FakeAntimetal | None = None, *, host: str = "127.0.0.1", port: int = 0
+    ) -> None:
+        if fake is None:
+            from pytest_antimetal.fake.core import FakeAntimetal
+
+            fake = FakeAntimetal()
+        self.fake = fake
+        self.host = host
+        self.port = port
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+
+    def __repr__(self) -> str:
+        state = "running" if self.running else "stopped"
+        return f"FakeServer({url_for(self.host, self.port)!r}, {state})"
+
+    @property
+    def url(self) -> str:
+        """``http://127.0.0.1:PORT``: the base URL a client should use."""
+        return url_for(self.host, self.port)
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> FakeServer:
+        """Bind, start serving and return once uvicorn accepts connections."""
+        if self.running:
+            return self
+        sock = bind_socket(self.host, self.port)
+        self.port = sock.getsockname()[1]
+        ready = threading.Event()
+        server = make_uvicorn_server(self.fake, ready)
+        self._server = server
+        self._error = None
+
+        def serve() -> None:
+            try:
+                server.run(sockets=[sock])
+            except BaseException as exc:  # reported by start(); a thread has no caller
+                self._error = exc
+            finally:
+                ready.set()
+                sock.close()
+
+        self._thread = threading.Thread(
+            target=serve, name=f"antimetal-fake:{self.port}", daemon=True
+        )
+        self._thread.start()
+        if not ready.wait(_START_TIMEOUT) or not server.started:
+            self.stop()
+            reason = f": {self._error!r}" if self._error else ""
+            raise RuntimeError(f"the fake server on {self.url} did not start{reason}")
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Ask uvicorn to exit and wait for the thread (idempotent)."""
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout)
+        self._thread = None
+
+    def __enter__(self) -> FakeServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()

@@ -1,0 +1,50 @@
+"""An httpx transport over the fake, for sync and async clients alike."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+import anyio
+import httpx
+
+if TYPE_CHECKING:
+    from pytest_antimetal.fake.core import FakeAntimetal
+
+__all__ = ["FakeTransport"]
+
+# Module attributes so a test can swap in a recording sleep.
+_sleep = time.sleep
+_async_sleep = anyio.sleep  # asyncio or trio, whichever loop the client runs on
+
+
+class FakeTransport(httpx.MockTransport):
+    """``httpx.MockTransport`` over a :class:`FakeAntimetal`.
+
+    A ``MockTransport`` subclass on purpose: vcrpy patches ``MockTransport``'s
+    methods, so cassettes record traffic to the fake. Latency is added around
+    the inherited calls (``time.sleep`` for sync clients, ``anyio.sleep`` for
+    async ones) so an async test never blocks its event loop.
+    """
+
+    def __init__(self, fake: FakeAntimetal) -> None:
+        self.fake = fake
+        super().__init__(self._respond)
+
+    def _respond(self, request: httpx.Request) -> httpx.Response:
+        # MockTransport has read the body (sync or async) before calling us.
+        path = request.url.raw_path.decode("ascii")
+        answer = self.fake.handle(request.method, path, request.headers, request.content)
+        return httpx.Response(answer.status, headers=answer.headers, content=answer.body)
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        delay = self.fake.latency
+        if delay > 0:
+            _sleep(delay)
+        return super().handle_request(request)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        delay = self.fake.latency
+        if delay > 0:
+            await _async_sleep(delay)
+        return await super().handle_async_request(request)

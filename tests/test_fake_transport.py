@@ -1,0 +1,98 @@
+"""The in-process transport: sync and async httpx clients, added latency."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from pytest_antimetal.fake import FakeAntimetal, FakeTransport
+from pytest_antimetal.fake import transport as transport_module
+from tests.fake_helpers import VALID_BODY, validate_every_response, validated
+
+
+@pytest.fixture(autouse=True)
+def _every_response_matches_the_spec(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    seen = validate_every_response(monkeypatch)
+    yield
+    assert all(100 <= status < 600 for status in seen)
+
+
+def test_transport_is_a_mock_transport() -> None:
+    fake = FakeAntimetal()
+    assert isinstance(fake.transport, httpx.MockTransport)
+    assert isinstance(fake.transport, FakeTransport)
+    assert fake.transport is fake.transport
+
+
+def test_sync_client() -> None:
+    fake = FakeAntimetal()
+    headers = {"Authorization": f"Bearer {fake.api_key}"}
+    with httpx.Client(transport=fake.transport, base_url=fake.base_url, headers=headers) as c:
+        numbers = [validated(c.post("/issues", json=VALID_BODY))["number"] for _ in range(3)]
+    assert numbers == [1, 2, 3]
+
+
+@pytest.mark.asyncio
+async def test_async_client_shares_state_with_sync() -> None:
+    fake = FakeAntimetal()
+    headers = {"Authorization": f"Bearer {fake.api_key}"}
+    async with httpx.AsyncClient(
+        transport=fake.transport, base_url=fake.base_url, headers=headers
+    ) as c:
+        first = await c.post("/issues", json=VALID_BODY)
+        bad = await c.post("/issues", content=b"{", headers={"Content-Type": "application/json"})
+    with httpx.Client(transport=fake.transport, base_url=fake.base_url, headers=headers) as c:
+        second = c.post("/issues", json=VALID_BODY)
+    assert validated(first)["number"] == 1
+    assert validated(bad)["type"] == "invalid_request_error"
+    assert bad.status_code == 400
+    assert validated(second)["number"] == 2
+
+
+@pytest.mark.asyncio
+async def test_async_latency_uses_async_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
+    slept: list[float] = []
+
+    async def fake_sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    def forbidden_sleep(seconds: float) -> None:
+        raise AssertionError("an async client must not block the loop")
+
+    monkeypatch.setattr(transport_module, "_async_sleep", fake_sleep)
+    monkeypatch.setattr(transport_module, "_sleep", forbidden_sleep)
+    fake = FakeAntimetal()
+    fake.latency = 0.25
+    async with httpx.AsyncClient(transport=fake.transport, base_url=fake.base_url) as c:
+        response = await c.post("/issues", json=VALID_BODY)
+    assert response.status_code == 401
+    assert slept == [0.25]
+
+
+def test_sync_latency(monkeypatch: pytest.MonkeyPatch) -> None:
+    slept: list[float] = []
+    monkeypatch.setattr(transport_module, "_sleep", slept.append)
+    fake = FakeAntimetal()
+    with httpx.Client(transport=fake.transport, base_url=fake.base_url) as c:
+        c.post("/issues", json=VALID_BODY)
+        fake.latency = 0.5
+        c.post("/issues", json=VALID_BODY)
+    assert slept == [0.5]
+
+
+@pytest.mark.asyncio
+async def test_async_latency_lower_bound() -> None:
+    fake = FakeAntimetal()
+    fake.latency = 0.05
+    headers = {"Authorization": f"Bearer {fake.api_key}"}
+    async with httpx.AsyncClient(
+        transport=fake.transport, base_url=fake.base_url, headers=headers
+    ) as c:
+        started = time.perf_counter()
+        response = await c.post("/issues", json=VALID_BODY)
+        elapsed = time.perf_counter() - started
+    assert response.status_code == 201
+    assert elapsed >= 0.05
