@@ -36,6 +36,10 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
         "pytest_antimetal.cassettes_cli",
         "check recorded cassettes against the spec and for secrets",
     ),
+    "lint": (
+        "pytest_antimetal.contract.lint",
+        "list contradictions in an OpenAPI spec (pattern vs format, default vs enum, ...)",
+    ),
     "pull": (
         "pytest_antimetal.drift.pull",
         "refresh spec/ from the vendor's document, printing the classified diff",
@@ -82,4 +86,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())
+    # Run as `python -m pytest_antimetal.cli`, this file is `__main__`: dispatch through the
+    # package module so subcommands raise the same UsageError class this catches.
+    from pytest_antimetal.cli import main as _main
+
+    raise SystemExit(_main())

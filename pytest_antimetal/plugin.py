@@ -8,6 +8,9 @@ every pytest run in a user's environment.
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Generator
+
 import pytest
 
 from pytest_antimetal.fixtures import (
@@ -150,6 +153,19 @@ def pytest_configure(config: pytest.Config) -> None:
         from pytest_antimetal.drift.pytest_plugin import DriftPlugin
 
         config.pluginmanager.register(DriftPlugin(config), "antimetal-drift")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
+    # schemathesis's pytest plugin swaps Hypothesis's example printer for a silent one,
+    # process-wide: a user's failing @given test would print `x=,`. Give tests that are
+    # not schemathesis's the real printer back (only if Hypothesis is already loaded).
+    if "hypothesis.core" not in sys.modules:
+        return (yield)
+    from pytest_antimetal._printer import hypothesis_printer_for  # stdlib only
+
+    with hypothesis_printer_for(item):
+        return (yield)
 
 
 @pytest.hookimpl(optionalhook=True)

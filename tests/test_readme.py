@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -156,6 +157,8 @@ def test_readme_shell_example(block: Block, tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ANTIMETAL_")}
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     env["ANTIMETAL_REPO"] = str(REPO_ROOT)
+    # Examples are written for a clone of this repository: give them its spec/.
+    shutil.copytree(REPO_ROOT / "spec", tmp_path / "spec")
     result = subprocess.run(
         ["bash", "-euo", "pipefail", "-c", block.body],
         cwd=tmp_path,

@@ -1,0 +1,391 @@
+"""The project's own checks: what the spec implies but schemathesis cannot see.
+
+Each check takes one :class:`Exchange` (what was sent, what came back) and the
+run's :class:`RunState`, and raises :class:`CheckFailed` with one line saying
+what was wrong. Which fields are echoed, which default applies, which fields
+are timestamps: all of it comes from :class:`ContractRules`, built from the spec.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from typing import Any, Literal
+
+from pytest_antimetal.contract.report import ReceivedResponse
+from pytest_antimetal.contract.spec_rules import (
+    DateTimeField,
+    classify_datetime,
+    datetime_fields,
+    get_path,
+)
+from pytest_antimetal.spec import Operation, Spec
+
+__all__ = [
+    "OWN_CHECKS",
+    "CheckFailed",
+    "ContractRules",
+    "Exchange",
+    "RunState",
+    "parse_instant",
+]
+
+NOW_TOLERANCE = timedelta(minutes=5)
+"""How far an omitted ``triggeredAt`` may be from the client's clock (clock skew, latency)."""
+
+Intent = Literal["positive", "negative", "unknown"]
+
+# Statuses whose error `type` the issue pins down; others only need a valid ErrorResponseDto.
+_EXPECTED_ERROR_TYPE = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    403: "authentication_error",
+}
+
+
+class CheckFailed(AssertionError):
+    """A check did not hold; ``str()`` is the one-line reason."""
+
+    def __init__(self, check: str, message: str, details: str = "") -> None:
+        super().__init__(message)
+        self.check = check
+        self.message = message
+        self.details = details
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One request the suite sent and the response it got."""
+
+    case: str
+    intent: Intent
+    method: str
+    body: Any
+    """The JSON value sent (``None`` when the body was not JSON)."""
+    sent_at: datetime
+    response: ReceivedResponse
+
+
+def parse_instant(value: str) -> datetime | None:
+    """An RFC 3339 or pattern-style timestamp as an aware datetime (years shifted by 400).
+
+    Shifting every year by one Gregorian cycle keeps differences exact and
+    makes year 0000 (valid in both rules) representable.
+    """
+    match = re.match(
+        r"^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?([Zz]|[+-]\d{2}:\d{2})$",
+        value,
+    )
+    if match is None:
+        return None
+    year, month, day, hour, minute = (int(g) for g in match.groups()[:5])
+    second = int(match.group(6) or 0)
+    micro = int((match.group(7) or ".0")[1:].ljust(6, "0")[:6])
+    offset = match.group(8)
+    try:
+        moment = datetime(year + 400, month, day, hour, minute, min(second, 59), micro, tzinfo=UTC)
+    except ValueError:
+        return None
+    if offset not in ("Z", "z"):
+        sign = 1 if offset[0] == "+" else -1
+        moment -= sign * timedelta(hours=int(offset[1:3]), minutes=int(offset[4:6]))
+    return moment
+
+
+def _real_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class RunState:
+    """What the checks remember across one run (identity uniqueness)."""
+
+    clock: Callable[[], datetime] = _real_now
+    uuids: dict[str, str] = field(default_factory=dict)
+    numbers: dict[Any, str] = field(default_factory=dict)
+    created: list[Any] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ContractRules:
+    """The facts about one operation the checks need, derived from the spec."""
+
+    operation: Operation
+    success_status: int
+    error_schema: dict[str, Any] | None
+    echoed: tuple[str, ...]
+    """Request properties the success body must repeat exactly."""
+    defaults: dict[str, Any]
+    """Request properties with a default, and what the success body must say when omitted."""
+    request_datetimes: tuple[DateTimeField, ...]
+    echoed_datetimes: tuple[str, ...]
+    """Request timestamps the success body must repeat as the same instant."""
+    ordered_timestamps: tuple[tuple[str, str], ...]
+    """Pairs (earlier, later) in the success body, e.g. (createdAt, updatedAt)."""
+    identity_fields: tuple[str, ...]
+
+    @classmethod
+    def from_spec(cls, spec: Spec, method: str = "post", path: str = "/issues") -> ContractRules:
+        op = spec.operation(method, path)
+        request = op.request_schema() or {}
+        success = op.success_status
+        response = op.response_schema(success) or {}
+        req_props: Mapping[str, Any] = request.get("properties") or {}
+        resp_props: Mapping[str, Any] = response.get("properties") or {}
+        dt_fields = tuple(datetime_fields(request))
+        dt_names = {f.path[0] for f in dt_fields if len(f.path) == 1}
+        echoed = tuple(
+            name
+            for name, node in req_props.items()
+            if name in resp_props
+            and name not in dt_names
+            and isinstance(node, Mapping)
+            and node.get("type") in ("string", "integer", "number", "boolean")
+        )
+        defaults: dict[str, Any] = {}
+        for name, node in req_props.items():
+            if name not in resp_props or not isinstance(node, Mapping):
+                continue
+            default = _documented_default(node)
+            if default is not None:
+                defaults[name] = default
+        resp_dt = [
+            name
+            for name, node in resp_props.items()
+            if isinstance(node, Mapping) and node.get("format") == "date-time"
+        ]
+        ordered = tuple(
+            (a, b) for a, b in (("createdAt", "updatedAt"),) if a in resp_dt and b in resp_dt
+        )
+        identity = tuple(n for n in ("uuid", "id", "number") if n in resp_props)
+        error_schema = None
+        for code in sorted(op.responses):
+            if code[:1] in ("4", "5") and (schema := op.response_schema(code)) is not None:
+                error_schema = schema
+                break
+        return cls(
+            operation=op,
+            success_status=success,
+            error_schema=error_schema,
+            echoed=echoed,
+            defaults=defaults,
+            request_datetimes=dt_fields,
+            echoed_datetimes=tuple(sorted(dt_names & set(resp_props))),
+            ordered_timestamps=ordered,
+            identity_fields=identity,
+        )
+
+
+def _documented_default(node: Mapping[str, Any]) -> Any:
+    """A property's default: ``default``, else "defaults to X" in its description.
+
+    The description may spell an enum value in another case ("MEDIUM" for
+    ``medium``): the value on the wire is the enum's spelling.
+    """
+    if "default" in node:
+        return node["default"]
+    match = re.search(r"defaults? to ([A-Za-z0-9_\-]+)", str(node.get("description", "")))
+    if match is None:
+        return None
+    word = match.group(1)
+    for value in node.get("enum") or ():
+        if isinstance(value, str) and value.lower() == word.lower():
+            return value
+    return None
+
+
+def _same_instant(a: datetime, b: datetime) -> bool:
+    # Servers commonly keep milliseconds (JavaScript dates): compare at that precision.
+    return abs(a - b) < timedelta(milliseconds=1)
+
+
+# ---------------------------------------------------------------------------
+# The checks
+
+
+def error_response_shape(ex: Exchange, rules: ContractRules, state: RunState) -> None:
+    """Every non-2xx body is an ErrorResponseDto whose ``type`` fits the status."""
+    status = ex.response.status
+    if 200 <= status < 300 or rules.error_schema is None:
+        return
+    name = "error_response_shape"
+    body = ex.response.json()
+    if not isinstance(body, dict):
+        raise CheckFailed(name, f"HTTP {status} body is not a JSON object (ErrorResponseDto)")
+    problems = _validate(rules.error_schema, body)
+    if problems:
+        raise CheckFailed(
+            name,
+            f"HTTP {status} body is not an ErrorResponseDto: {problems[0]}",
+            "\n".join(problems),
+        )
+    expected = _EXPECTED_ERROR_TYPE.get(status) or ("api_error" if status >= 500 else None)
+    if expected is not None and body.get("type") != expected:
+        raise CheckFailed(
+            name, f"HTTP {status} carries type {body.get('type')!r}, expected {expected!r}"
+        )
+    # Field-level details are owed when there were fields to judge: a JSON object was sent.
+    if status == 400 and isinstance(ex.body, dict) and not isinstance(body.get("details"), dict):
+        raise CheckFailed(
+            name, "HTTP 400 for a JSON object body without `details` (field -> message)"
+        )
+
+
+@cache
+def _validator(schema_json: str) -> Any:
+    import jsonschema_rs  # a schemathesis dependency, ~100x faster than jsonschema
+
+    return jsonschema_rs.Draft7Validator(json.loads(schema_json))
+
+
+def _validate(schema: dict[str, Any], instance: Any) -> list[str]:
+    validator = _validator(json.dumps(schema, sort_keys=True))
+    return [
+        f"{'/'.join(str(p) for p in err.instance_path) or '<root>'}: {err.message}"
+        for err in validator.iter_errors(instance)
+    ]
+
+
+def request_reflected(ex: Exchange, rules: ContractRules, state: RunState) -> None:
+    """A success body repeats what was sent, the documented defaults, and the timestamps."""
+    if ex.response.status != rules.success_status or not isinstance(ex.body, dict):
+        return
+    name = "request_reflected"
+    got = ex.response.json()
+    if not isinstance(got, dict):
+        return  # response_schema_conformance reports it
+    for field_name in rules.echoed:
+        if field_name in ex.body:
+            if got.get(field_name) != ex.body[field_name]:
+                raise CheckFailed(
+                    name,
+                    f"`{field_name}` sent as {_short(ex.body[field_name])} came back as "
+                    f"{_short(got.get(field_name))}",
+                )
+        elif field_name in rules.defaults and got.get(field_name) != rules.defaults[field_name]:
+            raise CheckFailed(
+                name,
+                f"`{field_name}` omitted: expected the documented default "
+                f"{rules.defaults[field_name]!r}, got {_short(got.get(field_name))}",
+            )
+    for field_name in rules.echoed_datetimes:
+        returned = got.get(field_name)
+        back = parse_instant(returned) if isinstance(returned, str) else None
+        if back is None:
+            continue  # response_schema_conformance reports a malformed timestamp
+        if field_name in ex.body:
+            sent = ex.body[field_name]
+            sent_at = parse_instant(sent) if isinstance(sent, str) else None
+            if sent_at is not None and not _same_instant(sent_at, back):
+                raise CheckFailed(
+                    name,
+                    f"`{field_name}` sent as {sent!r} came back as {returned!r} (another instant)",
+                )
+        else:
+            now = ex.sent_at + timedelta(days=400 * 365 + 97)  # parse_instant's 400-year shift
+            if abs(back - now) > NOW_TOLERANCE:
+                raise CheckFailed(
+                    name,
+                    f"`{field_name}` omitted: expected about now ({ex.sent_at:%Y-%m-%dT%H:%M:%SZ}, "
+                    f"+/- {int(NOW_TOLERANCE.total_seconds() // 60)} min), got {returned!r}",
+                )
+
+
+def timestamps_ordered(ex: Exchange, rules: ContractRules, state: RunState) -> None:
+    """``createdAt`` <= ``updatedAt`` in a success body."""
+    if ex.response.status != rules.success_status:
+        return
+    got = ex.response.json()
+    if not isinstance(got, dict):
+        return
+    for earlier, later in rules.ordered_timestamps:
+        a, b = got.get(earlier), got.get(later)
+        first = parse_instant(a) if isinstance(a, str) else None
+        second = parse_instant(b) if isinstance(b, str) else None
+        if first is not None and second is not None and first > second:
+            raise CheckFailed("timestamps_ordered", f"`{earlier}` {a!r} is after `{later}` {b!r}")
+
+
+def identity_unique(ex: Exchange, rules: ContractRules, state: RunState) -> None:
+    """Identifiers of created resources are unique across the run; ``number`` > 0."""
+    if ex.response.status != rules.success_status:
+        return
+    got = ex.response.json()
+    if not isinstance(got, dict):
+        return
+    name = "identity_unique"
+    number = got.get("number")
+    if "number" in rules.identity_fields and number is not None:
+        state.created.append(number)
+    for field_name in rules.identity_fields:
+        value = got.get(field_name)
+        if value is None or isinstance(value, (dict, list)):
+            continue
+        if field_name == "number" and isinstance(value, int) and value <= 0:
+            raise CheckFailed(name, f"`number` is {value}, must be > 0")
+        seen = state.numbers if field_name == "number" else state.uuids
+        key = value if field_name == "number" else str(value)
+        if key in seen:
+            raise CheckFailed(
+                name,
+                f"`{field_name}` {value!r} was already given to an earlier issue ({seen[key]})",
+            )
+        seen[key] = ex.case
+
+
+def datetime_rules(ex: Exchange, rules: ContractRules, state: RunState) -> None:
+    """The spec's ``pattern`` and ``format: date-time`` disagree; a server must honour both."""
+    if not isinstance(ex.body, dict):
+        return
+    status = ex.response.status
+    for dt in rules.request_datetimes:
+        value = get_path(ex.body, dt.path)
+        if not isinstance(value, str):
+            continue
+        verdict = classify_datetime(value, dt.pattern)
+        accepted = 200 <= status < 300
+        lead = (
+            f"the spec's `pattern` and `format: date-time` for `{dt.dotted}` disagree "
+            "(a value is valid only if it satisfies both)"
+        )
+        if accepted and verdict == "pattern-only":
+            raise CheckFailed(
+                "datetime_rules",
+                f"{lead}: the server accepted {value!r}, which only the pattern admits "
+                "- it follows the pattern, not the format",
+            )
+        if accepted and verdict == "format-only":
+            raise CheckFailed(
+                "datetime_rules",
+                f"{lead}: the server accepted {value!r}, which only the format admits "
+                "- it follows the format, not the pattern",
+            )
+        if status == 400 and verdict == "both" and ex.intent == "positive":
+            details = (ex.response.json() or {}).get("details")
+            if isinstance(details, dict) and any(dt.dotted in str(k) for k in details):
+                raise CheckFailed(
+                    "datetime_rules",
+                    f"{lead}: the server rejected {value!r}, which satisfies both "
+                    f"({details.get(dt.dotted, details)!r})",
+                )
+
+
+def _short(value: Any, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} chars)"
+
+
+OwnCheck = Callable[[Exchange, ContractRules, RunState], None]
+
+OWN_CHECKS: tuple[OwnCheck, ...] = (
+    error_response_shape,
+    request_reflected,
+    timestamps_ordered,
+    identity_unique,
+    datetime_rules,
+)
+"""Run on every exchange, in this order."""

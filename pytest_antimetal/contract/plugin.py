@@ -1,0 +1,284 @@
+"""pytest side of the contract suite: items, failure text, terminal summary.
+
+Registered by :mod:`pytest_antimetal.plugin` only when ``--antimetal-contract``
+is given. The suite appears as one collector ``antimetal-contract`` with one
+item per part (``antimetal-contract::coverage`` ...), so reports read well and
+``pytest -n`` spreads the parts over workers. The work itself is done by
+:class:`~pytest_antimetal.contract.runner.ContractRunner`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import zlib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from pytest_antimetal.contract.report import RunStats, format_failures, redact_text
+from pytest_antimetal.contract.runner import DEFAULT_MAX_EXAMPLES, PARTS, PartResult
+from pytest_antimetal.spec import Spec, SpecError, load_spec
+from pytest_antimetal.target import Target, TargetError, resolve_target, spec_path
+
+if TYPE_CHECKING:
+    from pytest_antimetal.contract.runner import ContractRunner
+    from pytest_antimetal.fake import FakeAntimetal
+
+__all__ = ["DEFAULT_LIVE_BUDGET", "LIVE_TAG", "ContractFailed", "ContractItem", "ContractPlugin"]
+
+DEFAULT_LIVE_BUDGET = 5
+LIVE_TAG = "pytest-antimetal"
+_STATS_PROPERTY = "antimetal_contract_stats"
+
+FakeFactory = Callable[[Spec, int, str], "FakeAntimetal"]
+
+
+class ContractFailed(Exception):
+    """A part of the suite found failures (formatted by :meth:`ContractItem.repr_failure`)."""
+
+    def __init__(self, result: PartResult) -> None:
+        super().__init__(f"{len(result.failures)} contract failure(s)")
+        self.result = result
+
+
+def _number(config: pytest.Config, option: str, ini: str, kind: type, default: Any) -> Any:
+    value = config.getoption(option)
+    source = f"--{option.replace('_', '-')}"
+    if value is None:
+        raw = config.getini(ini)
+        if raw in (None, "", []):
+            return default
+        source = f"ini {ini}"
+        try:
+            value = kind(raw)
+        except ValueError:
+            raise pytest.UsageError(f"{source}: expected a number, got {raw!r}") from None
+    if value <= 0 and not (kind is int and option == "antimetal_live_budget" and value == 0):
+        raise pytest.UsageError(f"{source}: must be positive, got {value}")
+    return value
+
+
+def _seed(config: pytest.Config, deterministic: bool) -> int:
+    raw = config.getoption("hypothesis_seed", None)
+    if raw is not None:
+        text = str(raw)
+        return int(text) if text.isdigit() else zlib.crc32(text.encode())
+    if deterministic:
+        return 0
+    return int.from_bytes(os.urandom(4), "big")
+
+
+def _is_deterministic(config: pytest.Config) -> bool:
+    """Cassettes need the same requests on every run: recording/replay implies a fixed seed."""
+    if config.getoption("record_mode", None) is not None:
+        return True
+    import hypothesis
+
+    default = hypothesis.settings.default
+    return default is not None and bool(default.derandomize)
+
+
+class ContractPlugin:
+    """The suite's pytest plugin; one per session (and per xdist worker)."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        try:
+            self.target: Target = resolve_target(config)
+            path = spec_path(config)
+            self.spec: Spec = load_spec(path) if path else load_spec()
+            self.spec.operation("post", "/issues")
+        except (TargetError, SpecError) as exc:
+            raise pytest.UsageError(str(exc)) from None
+        self.max_examples: int = _number(
+            config, "antimetal_max_examples", "antimetal_max_examples", int, DEFAULT_MAX_EXAMPLES
+        )
+        self.time_budget: float | None = _number(
+            config, "antimetal_time_budget", "antimetal_time_budget", float, None
+        )
+        self.live_budget: int = _number(
+            config, "antimetal_live_budget", "antimetal_live_budget", int, DEFAULT_LIVE_BUDGET
+        )
+        self.deterministic = _is_deterministic(config)
+        self.seed = _seed(config, self.deterministic)
+        self.stats = RunStats()
+        self.fake_factory: FakeFactory | None = None
+        """Test seam: builds the in-process fake (planted-fault variants in our own tests)."""
+        self.fake: FakeAntimetal | None = None
+        self._runner: ContractRunner | None = None
+
+    # -- the runner ------------------------------------------------------
+
+    @property
+    def api_key(self) -> str:
+        if self.target.api_key:
+            return self.target.api_key
+        if self.target.is_fake:
+            from pytest_antimetal.fake import DEFAULT_FAKE_API_KEY
+
+            return DEFAULT_FAKE_API_KEY
+        return "cassette-replay"  # replaying cassettes: nothing reaches a server
+
+    @property
+    def capped(self) -> bool:
+        """Issue-creating requests are capped against a live, non-loopback server."""
+        return not self.target.is_fake and not self.target.is_loopback
+
+    def runner(self) -> ContractRunner:
+        if self._runner is None:
+            from pytest_antimetal.contract.runner import ContractRunner, ContractSettings
+
+            transport = None
+            if self.target.is_fake:
+                if self.fake_factory is not None:
+                    self.fake = self.fake_factory(self.spec, self.seed, self.api_key)
+                else:
+                    from pytest_antimetal.fake import FakeAntimetal
+
+                    self.fake = FakeAntimetal(
+                        spec=self.spec, seed=self.seed, api_keys=[self.api_key]
+                    )
+                base_url = self.fake.base_url
+                transport = self.fake.transport
+            else:
+                assert self.target.base_url is not None
+                base_url = self.target.base_url
+            settings = ContractSettings(
+                spec=self.spec,
+                base_url=base_url,
+                api_key=self.api_key,
+                transport=transport,
+                max_examples=self.max_examples,
+                time_budget=self.time_budget,
+                seed=self.seed,
+                live_budget=self.live_budget if self.capped else None,
+                tag=LIVE_TAG if self.capped else None,
+                replay=self.replay_command,
+                cache_dir=self._cache_dir(),
+            )
+            self._runner = ContractRunner(settings)
+        return self._runner
+
+    def _cache_dir(self) -> Path | None:
+        cache = getattr(self.config, "cache", None)  # None under -p no:cacheprovider
+        return None if cache is None else Path(cache.mkdir("antimetal-contract"))
+
+    def replay_command(self, part: str) -> str:
+        """The pytest command that sends the same requests for *part* again."""
+        parts = ["pytest", "--antimetal-contract", "-k", part, f"--hypothesis-seed={self.seed}"]
+        if self.max_examples != DEFAULT_MAX_EXAMPLES:
+            parts.append(f"--antimetal-max-examples={self.max_examples}")
+        if self.target.source == "--antimetal-base-url" and self.target.base_url:
+            parts.append(f"--antimetal-base-url={self.target.base_url}")
+        path = spec_path(self.config)
+        if path is not None:
+            parts.append(f"--antimetal-spec={path}")
+        return " ".join(parts)
+
+    # -- hooks -----------------------------------------------------------
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_collection_modifyitems(
+        self, session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+    ) -> None:
+        # tryfirst: -k / -m deselection (a later implementation) must see our items.
+        collector = ContractCollector.from_parent(
+            session, name="antimetal-contract", nodeid="antimetal-contract"
+        )
+        collector.plugin = self
+        ours = list(collector.collect())
+        items.extend(ours)
+        # What a collector's report would say, so "collected N items" counts the suite.
+        result: list[pytest.Item | pytest.Collector] = list(ours)
+        report = pytest.CollectReport(collector.nodeid, "passed", None, result)
+        config.hook.pytest_collectreport(report=report)
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        # Stats travel on the report, so an xdist controller can sum its workers' counts.
+        if report.when != "call":
+            return
+        for name, value in report.user_properties:
+            if name == _STATS_PROPERTY:
+                self.stats.merge(json.loads(str(value)))
+
+    def pytest_report_header(self, config: pytest.Config) -> list[str]:
+        where = "embedded fake" if self.target.is_fake else self.target.base_url
+        return [
+            f"antimetal contract: target {where}, seed {self.seed}, "
+            f"max examples {self.max_examples}" + (" (deterministic)" if self.deterministic else "")
+        ]
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if self.config.option.collectonly:
+            return
+        stats = self.stats
+        tr = terminalreporter
+        tr.section("antimetal contract")
+        where = "embedded fake" if self.target.is_fake else self.target.base_url
+        tr.line(f"target: {where}   seed: {self.seed} (replay with --hypothesis-seed={self.seed})")
+        tr.line(f"requests sent: {stats.requests}   checks run: {stats.checks}")
+        if stats.failures:
+            by_check = ", ".join(f"{k}: {v}" for k, v in sorted(stats.failures.items()))
+            tr.line(f"failures by check: {by_check}")
+        else:
+            tr.line("failures by check: none")
+        if self.target.is_fake:
+            tr.line(f"issues created: {len(stats.created)} (on the embedded fake)")
+        else:
+            shown = [f"#{n}" for n in stats.created]
+            if len(shown) > 20:
+                shown = [*shown[:10], f"... {len(shown) - 15} more ...", *shown[-5:]]
+            numbers = ", ".join(shown) or "none"
+            tr.line(f"issues created on {self.target.base_url}: {len(stats.created)} ({numbers})")
+            if self.capped:
+                tr.line(
+                    f"live budget: {self.live_budget} issue-creating request(s) per run, "
+                    f"tagged {LIVE_TAG!r} in context.tags"
+                )
+        for reason, count in sorted(stats.skipped.items()):
+            tr.line(f"not sent: {count} ({reason})")
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        if self._runner is not None:
+            self._runner.close()
+
+
+class ContractCollector(pytest.Collector):
+    """``antimetal-contract``: one item per part of the suite."""
+
+    plugin: ContractPlugin
+
+    def collect(self) -> Iterator[pytest.Item]:
+        for part in PARTS:
+            item = ContractItem.from_parent(self, name=part)
+            item.plugin = self.plugin
+            yield item
+
+    def reportinfo(self) -> tuple[Path | str, int | None, str]:
+        return "antimetal-contract", None, "antimetal-contract"
+
+
+class ContractItem(pytest.Item):
+    """One part of the suite, e.g. ``antimetal-contract::fuzz-negative``."""
+
+    plugin: ContractPlugin
+
+    def runtest(self) -> None:
+        runner = self.plugin.runner()
+        result = runner.run(self.name)
+        self.user_properties.append((_STATS_PROPERTY, json.dumps(result.stats.as_dict())))
+        if result.failures:
+            raise ContractFailed(result)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        secrets = (self.plugin.api_key,)
+        if isinstance(excinfo.value, ContractFailed):
+            result = excinfo.value.result
+            return format_failures(result.part, result.failures, secrets)
+        return redact_text(str(super().repr_failure(excinfo)), secrets)
+
+    def reportinfo(self) -> tuple[Path | str, int | None, str]:
+        return "antimetal-contract", None, f"antimetal-contract::{self.name}"

@@ -1,0 +1,234 @@
+"""Failures and their text: what was sent, what came back, how to replay it.
+
+The API key is removed here, once, before anything is stored for a report:
+:class:`SentRequest` never holds it, so no formatting path can leak it.
+Standard library only.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = [
+    "REDACTED",
+    "Failure",
+    "ReceivedResponse",
+    "RunStats",
+    "SentRequest",
+    "format_failures",
+    "redact_headers",
+    "redact_text",
+]
+
+REDACTED = "[REDACTED]"
+BODY_LIMIT = 2_000
+_SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x-api-key"})
+
+
+def redact_text(text: str, secrets: Iterable[str]) -> str:
+    """*text* with every occurrence of each secret replaced."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, REDACTED)
+    return text
+
+
+def redact_headers(
+    headers: Mapping[str, str], secrets: Iterable[str] = (), public: Iterable[str] = ()
+) -> dict[str, str]:
+    """Headers safe to print: credentials keep only their scheme (``Bearer [REDACTED]``).
+
+    A credential listed in *public* (a deliberately invalid key the suite made up)
+    is shown as sent, so the reproduction sends it too.
+    """
+    secrets = tuple(secrets)
+    public = frozenset(public)
+    out: dict[str, str] = {}
+    for name, value in headers.items():
+        if name.lower() in _SECRET_HEADERS and value in public:
+            out[name] = value
+        elif name.lower() in _SECRET_HEADERS:
+            scheme, _, rest = value.partition(" ")
+            out[name] = f"{scheme} {REDACTED}" if rest else REDACTED
+        else:
+            out[name] = redact_text(value, secrets)
+    return out
+
+
+def _truncate(text: str, limit: int = BODY_LIMIT) -> str:
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... [{len(text) - limit} more characters]"
+
+
+def _body_text(body: bytes) -> str:
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        return repr(body)
+
+
+@dataclass(frozen=True)
+class SentRequest:
+    """A request as reports show it: credentials already redacted."""
+
+    method: str
+    url: str
+    headers: dict[str, str]
+    body: bytes
+
+    @classmethod
+    def redacted(
+        cls,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        body: bytes,
+        *,
+        secrets: Iterable[str],
+        public: Iterable[str] = (),
+    ) -> SentRequest:
+        secrets = tuple(s for s in secrets if s)
+        clean = body
+        for secret in secrets:
+            clean = clean.replace(secret.encode(), REDACTED.encode())
+        shown = redact_headers(headers, secrets, public)
+        return cls(method, redact_text(url, secrets), shown, clean)
+
+    def curl(self) -> str:
+        """A shell command that sends this request (the key as ``$ANTIMETAL_API_KEY``)."""
+        parts = ["curl", "-sS", "-X", self.method, shlex.quote(self.url)]
+        for name, value in self.headers.items():
+            if name.lower() in (
+                "content-length",
+                "host",
+                "user-agent",
+                "accept-encoding",
+                "accept",
+                "connection",
+            ):
+                continue
+            if name.lower() == "authorization" and REDACTED in value:
+                # Double quotes so the shell expands the variable; never the key itself.
+                parts += ["-H", '"Authorization: Bearer $ANTIMETAL_API_KEY"']
+            else:
+                parts += ["-H", shlex.quote(f"{name}: {value}")]
+        if self.body:
+            text = _body_text(self.body)
+            if len(text) > 4_096:
+                parts += ["--data-binary", f"@body.json  # {len(self.body)} bytes, not inlined"]
+            else:
+                parts += ["--data-binary", shlex.quote(text)]
+        return " ".join(parts)
+
+    def describe(self) -> str:
+        lines = [f"{self.method} {self.url}"]
+        lines += [f"  {k}: {v}" for k, v in self.headers.items()]
+        if self.body:
+            lines.append(f"  body: {_truncate(_body_text(self.body))}")
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class ReceivedResponse:
+    """A response as reports show it."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        """The body parsed as JSON, or ``None`` when it is not JSON."""
+        try:
+            return json.loads(self.body)
+        except (ValueError, RecursionError):
+            return None
+
+    def describe(self, secrets: Iterable[str] = ()) -> str:
+        lines = [f"HTTP {self.status}"]
+        lines += [f"  {k}: {v}" for k, v in redact_headers(self.headers, secrets).items()]
+        lines.append(f"  body: {_truncate(redact_text(_body_text(self.body), secrets))}")
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One check that did not hold for one exchange."""
+
+    check: str
+    message: str
+    """One line: what was wrong."""
+    case: str
+    """Where the input came from (phase, mode, description)."""
+    request: SentRequest
+    response: ReceivedResponse | None
+    details: str = ""
+    replay: str = ""
+
+    def format(self, secrets: Iterable[str] = ()) -> str:
+        secrets = tuple(secrets)
+        out = [f"[{self.check}] {redact_text(self.message, secrets)}", f"  case: {self.case}"]
+        if self.details:
+            detail_lines = redact_text(self.details, secrets).splitlines()
+            out += [f"  {line}" for line in detail_lines[:20]]
+        out.append("  request:")
+        out += [f"    {line}" for line in self.request.describe().splitlines()]
+        if self.response is not None:
+            out.append("  response:")
+            out += [f"    {line}" for line in self.response.describe(secrets).splitlines()]
+        out.append(f"  reproduce: {self.request.curl()}")
+        if self.replay:
+            out.append(f"  replay:    {self.replay}")
+        return "\n".join(out)
+
+
+@dataclass
+class RunStats:
+    """Counters for the terminal summary (merged across items and xdist workers)."""
+
+    requests: int = 0
+    checks: int = 0
+    failures: Counter[str] = field(default_factory=Counter)
+    created: list[int | str] = field(default_factory=list)
+    skipped: Counter[str] = field(default_factory=Counter)
+
+    def merge(self, other: Mapping[str, Any]) -> None:
+        self.requests += int(other.get("requests", 0))
+        self.checks += int(other.get("checks", 0))
+        self.failures.update(other.get("failures", {}))
+        self.created.extend(other.get("created", []))
+        self.skipped.update(other.get("skipped", {}))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "requests": self.requests,
+            "checks": self.checks,
+            "failures": dict(self.failures),
+            "created": list(self.created),
+            "skipped": dict(self.skipped),
+        }
+
+
+def format_failures(
+    part: str, failures: list[Failure], secrets: Iterable[str] = (), per_check: int = 3
+) -> str:
+    """The text of a failed item: failures grouped by check, the first few shown in full."""
+    secrets = tuple(secrets)
+    by_check: dict[str, list[Failure]] = {}
+    for failure in failures:
+        by_check.setdefault(failure.check, []).append(failure)
+    summary = ", ".join(f"{name} x{len(items)}" for name, items in by_check.items())
+    out = [f"antimetal-contract::{part}: {len(failures)} failure(s): {summary}", ""]
+    for name, items in by_check.items():
+        for failure in items[:per_check]:
+            out.append(failure.format(secrets))
+            out.append("")
+        if len(items) > per_check:
+            out.append(f"[{name}] ... and {len(items) - per_check} more like this")
+            out.append("")
+    return "\n".join(out).rstrip() + "\n"

@@ -1,0 +1,813 @@
+"""The contract suite without pytest: generate, send, check, report.
+
+:class:`ContractRunner` generates requests for ``POST /issues`` with
+schemathesis (examples, coverage and fuzzing phases, positive and negative),
+adds the hand-written inputs of :mod:`.edge_cases`, sends everything with
+httpx (to a base URL or an in-process transport such as the fake's), and runs
+schemathesis's response checks plus the project's own (:mod:`.checks`).
+
+The request sequence of a part is a pure function of the spec, the seed and
+the example budget (no clock, no random ids), so a replay sends the same
+requests in the same order, as cassettes need.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import hashlib
+import json
+import os
+import pickle
+import time
+import zlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pytest_antimetal.contract.checks import (
+    OWN_CHECKS,
+    CheckFailed,
+    ContractRules,
+    Exchange,
+    Intent,
+    RunState,
+)
+from pytest_antimetal.contract.edge_cases import EdgeInput, edge_inputs, malformed_inputs
+from pytest_antimetal.contract.report import (
+    Failure,
+    ReceivedResponse,
+    RunStats,
+    SentRequest,
+)
+from pytest_antimetal.contract.spec_rules import classify_datetime, get_path
+from pytest_antimetal.spec import Spec
+
+if TYPE_CHECKING:
+    import httpx
+
+__all__ = [
+    "DEFAULT_MAX_EXAMPLES",
+    "PARTS",
+    "SCHEMATHESIS_CHECKS",
+    "ContractRunner",
+    "ContractSettings",
+    "PartResult",
+]
+
+PARTS = ("examples", "coverage", "fuzz-positive", "fuzz-negative", "edge-cases", "malformed")
+"""The suite's items, in run order."""
+
+DEFAULT_MAX_EXAMPLES = 50
+
+SCHEMATHESIS_CHECKS = (
+    "not_a_server_error",
+    "status_code_conformance",
+    "content_type_conformance",
+    "response_headers_conformance",
+    "response_schema_conformance",
+    "negative_data_rejection",
+    "positive_data_acceptance",
+    "missing_required_header",
+    "unsupported_method",
+)
+"""schemathesis checks that apply to one operation (``ignored_auth`` is re-done over httpx)."""
+
+# Checks that read the case's generation metadata; hand-written inputs have none.
+_META_CHECKS = frozenset(
+    {"negative_data_rejection", "positive_data_acceptance", "missing_required_header"}
+)
+
+USER_AGENT = "pytest-antimetal contract suite"
+_CACHE_FORMAT = 1
+INVALID_KEY = "pytest-antimetal-invalid-key-0000"
+_PUBLIC_CREDENTIALS = (f"Bearer {INVALID_KEY}",)
+
+
+def _real_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class ContractSettings:
+    """Everything one run needs; plain values, no pytest."""
+
+    spec: Spec
+    base_url: str
+    api_key: str = field(repr=False)
+    transport: httpx.BaseTransport | None = None
+    """An in-process transport (the fake's); ``None`` sends over the network."""
+    max_examples: int = DEFAULT_MAX_EXAMPLES
+    time_budget: float | None = None
+    seed: int = 0
+    live_budget: int | None = None
+    """At most this many issue-creating requests (``None``: no cap; loopback and fakes)."""
+    tag: str | None = None
+    """Appended to ``context.tags`` of issue-creating requests (live targets)."""
+    clock: Callable[[], datetime] = _real_now
+    replay: Callable[[str], str] | None = None
+    """Builds the command that replays a part (shown with every failure)."""
+    cache_dir: Path | None = None
+    """Where generated cases are kept between runs (``None``: generate every time)."""
+    method: str = "post"
+    path: str = "/issues"
+    max_failures_per_check: int = 20
+
+    def __repr__(self) -> str:
+        return (
+            f"ContractSettings(base_url={self.base_url!r}, api_key='[REDACTED]', "
+            f"max_examples={self.max_examples}, seed={self.seed})"
+        )
+
+
+@dataclass
+class PartResult:
+    """What one part of the suite found."""
+
+    part: str
+    failures: list[Failure] = field(default_factory=list)
+    stats: RunStats = field(default_factory=RunStats)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+
+@dataclass(frozen=True)
+class _Outgoing:
+    """A request about to be sent, with what the checks need to judge its response."""
+
+    label: str
+    intent: Intent
+    method: str
+    url: str
+    headers: dict[str, str]
+    content: bytes
+    body: Any
+    case: Any = None
+    """The schemathesis Case, when there is one."""
+    creates: bool = False
+
+
+class _BudgetExhausted(Exception):
+    pass
+
+
+class ContractRunner:
+    """Runs the suite's parts against one target; keeps state across parts."""
+
+    def __init__(self, settings: ContractSettings, client: httpx.Client | None = None) -> None:
+        import httpx
+
+        self.settings = settings
+        self.rules = ContractRules.from_spec(settings.spec, settings.method, settings.path)
+        self.state = RunState(clock=settings.clock)
+        self.stats = RunStats()
+        self._client = client or httpx.Client(
+            transport=settings.transport, timeout=30.0, follow_redirects=False
+        )
+        self._owns_client = client is None
+        self._creating_sent = 0
+        self._auth_probed = False
+        self._deadline: float | None = None
+        self._schema: Any = None
+        self._operation: Any = None
+        self._checks: list[Any] | None = None
+        self._checks_config: Any = None
+
+    # -- lifecycle -------------------------------------------------------
+
+    def close(self) -> None:
+        if self._owns_client:
+            self._client.close()
+
+    def __enter__(self) -> ContractRunner:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return (self.settings.api_key,)
+
+    # -- schemathesis ----------------------------------------------------
+
+    @property
+    def operation(self) -> Any:
+        if self._operation is None:
+            import schemathesis
+
+            config = schemathesis.Config.from_dict(
+                {
+                    # Credentials are ours to send; generating broken ones hides body bugs.
+                    "generation": {"with-security-parameters": False},
+                }
+            )
+            document = copy.deepcopy(self.settings.spec.document)  # from_dict mutates it
+            self._schema = schemathesis.openapi.from_dict(document, config=config)
+            self._operation = self._schema[self.settings.path][self.settings.method.upper()]
+            self._checks_config = self._schema.config.checks_config_for(
+                operation=self._operation, phase=None
+            )
+        return self._operation
+
+    def _schemathesis_checks(self) -> list[Any]:
+        if self._checks is None:
+            from schemathesis.checks import CHECKS, load_all_checks
+
+            load_all_checks()
+            self._checks = list(CHECKS.get_by_names(list(SCHEMATHESIS_CHECKS)))
+        return self._checks
+
+    def _part_seed(self, part: str) -> int:
+        # Each part draws from its own stream: replaying one part alone sends the same requests.
+        return zlib.crc32(f"{self.settings.seed}:{part}".encode())
+
+    def _fuzz_cases(self, mode: str) -> list[Any]:
+        import hypothesis
+        from hypothesis import HealthCheck, Phase, Verbosity, given, settings
+        from schemathesis.generation import GenerationMode
+
+        generation_mode = GenerationMode.POSITIVE if mode == "positive" else GenerationMode.NEGATIVE
+        strategy = self.operation.as_strategy(generation_mode=generation_mode)
+        cases: list[Any] = []
+
+        @hypothesis.seed(self._part_seed(f"fuzz-{mode}"))
+        @settings(
+            max_examples=self.settings.max_examples,
+            database=None,
+            deadline=None,
+            derandomize=False,
+            phases=[Phase.generate],
+            suppress_health_check=list(HealthCheck),
+            verbosity=Verbosity.quiet,
+        )
+        @given(case=strategy)
+        def collect(case: Any) -> None:
+            if not self._out_of_time():
+                cases.append(case)
+
+        collect()
+        return cases
+
+    def _coverage_cases(self) -> Iterator[Any]:
+        from schemathesis.generation import GenerationMode
+        from schemathesis.generation.drivers import CoverageGenerator
+        from schemathesis.generation.feedback import FeedbackSources
+        from schemathesis.generation.overrides import Override
+
+        op = self.operation
+        generator = CoverageGenerator(
+            operation=op,
+            generation_modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
+            generation_config=self._schema.config.generation_for(operation=op, phase="coverage"),
+            auth_storage=None,
+            override=Override(),
+            feedback=FeedbackSources(),
+        )
+        yield from generator
+
+    def _example_cases(self) -> list[Any]:
+        from schemathesis.generation.hypothesis.builder import generate_example_cases
+
+        return list(
+            generate_example_cases(
+                test=lambda case: None, operation=self.operation, fill_missing=True
+            )
+        )
+
+    def _generate(self, part: str) -> list[Any]:
+        if part == "examples":
+            return self._example_cases()
+        if part == "coverage":
+            return list(self._coverage_cases())
+        return self._fuzz_cases(part.split("-")[1])
+
+    def _cache_path(self, part: str) -> Path | None:
+        if self.settings.cache_dir is None:
+            return None
+        import hypothesis
+        import schemathesis
+
+        key = {
+            "format": _CACHE_FORMAT,
+            "spec": self.settings.spec.document,
+            "versions": [schemathesis.__version__, hypothesis.__version__],
+            "operation": [self.settings.method, self.settings.path],
+            "part": part,
+            # Examples and coverage do not depend on the seed or the budget.
+            "seed": self._part_seed(part) if part.startswith("fuzz") else None,
+            "budget": self.settings.max_examples if part.startswith("fuzz") else None,
+        }
+        digest = hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode())
+        return self.settings.cache_dir / f"{part}-{digest.hexdigest()[:32]}.pickle"
+
+    def _generated(self, part: str) -> list[Any]:
+        """The part's cases, generated once per (spec, versions, seed, budget) and cached.
+
+        Generation is deterministic for those inputs, so a cached list is exactly what
+        generating again would give; the cache only saves time (a corrupt or stale
+        file is ignored).
+        """
+        path = self._cache_path(part)
+        if path is not None and path.is_file():
+            try:
+                rows = pickle.loads(path.read_bytes())
+                return [
+                    self.operation.Case(
+                        method=m,
+                        path_parameters=pp,
+                        headers=h,
+                        cookies=ck,
+                        query=q,
+                        body=b,
+                        media_type=mt,
+                        _meta=meta,
+                    )
+                    for (m, pp, h, ck, q, b, mt, meta) in rows
+                ]
+            except Exception:  # any unreadable cache: regenerate
+                pass
+        cases = self._generate(part)
+        if path is not None and not self._out_of_time():
+            rows = [
+                (
+                    c.method,
+                    c.path_parameters,
+                    c.headers,
+                    c.cookies,
+                    c.query,
+                    c.body,
+                    c.media_type,
+                    c.meta,
+                )
+                for c in cases
+            ]
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                partial = path.with_suffix(f".{os.getpid()}.tmp")
+                partial.write_bytes(pickle.dumps(rows))
+                os.replace(partial, path)
+            except Exception:  # a cache that cannot be written is no cache
+                pass
+        return cases
+
+    # -- requests --------------------------------------------------------
+
+    def _url(self) -> str:
+        return self.settings.base_url.rstrip("/") + self.settings.path
+
+    def _auth_headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.settings.api_key}"}
+
+    def _from_case(self, case: Any, label: str) -> _Outgoing | None:
+        mode = case.meta.generation.mode.value if case.meta is not None else "unknown"
+        intent: Intent = (
+            "positive" if mode == "positive" else "negative" if mode == "negative" else "unknown"
+        )
+        body = case.body if isinstance(case.body, (dict, list, str, int, float, bool)) else None
+        if intent == "positive" and isinstance(body, dict):
+            for dt in self.rules.request_datetimes:
+                value = get_path(body, dt.path)
+                if isinstance(value, str) and classify_datetime(value, dt.pattern) != "both":
+                    # Valid means both rules hold; the spec's two rules disagree on this value.
+                    return None
+        creates = intent == "positive" and case.method.upper() == "POST"
+        if creates and self.settings.tag and isinstance(body, dict):
+            body = _tagged(body, self.settings.tag)
+            case.body = body
+        kwargs = case.as_transport_kwargs(
+            base_url=self.settings.base_url, headers=self._auth_headers()
+        )
+        headers = {
+            k: str(v)
+            for k, v in kwargs.get("headers", {}).items()
+            if k.lower() not in ("x-schemathesis-testcaseid", "user-agent", "connection")
+        }
+        headers["User-Agent"] = USER_AGENT
+        content: bytes
+        if "json" in kwargs:
+            content = json.dumps(kwargs["json"]).encode()
+            headers.setdefault("Content-Type", "application/json")
+        elif isinstance(kwargs.get("data"), bytes):
+            content = kwargs["data"]
+        elif isinstance(kwargs.get("data"), str):
+            content = kwargs["data"].encode()
+        elif "data" in kwargs or "files" in kwargs:
+            import httpx
+
+            built = httpx.Request(
+                "POST", "http://x", data=kwargs.get("data"), files=kwargs.get("files")
+            )
+            content = built.read()
+            headers["Content-Type"] = built.headers.get("Content-Type", "")
+        else:
+            content = b""
+        content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+        if "json" not in content_type.lower():
+            body = None  # not a JSON request: the server must not read it as one
+        url = str(kwargs["url"])
+        params = kwargs.get("params") or {}
+        if params:
+            from urllib.parse import urlencode
+
+            url = f"{url}?{urlencode(params, doseq=True)}"
+        return _Outgoing(
+            label=label,
+            intent=intent,
+            method=str(kwargs["method"]).upper(),
+            url=url,
+            headers=headers,
+            content=content,
+            body=body,
+            case=case,
+            creates=creates,
+        )
+
+    def _from_edge(self, item: EdgeInput, label: str) -> _Outgoing:
+        headers = {"User-Agent": USER_AGENT, **self._auth_headers(), **item.extra_headers}
+        if item.content_type is not None:
+            headers["Content-Type"] = item.content_type
+        body = item.body
+        creates = item.intent != "negative"
+        if creates and self.settings.tag and isinstance(body, dict):
+            body = _tagged(body, self.settings.tag)
+            item = EdgeInput(
+                item.label,
+                item.intent,
+                body,
+                item.raw,
+                item.content_type,
+                item.extra_headers,
+                item.ascii_only,
+            )
+        # A Case lets schemathesis's response checks judge hand-written inputs too.
+        case = self.operation.Case(
+            method=self.settings.method.upper(),
+            body=body if item.raw is None else item.raw,
+            media_type=item.content_type or "application/octet-stream",
+            headers={k: v for k, v in headers.items() if k.lower() == "content-type"},
+        )
+        return _Outgoing(
+            label=label,
+            intent=item.intent,
+            method=self.settings.method.upper(),
+            url=self._url(),
+            headers=headers,
+            content=item.content(),
+            body=body if item.raw is None else None,
+            case=case,
+            creates=creates,
+        )
+
+    def _out_of_time(self) -> bool:
+        return self._deadline is not None and time.monotonic() > self._deadline
+
+    def _capped(self) -> bool:
+        cap = self.settings.live_budget
+        return cap is not None and self._creating_sent >= cap
+
+    def _send(self, out: _Outgoing, result: PartResult) -> tuple[Any, ReceivedResponse] | None:
+        import httpx
+
+        if out.creates:
+            if self._capped():
+                result.stats.skipped["live budget reached"] += 1
+                return None
+            self._creating_sent += 1
+        request = self._client.build_request(
+            out.method, out.url, headers=out.headers, content=out.content
+        )
+        try:
+            response = self._client.send(request)
+        except (httpx.HTTPError, Exception) as exc:  # an in-process app may raise anything
+            result.stats.requests += 1
+            shown = SentRequest.redacted(
+                out.method,
+                out.url,
+                dict(request.headers),
+                out.content,
+                secrets=self.secrets,
+                public=_PUBLIC_CREDENTIALS,
+            )
+            message = f"no response: {type(exc).__name__}: {exc}"
+            self._fail(
+                result, out, check="no_response", message=message, shown=shown, received=None
+            )
+            return None
+        result.stats.requests += 1
+        received = ReceivedResponse(response.status_code, dict(response.headers), response.content)
+        return response, received
+
+    # -- checking --------------------------------------------------------
+
+    def _fail(
+        self,
+        result: PartResult,
+        out: _Outgoing,
+        *,
+        check: str,
+        message: str,
+        shown: SentRequest,
+        received: ReceivedResponse | None,
+        details: str = "",
+    ) -> None:
+        result.stats.failures[check] += 1
+        if result.stats.failures[check] > self.settings.max_failures_per_check:
+            return
+        replay = self.settings.replay(result.part) if self.settings.replay else ""
+        result.failures.append(
+            Failure(check, message, out.label, shown, received, details=details, replay=replay)
+        )
+
+    def _check(
+        self,
+        out: _Outgoing,
+        response: Any,
+        received: ReceivedResponse,
+        result: PartResult,
+        sent_at: datetime,
+        *,
+        extra: Iterable[Callable[[Exchange], None]] = (),
+    ) -> None:
+        shown = SentRequest.redacted(
+            out.method,
+            out.url,
+            dict(response.request.headers),
+            out.content,
+            secrets=self.secrets,
+            public=_PUBLIC_CREDENTIALS,
+        )
+        if received.status == self.rules.success_status and out.method == "POST":
+            body = received.json()
+            identity = body.get("number", body.get("uuid")) if isinstance(body, dict) else None
+            if isinstance(identity, (int, str)):
+                result.stats.created.append(identity)
+        if out.case is not None:
+            self._run_schemathesis_checks(out, response, received, result, shown)
+        exchange = Exchange(out.label, out.intent, out.method, out.body, sent_at, received)
+        checks: list[Callable[[Exchange], None]] = [
+            functools.partial(_run_own, check, rules=self.rules, state=self.state)
+            for check in OWN_CHECKS
+        ]
+        checks.extend(extra)
+        for check in checks:
+            result.stats.checks += 1
+            try:
+                check(exchange)
+            except CheckFailed as failed:
+                note = self._datetime_note(out)
+                self._fail(
+                    result,
+                    out,
+                    check=failed.check,
+                    message=failed.message,
+                    shown=shown,
+                    received=received,
+                    details="\n".join(x for x in (failed.details, note) if x),
+                )
+
+    def _run_schemathesis_checks(
+        self,
+        out: _Outgoing,
+        response: Any,
+        received: ReceivedResponse,
+        result: PartResult,
+        shown: SentRequest,
+    ) -> None:
+        from requests.structures import CaseInsensitiveDict
+        from schemathesis.checks import CheckContext, run_checks
+        from schemathesis.core.transport import Response
+
+        _ = self.operation
+        checks = self._schemathesis_checks()
+        if out.case.meta is None:
+            checks = [c for c in checks if c.__name__ not in _META_CHECKS]
+        ctx = CheckContext(
+            override=None,
+            auth=None,
+            headers=CaseInsensitiveDict(out.headers),
+            config=self._checks_config,
+            transport_kwargs={"base_url": self.settings.base_url},
+            response_checks=None,
+        )
+        failed: list[tuple[str, Any]] = []
+        wrapped = _as_schemathesis_response(Response, response)
+        run_checks(
+            case=out.case,
+            response=wrapped,
+            ctx=ctx,
+            checks=checks,
+            on_failure=lambda name, collected, failure: failed.append((name, failure)),
+        )
+        result.stats.checks += len(checks)
+        note = self._datetime_note(out)
+        for name, failure in failed:
+            message = str(getattr(failure, "title", "") or failure)
+            text = str(getattr(failure, "message", "") or "")
+            first = text.strip().splitlines()[0] if text.strip() else ""
+            line = f"{message}: {first}" if first and first not in message else message
+            self._fail(
+                result,
+                out,
+                check=name,
+                message=line,
+                shown=shown,
+                received=received,
+                details="\n".join(x for x in (text, note) if x),
+            )
+
+    def _datetime_note(self, out: _Outgoing) -> str:
+        """Say so when a failing input's timestamp satisfies only one of the spec's two rules."""
+        if not isinstance(out.body, dict):
+            return ""
+        for dt in self.rules.request_datetimes:
+            value = get_path(out.body, dt.path)
+            if isinstance(value, str):
+                verdict = classify_datetime(value, dt.pattern)
+                if verdict in ("pattern-only", "format-only"):
+                    return (
+                        f"note: {dt.dotted}={value!r} satisfies only the spec's "
+                        f"{verdict.split('-')[0]}: the spec's `pattern` and `format: date-time` "
+                        "disagree on it"
+                    )
+        return ""
+
+    def _ignored_auth(self, out: _Outgoing, result: PartResult) -> None:
+        """After an accepted request, the same request without / with a wrong key must fail.
+
+        Against a capped (live) target the probes count against the budget and run once
+        per run: a server that ignores auth would create an issue for each.
+        """
+        capped = self.settings.live_budget is not None
+        if capped and self._auth_probed:
+            return
+        self._auth_probed = True
+        for label, auth in (("without credentials", None), ("with an invalid key", INVALID_KEY)):
+            headers = {k: v for k, v in out.headers.items() if k.lower() != "authorization"}
+            if auth is not None:
+                headers["Authorization"] = f"Bearer {auth}"
+            probe = _Outgoing(
+                f"{out.label} - resent {label}",
+                "negative",
+                out.method,
+                out.url,
+                headers,
+                out.content,
+                out.body,
+                None,
+                creates=capped,
+            )
+            sent_at = self.settings.clock()
+            got = self._send(probe, result)
+            if got is None:
+                continue
+            response, received = got
+
+            def enforced(ex: Exchange, label: str = label) -> None:
+                if ex.response.status not in (401, 403):
+                    raise CheckFailed(
+                        "ignored_auth",
+                        f"the accepted request resent {label} got HTTP {ex.response.status}, "
+                        "expected 401/403: the server does not enforce its bearer security",
+                    )
+
+            self._check(probe, response, received, result, sent_at, extra=(enforced,))
+
+    # -- parts -----------------------------------------------------------
+
+    def _outgoing(self, part: str) -> Iterator[_Outgoing]:
+        schema = self.settings.spec.operation(
+            self.settings.method, self.settings.path
+        ).request_schema()
+        if part == "edge-cases":
+            for item in edge_inputs(schema or {}):
+                yield self._from_edge(item, f"edge case: {item.label}")
+        elif part == "malformed":
+            for item in malformed_inputs(schema or {}):
+                yield self._from_edge(item, f"malformed: {item.label}")
+        else:
+            raise ValueError(f"unknown part {part!r} (expected one of {', '.join(PARTS)})")
+
+    def run(self, part: str) -> PartResult:
+        """Run one part of the suite; failures are collected, never raised."""
+        result = PartResult(part)
+        budget = self.settings.time_budget
+        if budget is not None and self._deadline is None:
+            self._deadline = time.monotonic() + budget
+        probed_auth = False
+        expectation = _edge_expectation if part in ("edge-cases", "malformed") else None
+        skipped_datetime = 0
+        for out in self._outgoing_counted(part, result):
+            if out is None:
+                skipped_datetime += 1
+                continue
+            if self._out_of_time():
+                result.stats.skipped["time budget reached"] += 1
+                break
+            sent_at = self.settings.clock()
+            got = self._send(out, result)
+            if got is None:
+                continue
+            response, received = got
+            extra = [functools.partial(expectation, part=part)] if expectation else []
+            self._check(out, response, received, result, sent_at, extra=extra)
+            if (
+                not probed_auth
+                and out.intent == "positive"
+                and received.status == self.rules.success_status
+            ):
+                probed_auth = True
+                self._ignored_auth(out, result)
+        if skipped_datetime:
+            result.stats.skipped[
+                "valid-looking timestamps the spec's pattern and format disagree on"
+            ] += skipped_datetime
+        self.stats.merge(result.stats.as_dict())
+        return result
+
+    def _outgoing_counted(self, part: str, result: PartResult) -> Iterator[_Outgoing | None]:
+        # _from_case returns None for the cases dropped by the date-time rule.
+        if part in ("examples", "coverage", "fuzz-positive", "fuzz-negative"):
+            yield from self._cases_with_drops(part)
+        else:
+            yield from self._outgoing(part)
+
+    def _cases_with_drops(self, part: str) -> Iterator[_Outgoing | None]:
+        source = self._generated(part)
+        for i, case in enumerate(source):
+            label = f"{part} #{i + 1}"
+            if part == "coverage" and case.meta is not None:
+                data = getattr(case.meta.phase, "data", None)
+                text = getattr(data, "description", "")
+                label = f"{label} ({case.meta.generation.mode.value}) {text}".rstrip()
+            elif case.meta is not None:
+                label = f"{label} ({case.meta.generation.mode.value})"
+            yield self._from_case(case, label)
+
+
+def _as_schemathesis_response(cls: Any, response: httpx.Response) -> Any:
+    """schemathesis's ``Response`` for an httpx one (its own converter needs ``elapsed``,
+    which a response from an in-process transport does not have)."""
+    import requests
+
+    request = requests.Request(
+        method=response.request.method,
+        url=str(response.request.url),
+        headers=dict(response.request.headers),
+        data=response.request.content,
+    ).prepare()
+    headers: dict[str, list[str]] = {}
+    for key, value in response.headers.multi_items():
+        headers.setdefault(key, []).append(value)
+    return cls(
+        status_code=response.status_code,
+        headers=headers,
+        content=response.content,
+        request=request,
+        elapsed=0.0,
+        message=response.reason_phrase,
+        encoding=response.encoding,
+        http_version=response.http_version,
+        verify=True,
+    )
+
+
+def _run_own(
+    check: Callable[[Exchange, ContractRules, RunState], None],
+    ex: Exchange,
+    *,
+    rules: ContractRules,
+    state: RunState,
+) -> None:
+    check(ex, rules, state)
+
+
+def _edge_expectation(ex: Exchange, part: str) -> None:
+    status = ex.response.status
+    name = "malformed_input" if part == "malformed" else "edge_cases"
+    if ex.intent == "positive" and not 200 <= status < 300:
+        raise CheckFailed(name, f"{ex.case}: a valid request was refused with HTTP {status}")
+    if ex.intent == "negative" and not 400 <= status < 500:
+        raise CheckFailed(name, f"{ex.case}: an invalid request got HTTP {status}, expected a 4xx")
+    if ex.intent == "unknown" and status >= 500:
+        raise CheckFailed(name, f"{ex.case}: HTTP {status} (a server error) for a client's input")
+
+
+def _tagged(body: dict[str, Any], tag: str) -> dict[str, Any]:
+    """*body* with *tag* appended to ``context.tags``, so created issues are recognisable."""
+    out = copy.deepcopy(body)
+    context = out.get("context")
+    if context is None:
+        context = out["context"] = {}
+    if isinstance(context, dict):
+        tags = context.get("tags")
+        if tags is None:
+            context["tags"] = [tag]
+        elif isinstance(tags, list) and tag not in tags:
+            tags.append(tag)
+    return out

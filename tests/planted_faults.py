@@ -1,0 +1,255 @@
+"""Variants of the embedded fake, each with one planted fault, and the check that must catch it.
+
+Every variant wraps :meth:`FakeAntimetal.handle` (the one core all transports
+call), so the same faulty fake serves the in-process transport and a
+loopback :class:`FakeServer`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pytest_antimetal.fake import FakeAntimetal, FakeResponse
+from pytest_antimetal.spec import Spec
+
+Handler = Callable[["FaultyFake", str, str, Mapping[str, str], bytes], FakeResponse]
+
+
+def _json(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError):
+        return None
+
+
+def _with_json(response: FakeResponse, payload: Any, **headers: str) -> FakeResponse:
+    return FakeResponse(
+        response.status, {**response.headers, **headers}, json.dumps(payload).encode()
+    )
+
+
+def _error(status: int, kind: str, message: str = "planted") -> FakeResponse:
+    payload = {"type": kind, "message": message, "request_id": "req_planted"}
+    return FakeResponse(status, {"content-type": "application/json"}, json.dumps(payload).encode())
+
+
+class FaultyFake(FakeAntimetal):
+    """A fake whose answers pass through one fault."""
+
+    def __init__(self, fault: Handler, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._fault = fault
+
+    def handle(
+        self, method: str, url_or_path: str, headers: Mapping[str, str], body: bytes
+    ) -> FakeResponse:
+        return self._fault(self, method, url_or_path, headers, body)
+
+    def honest(
+        self, method: str, url_or_path: str, headers: Mapping[str, str], body: bytes
+    ) -> FakeResponse:
+        return super().handle(method, url_or_path, headers, body)
+
+
+# -- the faults ------------------------------------------------------------------------
+
+
+def title_echo(fake: FaultyFake, m: str, u: str, h: Mapping[str, str], b: bytes) -> FakeResponse:
+    response = fake.honest(m, u, h, b)
+    if response.status == 201:
+        issue = response.json()
+        issue["title"] = issue["title"].strip() + "!"
+        return _with_json(response, issue)
+    return response
+
+
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+
+
+def astral_500(fake: FaultyFake, m: str, u: str, h: Mapping[str, str], b: bytes) -> FakeResponse:
+    data = _json(b)
+    if data is not None and _ASTRAL.search(json.dumps(data, ensure_ascii=False)):
+        return _error(500, "api_error", "utf8mb3 column")
+    return fake.honest(m, u, h, b)
+
+
+def reuse_number(fake: FaultyFake, m: str, u: str, h: Mapping[str, str], b: bytes) -> FakeResponse:
+    response = fake.honest(m, u, h, b)
+    if response.status == 201:
+        issue = response.json()
+        issue["number"] = 1
+        return _with_json(response, issue)
+    return response
+
+
+def pattern_only_datetime(
+    fake: FaultyFake, m: str, u: str, h: Mapping[str, str], b: bytes
+) -> FakeResponse:
+    """Validates ``triggeredAt`` with the pattern only: accepts ``2026-01-01T10:00Z``."""
+    data = _json(b)
+    value = data.get("triggeredAt") if isinstance(data, dict) else None
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\dZ", value):
+        patched = {**data, "triggeredAt": value[:-1] + ":00Z"}
+        response = fake.honest(m, u, h, json.dumps(patched).encode())
+        if response.status == 201:
+            issue = response.json()
+            issue["triggeredAt"] = value[:-1] + ":00.000Z"
+            return _with_json(response, issue)
+        return response
+    return fake.honest(m, u, h, b)
+
+
+def reject_max_title(
+    fake: FaultyFake, m: str, u: str, h: Mapping[str, str], b: bytes
+) -> FakeResponse:
+    """Off by one: ``maxLength: 500`` enforced as < 500."""
+    data = _json(b)
+    title = data.get("title") if isinstance(data, dict) else None
+    if isinstance(title, str) and len(title) == 500:
+        payload = {
+            "type": "invalid_request_error",
+            "message": "title too long",
+            "request_id": "req_planted",
+            "details": {"title": "must be shorter than 500 characters"},
+        }
+        return FakeResponse(400, {"content-type": "application/json"}, json.dumps(payload).encode())
+    return fake.honest(m, u, h, b)
+
+
+def bad_400_body(fake: FaultyFake, m: str, u: str, h: Mapping[str, str], b: bytes) -> FakeResponse:
+    response = fake.honest(m, u, h, b)
+    if response.status == 400:
+        return _with_json(response, {"error": "Bad Request", "statusCode": 400})
+    return response
+
+
+def wrong_401_type(
+    fake: FaultyFake, m: str, u: str, h: Mapping[str, str], b: bytes
+) -> FakeResponse:
+    """Still a valid ErrorResponseDto (plain schemathesis is satisfied), wrong ``type``."""
+    response = fake.honest(m, u, h, b)
+    if response.status == 401:
+        payload = response.json()
+        payload["type"] = "invalid_request_error"
+        return _with_json(response, payload)
+    return response
+
+
+def severity_default(
+    fake: FaultyFake, m: str, u: str, h: Mapping[str, str], b: bytes
+) -> FakeResponse:
+    data = _json(b)
+    response = fake.honest(m, u, h, b)
+    if response.status == 201 and isinstance(data, dict) and "severity" not in data:
+        issue = response.json()
+        issue["severity"] = "low"
+        return _with_json(response, issue)
+    return response
+
+
+def created_after_updated(
+    fake: FaultyFake, m: str, u: str, h: Mapping[str, str], b: bytes
+) -> FakeResponse:
+    response = fake.honest(m, u, h, b)
+    if response.status == 201:
+        issue = response.json()
+        later = datetime.now(UTC) + timedelta(hours=1)
+        issue["createdAt"] = later.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        return _with_json(response, issue)
+    return response
+
+
+def malformed_500(fake: FaultyFake, m: str, u: str, h: Mapping[str, str], b: bytes) -> FakeResponse:
+    if m.upper() == "POST" and b and _json(b) is None:
+        return _error(500, "api_error", "Unexpected token in JSON")
+    return fake.honest(m, u, h, b)
+
+
+def ignores_auth(fake: FaultyFake, m: str, u: str, h: Mapping[str, str], b: bytes) -> FakeResponse:
+    headers = {k: v for k, v in h.items() if k.lower() != "authorization"}
+    headers["Authorization"] = f"Bearer {fake.api_key}"
+    return fake.honest(m, u, headers, b)
+
+
+def no_405(fake: FaultyFake, m: str, u: str, h: Mapping[str, str], b: bytes) -> FakeResponse:
+    if m.upper() != "POST":
+        return _error(404, "invalid_request_error", "Cannot GET /issues")
+    return fake.honest(m, u, h, b)
+
+
+def text_content_type(
+    fake: FaultyFake, m: str, u: str, h: Mapping[str, str], b: bytes
+) -> FakeResponse:
+    response = fake.honest(m, u, h, b)
+    if response.status == 201:
+        return FakeResponse(201, {**response.headers, "content-type": "text/plain"}, response.body)
+    return response
+
+
+def no_www_authenticate(
+    fake: FaultyFake, m: str, u: str, h: Mapping[str, str], b: bytes
+) -> FakeResponse:
+    """Not a fault: the spec does not require ``WWW-Authenticate`` (the suite must pass)."""
+    response = fake.honest(m, u, h, b)
+    headers = {k: v for k, v in response.headers.items() if k.lower() != "www-authenticate"}
+    return FakeResponse(response.status, headers, response.body)
+
+
+@dataclass(frozen=True)
+class Planted:
+    """A fault, the part of the suite that reaches it, and the checks that must name it."""
+
+    handler: Handler
+    part: str
+    checks: frozenset[str]
+
+
+FAULTS: dict[str, Planted] = {
+    "title-echo": Planted(title_echo, "examples", frozenset({"request_reflected"})),
+    "astral-500": Planted(
+        astral_500, "edge-cases", frozenset({"not_a_server_error", "edge_cases"})
+    ),
+    "reuse-number": Planted(reuse_number, "edge-cases", frozenset({"identity_unique"})),
+    "pattern-only-datetime": Planted(
+        pattern_only_datetime, "edge-cases", frozenset({"datetime_rules"})
+    ),
+    "reject-max-title": Planted(
+        reject_max_title, "edge-cases", frozenset({"edge_cases", "positive_data_acceptance"})
+    ),
+    "bad-400-body": Planted(
+        bad_400_body,
+        "malformed",
+        frozenset({"response_schema_conformance", "error_response_shape"}),
+    ),
+    "wrong-401-type": Planted(wrong_401_type, "examples", frozenset({"error_response_shape"})),
+    "severity-default": Planted(severity_default, "examples", frozenset({"request_reflected"})),
+    "created-after-updated": Planted(
+        created_after_updated, "examples", frozenset({"timestamps_ordered"})
+    ),
+    "malformed-500": Planted(
+        malformed_500, "malformed", frozenset({"malformed_input", "not_a_server_error"})
+    ),
+    "ignores-auth": Planted(ignores_auth, "examples", frozenset({"ignored_auth"})),
+    "no-405": Planted(no_405, "coverage", frozenset({"unsupported_method"})),
+    "text-content-type": Planted(
+        text_content_type, "examples", frozenset({"content_type_conformance"})
+    ),
+}
+"""name -> planted fault; each must be caught, naming one of its checks."""
+
+NOT_FAULTS: dict[str, Handler] = {"no-www-authenticate": no_www_authenticate}
+
+
+def make_fake(name: str) -> Callable[[Spec, int, str], FakeAntimetal]:
+    """A ``ContractPlugin.fake_factory`` building the fake with fault *name*."""
+    handler = FAULTS[name].handler if name in FAULTS else NOT_FAULTS[name]
+
+    def factory(spec: Spec, seed: int, api_key: str) -> FakeAntimetal:
+        return FaultyFake(handler, spec=spec, seed=seed, api_keys=[api_key])
+
+    return factory

@@ -1,0 +1,213 @@
+"""The project's own checks and the spec facts they derive, one at a time."""
+
+from __future__ import annotations
+
+import copy
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from pytest_antimetal.contract.checks import (
+    CheckFailed,
+    ContractRules,
+    Exchange,
+    RunState,
+    datetime_rules,
+    error_response_shape,
+    identity_unique,
+    parse_instant,
+    request_reflected,
+    timestamps_ordered,
+)
+from pytest_antimetal.contract.edge_cases import edge_inputs, malformed_inputs, valid_body
+from pytest_antimetal.contract.report import Failure, ReceivedResponse, SentRequest
+from pytest_antimetal.contract.spec_rules import classify_datetime, is_rfc3339
+from pytest_antimetal.spec import Spec, vendored_spec
+
+NOW = datetime(2026, 3, 17, 12, 0, 0, tzinfo=UTC)
+RULES = ContractRules.from_spec(vendored_spec())
+SENT = {"title": "t", "description": "d", "environment": "prod"}
+
+
+def _issue(**changes: Any) -> dict[str, Any]:
+    issue = {
+        "uuid": "u-1",
+        "number": 1,
+        "status": "investigating",
+        "title": "t",
+        "description": "d",
+        "environment": "prod",
+        "severity": "medium",
+        "createdAt": "2026-03-17T12:00:00.000Z",
+        "updatedAt": "2026-03-17T12:00:00.000Z",
+        "triggeredAt": "2026-03-17T12:00:00.000Z",
+        "latestVersion": 1,
+    }
+    issue.update(changes)
+    return issue
+
+
+def _ex(status: int, payload: Any, sent: Any = None, intent: str = "positive") -> Exchange:
+    body = json.dumps(payload).encode()
+    response = ReceivedResponse(status, {"content-type": "application/json"}, body)
+    return Exchange("case", intent, "POST", SENT if sent is None else sent, NOW, response)  # type: ignore[arg-type]
+
+
+def test_rules_come_from_the_spec() -> None:
+    assert RULES.success_status == 201
+    assert set(RULES.echoed) == {"title", "description", "environment", "severity"}
+    assert RULES.defaults == {"severity": "medium"}  # from "defaults to MEDIUM" + the enum
+    assert RULES.echoed_datetimes == ("triggeredAt",)
+    assert RULES.ordered_timestamps == (("createdAt", "updatedAt"),)
+    assert [f.dotted for f in RULES.request_datetimes] == ["triggeredAt"]
+
+
+def test_a_spec_default_keyword_wins() -> None:
+    document = copy.deepcopy(vendored_spec().document)
+    document["components"]["schemas"]["CreateIssueDto"]["properties"]["severity"]["default"] = "low"
+    assert ContractRules.from_spec(Spec(document)).defaults == {"severity": "low"}
+
+
+@pytest.mark.parametrize(
+    ("value", "verdict"),
+    [
+        ("2026-01-01T10:00:00Z", "both"),
+        ("2026-01-01T10:00:00.123456Z", "both"),
+        ("0000-02-29T10:00:00Z", "both"),
+        ("2026-01-01T10:00Z", "pattern-only"),
+        ("2026-01-01T10:00:00+01:00", "format-only"),
+        ("2026-02-30T10:00:00Z", "neither"),
+        ("yesterday", "neither"),
+    ],
+)
+def test_classify_datetime_against_the_spec_pattern(value: str, verdict: str) -> None:
+    pattern = RULES.request_datetimes[0].pattern
+    assert classify_datetime(value, pattern) == verdict
+
+
+def test_rfc3339_and_instants() -> None:
+    assert is_rfc3339("2024-02-29T23:59:60Z")
+    assert not is_rfc3339("2023-02-29T10:00:00Z")
+    a = parse_instant("2026-01-01T11:00:00.1239Z")
+    b = parse_instant("2026-01-01T12:00:00.123+01:00")
+    assert a is not None and b is not None
+    assert abs(a - b) < timedelta(milliseconds=1)
+
+
+def test_error_shape() -> None:
+    state = RunState()
+    ok = {"type": "invalid_request_error", "message": "m", "request_id": "r", "details": {"a": "b"}}
+    error_response_shape(_ex(400, ok), RULES, state)
+    with pytest.raises(CheckFailed, match="without `details`"):
+        error_response_shape(
+            _ex(400, {k: v for k, v in ok.items() if k != "details"}), RULES, state
+        )
+    with pytest.raises(CheckFailed, match="not an ErrorResponseDto"):
+        error_response_shape(_ex(400, {"error": "bad"}), RULES, state)
+    with pytest.raises(CheckFailed, match="expected 'authentication_error'"):
+        error_response_shape(_ex(401, {**ok, "details": {}}), RULES, state)
+    with pytest.raises(CheckFailed, match="expected 'api_error'"):
+        error_response_shape(_ex(500, {**ok, "type": "invalid_request_error"}), RULES, state)
+    # A malformed body has no fields to detail.
+    error_response_shape(
+        _ex(400, {k: v for k, v in ok.items() if k != "details"}, sent=b"{"), RULES, state
+    )
+
+
+def test_reflection() -> None:
+    state = RunState()
+    request_reflected(_ex(201, _issue()), RULES, state)
+    with pytest.raises(CheckFailed, match="`title` sent as 't' came back as 'T'"):
+        request_reflected(_ex(201, _issue(title="T")), RULES, state)
+    with pytest.raises(CheckFailed, match="documented default 'medium'"):
+        request_reflected(_ex(201, _issue(severity="low")), RULES, state)
+    sent = {**SENT, "triggeredAt": "2026-01-01T10:00:00.000123Z"}
+    request_reflected(_ex(201, _issue(triggeredAt="2026-01-01T10:00:00.000Z"), sent), RULES, state)
+    with pytest.raises(CheckFailed, match="another instant"):
+        request_reflected(
+            _ex(201, _issue(triggeredAt="2026-01-01T10:00:01.000Z"), sent), RULES, state
+        )
+    with pytest.raises(CheckFailed, match="expected about now"):
+        request_reflected(_ex(201, _issue(triggeredAt="2026-03-17T13:00:00.000Z")), RULES, state)
+
+
+def test_timestamps_and_identity() -> None:
+    state = RunState()
+    with pytest.raises(CheckFailed, match="is after"):
+        timestamps_ordered(_ex(201, _issue(createdAt="2026-03-17T12:00:01.000Z")), RULES, state)
+    identity_unique(_ex(201, _issue()), RULES, state)
+    with pytest.raises(CheckFailed, match="`uuid` 'u-1' was already given"):
+        identity_unique(_ex(201, _issue(number=2)), RULES, state)
+    with pytest.raises(CheckFailed, match="`number` 1 was already given"):
+        identity_unique(_ex(201, _issue(uuid="u-3")), RULES, state)
+    with pytest.raises(CheckFailed, match="must be > 0"):
+        identity_unique(_ex(201, _issue(uuid="u-4", number=0)), RULES, state)
+
+
+def test_datetime_rules_name_the_rule_the_server_follows() -> None:
+    state = RunState()
+    sent = {**SENT, "triggeredAt": "2026-01-01T10:00:00+01:00"}
+    with pytest.raises(CheckFailed, match="it follows the format, not the pattern"):
+        datetime_rules(_ex(201, _issue(), sent), RULES, state)
+    both = {**SENT, "triggeredAt": "2026-01-01T10:00:00Z"}
+    rejected = {
+        "type": "invalid_request_error",
+        "message": "m",
+        "request_id": "r",
+        "details": {"triggeredAt": "invalid"},
+    }
+    with pytest.raises(CheckFailed, match="rejected '2026-01-01T10:00:00Z', which satisfies both"):
+        datetime_rules(_ex(400, rejected, both), RULES, state)
+    datetime_rules(_ex(400, rejected, sent, intent="negative"), RULES, state)
+
+
+def test_edge_inputs_follow_the_spec() -> None:
+    schema = vendored_spec().operation("post", "/issues").request_schema() or {}
+    inputs = {item.label: item for item in edge_inputs(schema)}
+    assert inputs["title of 500 characters"].intent == "positive"
+    assert inputs["title of 501 characters"].intent == "negative"
+    assert inputs["title empty"].intent == "negative"
+    assert len(inputs["description of 65537 bytes"].content()) > 64 * 1024
+    assert inputs["triggeredAt = '2026-01-01T10:00Z' (pattern-only)"].intent == "negative"
+    assert "severity = 'LOW' (case differs from the enum)" in inputs
+    assert inputs["context.metadata empty"].intent == "positive"
+    assert set(valid_body(schema)) == {"title", "description", "environment"}
+    assert {item.intent for item in malformed_inputs(schema)} <= {"negative", "unknown"}
+
+
+def test_failure_text_redacts_and_reproduces() -> None:
+    key = "amk-secret-for-report-test-000"
+    sent = SentRequest.redacted(
+        "POST",
+        "https://bff.antimetal.com/api/v2/issues",
+        {"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+        json.dumps({"title": key}).encode(),
+        secrets=[key],
+    )
+    response = ReceivedResponse(
+        500, {"content-type": "application/json"}, f'{{"echo": "{key}"}}'.encode()
+    )
+    failure = Failure(
+        "not_a_server_error", "Server error", "case", sent, response, replay="pytest x"
+    )
+    text = failure.format([key])
+    assert key not in text
+    assert "Authorization: Bearer [REDACTED]" in text
+    assert '"Authorization: Bearer $ANTIMETAL_API_KEY"' in text
+    assert text.startswith("[not_a_server_error] Server error")
+    assert "replay:    pytest x" in text
+
+
+def test_made_up_invalid_key_is_reproduced_verbatim() -> None:
+    sent = SentRequest.redacted(
+        "POST",
+        "http://127.0.0.1:1/issues",
+        {"Authorization": "Bearer made-up-invalid"},
+        b"{}",
+        secrets=["the-real-key-000000"],
+        public=["Bearer made-up-invalid"],
+    )
+    assert "-H 'Authorization: Bearer made-up-invalid'" in sent.curl()
+    assert "$ANTIMETAL_API_KEY" not in sent.curl()

@@ -1,0 +1,196 @@
+"""The contract runner without pytest: conformant fake passes, every planted fault is caught."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_antimetal.contract.report import format_failures
+from pytest_antimetal.contract.runner import PARTS, ContractRunner, ContractSettings
+from pytest_antimetal.fake import FakeAntimetal
+from pytest_antimetal.spec import Spec, vendored_spec
+from tests.planted_faults import FAULTS, NOT_FAULTS, make_fake
+
+KEY = "amk-runner-test-key-0123456789"
+
+
+def _runner(fake: FakeAntimetal, **overrides: Any) -> ContractRunner:
+    settings = ContractSettings(
+        spec=fake.spec,
+        base_url=fake.base_url,
+        api_key=KEY,
+        transport=fake.transport,
+        seed=overrides.pop("seed", 1),
+        max_examples=overrides.pop("max_examples", 10),
+        replay=lambda part: f"pytest --antimetal-contract -k {part} --hypothesis-seed=1",
+        **overrides,
+    )
+    return ContractRunner(settings)
+
+
+@pytest.fixture
+def conformant() -> FakeAntimetal:
+    """The embedded fake, which honours the spec."""
+    return FakeAntimetal(api_keys=[KEY], seed=7)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_conformant_fake_passes_every_part(seed: int) -> None:
+    fake = FakeAntimetal(api_keys=[KEY], seed=seed)
+    with _runner(fake, seed=seed, max_examples=25) as runner:
+        for part in PARTS:
+            result = runner.run(part)
+            assert result.passed, format_failures(part, result.failures, runner.secrets)
+    assert runner.stats.requests > 250
+    assert runner.stats.checks > runner.stats.requests * 5
+    assert len(runner.stats.created) == len(fake.issues) > 50
+
+
+@pytest.mark.parametrize("name", sorted(FAULTS))
+def test_planted_fault_is_caught_naming_its_check(name: str) -> None:
+    planted = FAULTS[name]
+    fake = make_fake(name)(vendored_spec(), 1, KEY)
+    with _runner(fake) as runner:
+        result = runner.run(planted.part)
+    found = {failure.check for failure in result.failures}
+    assert found & planted.checks, f"{name}: expected one of {planted.checks}, got {found}"
+    text = format_failures(planted.part, result.failures, runner.secrets)
+    assert KEY not in text
+    assert "[REDACTED]" in text or "invalid-key" in text
+    assert "--hypothesis-seed=1" in text
+
+
+@pytest.mark.parametrize("name", sorted(NOT_FAULTS))
+def test_spec_compatible_variation_passes(name: str) -> None:
+    fake = make_fake(name)(vendored_spec(), 1, KEY)
+    with _runner(fake) as runner:
+        for part in ("examples", "edge-cases", "malformed"):
+            result = runner.run(part)
+            assert result.passed, format_failures(part, result.failures)
+
+
+def test_pattern_only_server_is_named_plainly() -> None:
+    fake = make_fake("pattern-only-datetime")(vendored_spec(), 1, KEY)
+    with _runner(fake) as runner:
+        result = runner.run("edge-cases")
+    assert "Bearer [REDACTED]" in format_failures("edge-cases", result.failures, runner.secrets)
+    messages = [f.message for f in result.failures if f.check == "datetime_rules"]
+    assert messages
+    assert "`pattern` and `format: date-time`" in messages[0]
+    assert "disagree" in messages[0]
+    assert "it follows the pattern, not the format" in messages[0]
+    assert "'2026-01-01T10:00Z'" in messages[0]
+
+
+def _sent(fake: FakeAntimetal) -> list[tuple[str, str, bytes]]:
+    return [(r.method, r.path, r.body) for r in fake.requests]
+
+
+@pytest.mark.parametrize("part", ["coverage", "fuzz-positive", "fuzz-negative", "edge-cases"])
+def test_same_seed_sends_the_same_requests(part: str) -> None:
+    runs = []
+    for _ in range(2):
+        fake = FakeAntimetal(api_keys=[KEY], seed=3)
+        with _runner(fake, seed=42) as runner:
+            runner.run(part)
+        runs.append(_sent(fake))
+    assert runs[0] == runs[1]
+    assert len(runs[0]) >= 10
+
+
+def test_another_seed_sends_other_fuzz_requests() -> None:
+    bodies = []
+    for seed in (1, 2):
+        fake = FakeAntimetal(api_keys=[KEY], seed=3)
+        with _runner(fake, seed=seed) as runner:
+            runner.run("fuzz-positive")
+        bodies.append(_sent(fake))
+    assert bodies[0] != bodies[1]
+
+
+def test_no_random_ids_in_requests(conformant: FakeAntimetal) -> None:
+    with _runner(conformant) as runner:
+        runner.run("examples")
+    for request in conformant.requests:
+        assert not any("schemathesis" in name for name in request.headers)
+
+
+def test_live_budget_caps_and_tags_issue_creating_requests(conformant: FakeAntimetal) -> None:
+    with _runner(conformant, live_budget=3, tag="pytest-antimetal") as runner:
+        result = runner.run("edge-cases")
+    assert result.passed, format_failures("edge-cases", result.failures)
+    # 1 issue created, then the 2 ignored-auth probes (they would create issues on a server
+    # that ignores auth, so they count against the budget).
+    assert len(conformant.issues) == 1
+    assert [r.status for r in conformant.requests].count(401) == 2
+    assert result.stats.skipped["live budget reached"] > 10
+    created = [r for r in conformant.requests if r.status == 201]
+    tags = [(r.json or {}).get("context", {}).get("tags", []) for r in created]
+    assert all("pytest-antimetal" in t for t in tags)
+    assert runner.stats.created == [1]
+    # Inputs that must be refused are still sent: they create nothing on a conformant server.
+    assert any(r.status == 400 for r in conformant.requests)
+
+
+def test_time_budget_stops_early(conformant: FakeAntimetal) -> None:
+    with _runner(conformant, time_budget=1e-9) as runner:
+        result = runner.run("edge-cases")
+    assert result.stats.requests == 0
+    assert result.stats.skipped["time budget reached"] == 1
+
+
+def test_settings_repr_hides_the_key(conformant: FakeAntimetal) -> None:
+    with _runner(conformant) as runner:
+        assert KEY not in repr(runner.settings)
+
+
+def test_smaller_max_length_changes_the_inputs() -> None:
+    document = copy.deepcopy(vendored_spec().document)
+    schema = document["components"]["schemas"]["CreateIssueDto"]
+    schema["properties"]["title"]["maxLength"] = 40
+    spec = Spec(document, source="<changed>")
+    fake = FakeAntimetal(spec=spec, api_keys=[KEY], seed=1)
+    with _runner(fake) as runner:
+        result = runner.run("edge-cases")
+    assert result.passed, format_failures("edge-cases", result.failures)
+    titles = {
+        len(r.json["title"])
+        for r in fake.requests
+        if isinstance(r.json, dict) and isinstance(r.json.get("title"), str)
+    }
+    assert {40, 41} <= titles
+    assert 500 not in titles
+
+
+def test_unknown_part_is_an_error(conformant: FakeAntimetal) -> None:
+    with _runner(conformant) as runner, pytest.raises(ValueError, match="unknown part"):
+        runner.run("nope")
+
+
+@pytest.mark.parametrize("part", ["coverage", "fuzz-negative"])
+def test_cached_cases_send_the_same_requests(part: str, tmp_path: Path) -> None:
+    runs = []
+    for _ in range(2):  # the first run generates and stores, the second loads
+        fake = FakeAntimetal(api_keys=[KEY], seed=3)
+        with _runner(fake, seed=9, cache_dir=tmp_path) as runner:
+            result = runner.run(part)
+        assert result.passed, format_failures(part, result.failures)
+        runs.append(_sent(fake))
+    assert len(list(tmp_path.glob(f"{part}-*.pickle"))) == 1
+    assert runs[0] == runs[1]
+
+
+def test_unreadable_cache_is_regenerated(tmp_path: Path) -> None:
+    fake = FakeAntimetal(api_keys=[KEY], seed=3)
+    with _runner(fake, cache_dir=tmp_path) as runner:
+        runner.run("examples")
+    (cached,) = tmp_path.glob("examples-*.pickle")
+    cached.write_bytes(b"not a pickle")
+    fake = FakeAntimetal(api_keys=[KEY], seed=3)
+    with _runner(fake, cache_dir=tmp_path) as runner:
+        result = runner.run("examples")
+    assert result.passed
+    assert result.stats.requests >= 1
