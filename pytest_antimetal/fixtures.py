@@ -15,12 +15,16 @@ client, the fake and hypothesis load when a fixture is first used.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+import secrets
+import zlib
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from pytest_antimetal.target import API_KEY_ENV, Target, resolve_target, spec_path
+from pytest_antimetal.runconfig import run_spec, run_target
+from pytest_antimetal.target import API_KEY_ENV, Target
 
 if TYPE_CHECKING:
     from pytest_antimetal.client import AntimetalClient, AsyncAntimetalClient
@@ -38,25 +42,64 @@ __all__ = [
     "antimetal_target",
 ]
 
-TARGET_KEY = pytest.StashKey[Target]()
 CREATED_KEY = pytest.StashKey[list[dict[str, Any]]]()
 """Issues the factory created on a live server: ``{"number", "uuid", "title"}`` each."""
-_MARKER = "antimetal_fake"
-# Keyword arguments @pytest.mark.antimetal_fake(...) passes to the fake.
-_MARKER_OPTIONS = frozenset({"seed", "latency", "api_keys", "forbidden_keys", "max_body_bytes"})
+MARKER = "antimetal_fake"
 
 
-def configure_target(config: pytest.Config) -> Target:
-    """Resolve the run's target once, at configure time (a usage error if it is wrong)."""
-    from pytest_antimetal.target import TargetError
+def _is_str_list(value: Any) -> bool:
+    return isinstance(value, list | tuple) and all(isinstance(v, str) and v for v in value)
 
-    try:
-        target = resolve_target(config)
-    except TargetError as exc:
-        raise pytest.UsageError(str(exc)) from None
-    config.stash[TARGET_KEY] = target
-    config.stash[CREATED_KEY] = []
-    return target
+
+# Keyword arguments @pytest.mark.antimetal_fake(...) passes to the fake, with their checks.
+_MARKER_OPTIONS: dict[str, tuple[str, Callable[[Any], bool]]] = {
+    "seed": (
+        "an int or None",
+        lambda v: v is None or (isinstance(v, int) and not isinstance(v, bool)),
+    ),
+    "latency": (
+        "a finite number of seconds >= 0",
+        lambda v: isinstance(v, int | float) and not isinstance(v, bool) and 0 <= v < float("inf"),
+    ),
+    "api_keys": ("a list of strings", _is_str_list),
+    "forbidden_keys": ("a list of strings", _is_str_list),
+    "max_body_bytes": (
+        "an int > 0",
+        lambda v: isinstance(v, int) and not isinstance(v, bool) and v > 0,
+    ),
+}
+# Fixtures that talk to the run's target (a live one needs a key).
+TARGET_FIXTURES = frozenset(
+    {"antimetal_client", "antimetal_async_client", "antimetal_issue_factory", "antimetal_target"}
+)
+
+
+def marker_problem(item: pytest.Item) -> str | None:
+    """What is wrong with *item*'s ``antimetal_fake`` marker, in one line (``None`` if fine)."""
+    marker = item.get_closest_marker(MARKER)
+    if marker is None:
+        return None
+    known = ", ".join(sorted(_MARKER_OPTIONS))
+    if marker.args:
+        return f"{item.nodeid}: @pytest.mark.{MARKER} takes keyword arguments only ({known})"
+    for name, value in marker.kwargs.items():
+        if name not in _MARKER_OPTIONS:
+            return f"{item.nodeid}: @pytest.mark.{MARKER}: unknown option {name!r} (known: {known})"
+        expected, ok = _MARKER_OPTIONS[name]
+        if not ok(value):
+            return (
+                f"{item.nodeid}: @pytest.mark.{MARKER}({name}=...) must be {expected}, "
+                f"got {value!r}"
+            )
+    return None
+
+
+def needs_live_target(item: pytest.Item) -> bool:
+    """Whether *item* uses a fixture that talks to the run's target rather than a fake."""
+    names = set(getattr(item, "fixturenames", ()))
+    return bool(names & TARGET_FIXTURES) and not (
+        "antimetal_fake" in names or item.get_closest_marker(MARKER) is not None
+    )
 
 
 @pytest.fixture(scope="session")
@@ -66,18 +109,13 @@ def antimetal_target(pytestconfig: pytest.Config) -> Target:
     ``target.kind`` is ``"fake"`` or ``"live"``; ``target.source`` says which
     option chose it. The key is masked in its repr.
     """
-    return pytestconfig.stash[TARGET_KEY]
+    return run_target(pytestconfig)
 
 
 @pytest.fixture(scope="session")
 def antimetal_spec(pytestconfig: pytest.Config) -> Spec:
     """The OpenAPI document in use: ``--antimetal-spec`` / ini ``antimetal_spec``, else vendored."""
-    from pytest_antimetal.spec import SpecError, load_spec
-
-    try:
-        return load_spec(spec_path(pytestconfig))
-    except SpecError as exc:
-        pytest.fail(f"pytest-antimetal: {exc}", pytrace=False)
+    return run_spec(pytestconfig)
 
 
 def _new_fake(request: pytest.FixtureRequest, spec: Spec) -> FakeAntimetal:
@@ -102,26 +140,18 @@ def _new_fake(request: pytest.FixtureRequest, spec: Spec) -> FakeAntimetal:
                 self._server.stop()
                 self._server = None
 
-    options: dict[str, Any] = {}
-    marker = request.node.get_closest_marker(_MARKER)
-    if marker is not None:
-        if marker.args:
-            raise pytest.UsageError(
-                f"@pytest.mark.{_MARKER} takes keyword arguments only "
-                f"({', '.join(sorted(_MARKER_OPTIONS))})"
-            )
-        unknown = set(marker.kwargs) - _MARKER_OPTIONS
-        if unknown:
-            raise pytest.UsageError(
-                f"@pytest.mark.{_MARKER}: unknown option(s) {', '.join(sorted(unknown))}; "
-                f"known: {', '.join(sorted(_MARKER_OPTIONS))}"
-            )
-        options = dict(marker.kwargs)
+    marker = request.node.get_closest_marker(MARKER)
+    options: dict[str, Any] = dict(marker.kwargs) if marker is not None else {}
     latency = float(options.pop("latency", 0.0))
-    target: Target = request.config.stash[TARGET_KEY]
-    # Code under test that reads ANTIMETAL_API_KEY must be accepted by the fake.
-    if "api_keys" not in options and target.api_key:
-        options["api_keys"] = [target.api_key]
+    if "api_keys" not in options:
+        # The fake's own key, never the user's real one: `.api_key` is handed to code under
+        # test and may be printed in a failure report. Code that reads ANTIMETAL_API_KEY
+        # itself is still let in, as a second accepted key.
+        keys = [f"am-fake-{secrets.token_hex(12)}"]
+        env_key = os.environ.get(API_KEY_ENV)
+        if env_key:
+            keys.append(env_key)
+        options["api_keys"] = keys
     fake = _TestFake(spec=spec, **options)
     fake.latency = latency
     return fake
@@ -145,16 +175,14 @@ def antimetal_fake(request: pytest.FixtureRequest, antimetal_spec: Spec) -> Iter
 
 
 def _wants_fake(request: pytest.FixtureRequest) -> bool:
-    target: Target = request.config.stash[TARGET_KEY]
     return (
         "antimetal_fake" in request.fixturenames
-        or request.node.get_closest_marker(_MARKER) is not None
-        or target.is_fake
+        or request.node.get_closest_marker(MARKER) is not None
+        or run_target(request.config).is_fake
     )
 
 
-def _client_kwargs(request: pytest.FixtureRequest) -> dict[str, Any]:
-    target: Target = request.config.stash[TARGET_KEY]
+def _client_kwargs(request: pytest.FixtureRequest, *, asynchronous: bool = False) -> dict[str, Any]:
     spec: Spec = request.getfixturevalue("antimetal_spec")
     if _wants_fake(request):
         fake: FakeAntimetal = request.getfixturevalue("antimetal_fake")
@@ -164,9 +192,19 @@ def _client_kwargs(request: pytest.FixtureRequest) -> dict[str, Any]:
             "transport": fake.transport,
             "spec": spec,
         }
+    target = run_target(request.config)
     # Replaying cassettes needs no key: any placeholder matches the recording.
     api_key = target.api_key or f"<{API_KEY_ENV}>"
-    return {"api_key": api_key, "base_url": target.base_url, "spec": spec}
+    kwargs: dict[str, Any] = {"api_key": api_key, "base_url": target.base_url, "spec": spec}
+    if asynchronous:
+        import httpx
+
+        # The fixture cannot await a close in every event-loop plugin's teardown: keep no
+        # idle connection, so nothing is left open when the test's loop goes away.
+        kwargs["transport"] = httpx.AsyncHTTPTransport(
+            limits=httpx.Limits(max_keepalive_connections=0)
+        )
+    return kwargs
 
 
 @pytest.fixture
@@ -193,7 +231,7 @@ def antimetal_async_client(request: pytest.FixtureRequest) -> AsyncAntimetalClie
     """
     from pytest_antimetal.client import AsyncAntimetalClient
 
-    return AsyncAntimetalClient(**_client_kwargs(request))
+    return AsyncAntimetalClient(**_client_kwargs(request, asynchronous=True))
 
 
 @pytest.fixture
@@ -220,6 +258,8 @@ def antimetal_issue_factory(request: pytest.FixtureRequest, antimetal_spec: Spec
 
     return IssueFactory(
         spec=antimetal_spec,
+        # Seeded by the test's id: the same payloads on every run, so cassettes replay.
+        seed=zlib.crc32(request.node.nodeid.encode()),
         client_factory=client,
         tag_created=live,
         on_created=remember if live else None,

@@ -20,7 +20,6 @@ from pytest_antimetal.fixtures import (
     antimetal_issue_factory,
     antimetal_spec,
     antimetal_target,
-    configure_target,
 )
 
 __all__ = [
@@ -137,7 +136,11 @@ def pytest_configure(config: pytest.Config) -> None:
         "max_body_bytes=1048576): run this test's Antimetal client against a fresh "
         "embedded fake, whatever the run's target.",
     )
-    configure_target(config)
+    from pytest_antimetal.fixtures import CREATED_KEY
+    from pytest_antimetal.runconfig import validate_at_configure
+
+    config.stash[CREATED_KEY] = []
+    validate_at_configure(config)
     # Cassette defaults must be present whenever a test uses @pytest.mark.vcr; the plugin
     # object is cheap (vcr and yaml load only when pytest-recording calls its hook).
     from pytest_antimetal.cassettes_plugin import PLUGIN_NAME, CassettePlugin
@@ -153,6 +156,20 @@ def pytest_configure(config: pytest.Config) -> None:
         from pytest_antimetal.drift.pytest_plugin import DriftPlugin
 
         config.pluginmanager.register(DriftPlugin(config), "antimetal-drift")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # A user's mistake is one usage error before anything runs, not an error per test.
+    from pytest_antimetal.fixtures import marker_problem, needs_live_target
+    from pytest_antimetal.runconfig import target_error
+
+    for item in items:
+        problem = marker_problem(item)
+        if problem is not None:
+            raise pytest.UsageError(problem)
+    error = target_error(config)
+    if error is not None and any(needs_live_target(item) for item in items):
+        raise pytest.UsageError(str(error))
 
 
 @pytest.hookimpl(wrapper=True)

@@ -24,6 +24,8 @@ __all__ = [
     "load_spec",
     "parse_document",
     "read_text",
+    "resolve_pointer",
+    "resolve_refs",
     "vendored_spec",
 ]
 
@@ -100,7 +102,8 @@ def read_text(path: str | Path) -> str:
         raise SpecError(f"{path}: not UTF-8 text") from None
 
 
-def _resolve_pointer(document: Mapping[str, Any], ref: str) -> Any:
+def resolve_pointer(document: Mapping[str, Any], ref: str) -> Any:
+    """The node at local reference *ref* (``#/components/...``); :class:`SpecError` if absent."""
     if not ref.startswith("#/"):
         raise SpecError(f"only local $refs are supported, got {ref!r}")
     node: Any = document
@@ -126,7 +129,7 @@ def resolve_refs(node: Any, document: Mapping[str, Any], _seen: tuple[str, ...] 
         if isinstance(ref, str):
             if ref in _seen:
                 return dict(node)
-            target = resolve_refs(_resolve_pointer(document, ref), document, (*_seen, ref))
+            target = resolve_refs(resolve_pointer(document, ref), document, (*_seen, ref))
             siblings = {k: resolve_refs(v, document, _seen) for k, v in node.items() if k != "$ref"}
             if siblings and isinstance(target, dict):
                 return {**target, **siblings}

@@ -93,8 +93,7 @@ def test_ini_and_env_base_url_and_precedence(
 ) -> None:
     pytester.makepyfile(
         """
-        def test_source(antimetal_target, pytestconfig):
-            assert antimetal_target.source == pytestconfig.getoption("--expect") if False else True
+        def test_source(antimetal_target):
             print("SOURCE=" + antimetal_target.source + " URL=" + str(antimetal_target.base_url))
         """
     )
@@ -152,19 +151,93 @@ def test_marker_seed_makes_the_fake_deterministic(pytester: pytest.Pytester) -> 
     assert len(uuids) == 2 and uuids[0] == uuids[1]
 
 
-def test_bad_marker_options_are_usage_errors(pytester: pytest.Pytester) -> None:
+@pytest.mark.parametrize(
+    ("marker", "message"),
+    [
+        ("antimetal_fake(sede=1)", "unknown option 'sede'"),
+        ("antimetal_fake(1)", "keyword arguments only"),
+        ("antimetal_fake(latency='abc')", "latency=...) must be a finite number"),
+        ("antimetal_fake(latency=-1)", "latency=...) must be a finite number"),
+        ("antimetal_fake(api_keys='secretkey')", "api_keys=...) must be a list of strings"),
+        ("antimetal_fake(max_body_bytes=0)", "max_body_bytes=...) must be an int > 0"),
+    ],
+)
+def test_bad_marker_options_are_one_line_usage_errors(
+    pytester: pytest.Pytester, marker: str, message: str
+) -> None:
     pytester.makepyfile(
-        """
+        f"""
         import pytest
 
-        @pytest.mark.antimetal_fake(sede=1)
+        @pytest.mark.{marker}
         def test_typo(antimetal_client):
             pass
         """
     )
     result = run(pytester)
-    assert result.ret != 0
-    result.stdout.fnmatch_lines(["*unknown option(s) sede*"])
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    err = result.stderr.str()
+    assert message in err
+    assert "test_bad_marker_options_are_one_line_usage_errors.py::test_typo" in err
+    assert "Traceback" not in err + result.stdout.str()
+
+
+def test_env_base_url_without_key_leaves_unrelated_runs_alone(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Teams export ANTIMETAL_BASE_URL for their app: tests that never touch Antimetal still run.
+    monkeypatch.setenv("ANTIMETAL_BASE_URL", "https://bff.dev.antimetal.com/api/v2")
+    pytester.makepyfile(
+        """
+        import pytest
+
+        def test_plain():
+            assert True
+
+        @pytest.mark.antimetal_fake
+        def test_on_a_fake(antimetal_client):
+            assert antimetal_client.issues.create(title="t", description="d", environment="e").number == 1
+        """
+    )
+    run(pytester).assert_outcomes(passed=2)
+    assert run(pytester, "--help").ret == 0
+    # ...but a test that needs the live target is one usage error naming the variable.
+    pytester.makepyfile(test_live="def test_live(antimetal_client): pass")
+    result = run(pytester)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert "ANTIMETAL_BASE_URL points pytest-antimetal at" in result.stderr.str()
+    assert "ANTIMETAL_API_KEY is not set" in result.stderr.str()
+
+
+def test_unusable_spec_is_one_usage_error(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("def test_x(antimetal_client): pass\ndef test_y(antimetal_client): pass")
+    result = run(pytester, "--antimetal-spec=nope.yaml")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert "nope.yaml: cannot read" in result.stderr.str()
+    pytester.path.joinpath("nopost.yaml").write_text(
+        "openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths: {}\n"
+    )
+    result = run(pytester, "--antimetal-spec=nopost.yaml")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert "no operation POST /issues" in result.stderr.str()
+    assert "Traceback" not in result.stderr.str() + result.stdout.str()
+
+
+def test_ini_spec_path_is_relative_to_the_ini_file(pytester: pytest.Pytester) -> None:
+    from pytest_antimetal.spec import VENDORED_SPEC_PATH
+
+    text = VENDORED_SPEC_PATH.read_text().replace("maxLength: 500", "maxLength: 7")
+    pytester.mkdir("spec").joinpath("mine.yaml").write_text(text)
+    pytester.makeini("[pytest]\nantimetal_spec = spec/mine.yaml\n")
+    sub = pytester.mkdir("sub")
+    sub.joinpath("test_s.py").write_text(
+        "def test_s(antimetal_spec):\n"
+        "    assert antimetal_spec.schema('CreateIssueDto')['properties']['title']['maxLength'] == 7\n"
+    )
+    run(pytester, "sub").assert_outcomes(passed=1)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(sub)
+        run(pytester, ".").assert_outcomes(passed=1)
 
 
 def test_live_target_without_key_is_one_line_usage_error(pytester: pytest.Pytester) -> None:
@@ -268,6 +341,87 @@ def test_works_under_xdist(pytester: pytest.Pytester) -> None:
         """
     )
     result = run(pytester, "-n", "2")
+    result.assert_outcomes(passed=4)
+
+
+def test_the_fakes_key_is_never_the_users_key(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, canary_key: str
+) -> None:
+    pytester.makepyfile(
+        """
+        import os
+        import httpx
+
+        def open_incident(base_url, api_key, title):
+            response = httpx.post(f"{base_url}/issues", headers={"Authorization": f"Bearer {api_key}"},
+                                  json={"title": title, "description": "d", "environment": "e"})
+            assert response.status_code == 201, response.text
+            return response.json()["number"]
+
+        def test_fails_with_arguments_printed(antimetal_fake):
+            open_incident(antimetal_fake.url, antimetal_fake.api_key, "")
+
+        def test_code_reading_the_env_key_is_let_in(antimetal_fake):
+            assert open_incident(antimetal_fake.url, os.environ["ANTIMETAL_API_KEY"], "t") == 1
+        """
+    )
+    monkeypatch.setenv("ANTIMETAL_API_KEY", canary_key)
+    result = run(pytester, "--tb=long", "-l")
+    result.assert_outcomes(passed=1, failed=1)
+    assert canary_key not in result.stdout.str() + result.stderr.str()
+
+
+def test_factory_payloads_replay_from_cassettes(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    live = FakeAntimetal(api_keys=["live-key-0123456789abcdef"])
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.vcr
+        def test_recorded(antimetal_issue_factory):
+            assert antimetal_issue_factory.create().number >= 1
+        """
+    )
+    monkeypatch.setenv("ANTIMETAL_API_KEY", "live-key-0123456789abcdef")
+    with FakeServer(live) as server:
+        run(pytester, f"--antimetal-base-url={server.url}", "--record-mode=once").assert_outcomes(
+            passed=1
+        )
+        url = server.url
+    monkeypatch.delenv("ANTIMETAL_API_KEY")
+    result = run(pytester, f"--antimetal-base-url={url}", "--record-mode=none", "--block-network")
+    result.assert_outcomes(passed=1)
+
+
+def test_async_client_leaves_no_socket_open(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    live = FakeAntimetal(api_keys=["live-key-0123456789abcdef"])
+    pytester.makepyfile(
+        """
+        import gc
+        import pytest
+
+        @pytest.mark.anyio
+        @pytest.mark.parametrize("n", range(3))
+        async def test_async(antimetal_async_client, n):
+            await antimetal_async_client.issues.create(title="t", description="d", environment="e")
+
+        def test_gc():
+            gc.collect()
+
+        @pytest.fixture
+        def anyio_backend():
+            return "asyncio"
+        """
+    )
+    monkeypatch.setenv("ANTIMETAL_API_KEY", "live-key-0123456789abcdef")
+    with FakeServer(live) as server:
+        result = run(
+            pytester, f"--antimetal-base-url={server.url}", "-W", "error", "-p", "no:randomly"
+        )
     result.assert_outcomes(passed=4)
 
 

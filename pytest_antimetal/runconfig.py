@@ -1,0 +1,92 @@
+"""The run's resolved settings, computed once per pytest run and shared.
+
+The fixtures, the contract suite, the cassette support and the drift item all
+ask here for the target and the spec, so they cannot disagree. Results are
+cached on ``config.stash``. Loading the spec imports YAML, so it happens only
+when something asks for it, or at configure time when the user named a spec
+explicitly (a bad path is then one usage error, not an error per test).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from pytest_antimetal.target import Target, TargetError, resolve_target
+
+if TYPE_CHECKING:
+    from pytest_antimetal.spec import Spec
+
+__all__ = ["run_spec", "run_spec_path", "run_target", "validate_at_configure"]
+
+_TARGET = pytest.StashKey["Target | TargetError"]()
+_SPEC = pytest.StashKey["Spec"]()
+
+
+def run_spec_path(config: pytest.Config) -> Path | None:
+    """``--antimetal-spec`` (relative to where pytest was invoked), else ini ``antimetal_spec``
+    (relative to the ini file's folder), else ``None`` for the vendored document."""
+    option = config.getoption("antimetal_spec", None)
+    if option:
+        return config.invocation_params.dir / str(option)
+    ini = config.getini("antimetal_spec")
+    if ini:
+        base = config.inipath.parent if config.inipath is not None else config.rootpath
+        return base / str(ini)
+    return None
+
+
+def run_spec(config: pytest.Config) -> Spec:
+    """The run's spec, loaded once; ``pytest.UsageError`` (one line) when it is unusable."""
+    spec = config.stash.get(_SPEC, None)
+    if spec is None:
+        from pytest_antimetal.spec import SpecError, load_spec
+
+        try:
+            spec = load_spec(run_spec_path(config))
+            spec.operation("post", "/issues")
+        except SpecError as exc:
+            raise pytest.UsageError(f"pytest-antimetal: {exc}") from None
+        config.stash[_SPEC] = spec
+    return spec
+
+
+def _resolved(config: pytest.Config) -> Target | TargetError:
+    if _TARGET not in config.stash:
+        try:
+            config.stash[_TARGET] = resolve_target(config)
+        except TargetError as exc:
+            config.stash[_TARGET] = exc
+    return config.stash[_TARGET]
+
+
+def run_target(config: pytest.Config) -> Target:
+    """The run's target; ``pytest.UsageError`` (one line) when it is misconfigured."""
+    target = _resolved(config)
+    if isinstance(target, TargetError):
+        raise pytest.UsageError(str(target))
+    return target
+
+
+def target_error(config: pytest.Config) -> TargetError | None:
+    """The target's configuration problem, if any, without raising it."""
+    target = _resolved(config)
+    return target if isinstance(target, TargetError) else None
+
+
+def validate_at_configure(config: pytest.Config) -> None:
+    """Fail fast on what the user asked for explicitly on the command line or in ini.
+
+    A base URL given with ``--antimetal-base-url`` without a key, or any unusable
+    ``--antimetal-spec``, stops the run at once. A base URL that only comes from
+    ini or the environment is checked when a test actually needs the target:
+    teams export ``ANTIMETAL_BASE_URL`` for their app, and runs that never touch
+    Antimetal (or ``pytest --help``) must not break because of it.
+    """
+    error = target_error(config)
+    if error is not None and config.getoption("antimetal_base_url", None):
+        raise pytest.UsageError(str(error))
+    if run_spec_path(config) is not None:
+        run_spec(config)
