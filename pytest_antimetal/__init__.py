@@ -32,8 +32,8 @@ if TYPE_CHECKING:
     from pytest_antimetal.factory import IssueFactory as IssueFactory
     from pytest_antimetal.fake import FakeAntimetal as FakeAntimetal
     from pytest_antimetal.fake import FakeServer as FakeServer
-    from pytest_antimetal.spec import Spec as Spec
     from pytest_antimetal.models import Issue as Issue
+    from pytest_antimetal.spec import Spec as Spec
     from pytest_antimetal.spec import load_spec as load_spec
 
 __all__ = [
