@@ -28,8 +28,9 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, AnyStr
-from urllib.parse import parse_qsl, quote, urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
+from pytest_antimetal.redact import redact, secret_variants
 from pytest_antimetal.spec import Operation, Spec, SpecError, vendored_spec
 from pytest_antimetal.target import API_KEY_ENV, is_loopback_url, mask_secret
 
@@ -81,10 +82,8 @@ def bearer_token(value: str) -> str | None:
 
 
 def _variants(secret: str) -> list[str]:
-    """*secret* as it may be spelled on the wire: raw, URL-encoded, JSON-escaped."""
-    forms = [secret, quote(secret, safe=""), quote(secret, safe="").replace("%20", "+")]
-    forms.append(json.dumps(secret)[1:-1])
-    return list(dict.fromkeys(f for f in forms if f))
+    """*secret* as it may be spelled on the wire (see :func:`redact.secret_variants`)."""
+    return secret_variants(secret)
 
 
 def _as_text(value: Any) -> str | None:
@@ -517,13 +516,7 @@ class AntimetalMatcher:
 
 
 def _mask_all(text: AnyStr, secrets: Sequence[str]) -> AnyStr:
-    for secret in secrets:
-        for form in _variants(secret):
-            if isinstance(text, str):
-                text = text.replace(form, PLACEHOLDER)
-            else:
-                text = text.replace(form.encode("utf-8"), PLACEHOLDER.encode("utf-8"))
-    return text
+    return redact(text, secrets, PLACEHOLDER)
 
 
 def _canonical_body(body: Any) -> str | bytes | None:

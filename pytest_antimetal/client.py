@@ -22,7 +22,7 @@ import time
 from collections.abc import Mapping
 from datetime import datetime
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 
 import httpx
 
@@ -30,12 +30,13 @@ from pytest_antimetal._retry import RetryDecision, RetryPolicy
 from pytest_antimetal.errors import (
     APIConnectionError,
     APIResponseValidationError,
-    APIStatusError,
     APITimeoutError,
     MissingAPIKeyError,
     make_status_error,
+    snippet,
 )
-from pytest_antimetal.models import Issue, check_against_schema, format_timestamp
+from pytest_antimetal.models import Issue, format_timestamp
+from pytest_antimetal.redact import redact
 from pytest_antimetal.target import API_KEY_ENV, BASE_URL_ENV, mask_secret
 
 if TYPE_CHECKING:
@@ -60,6 +61,8 @@ DEFAULT_MAX_RETRIES = 2
 _ISSUES_PATH = "/issues"
 _REDACTED = "Bearer [REDACTED]"
 
+_HttpT = TypeVar("_HttpT", httpx.Client, httpx.AsyncClient)
+
 logger = logging.getLogger("pytest_antimetal")
 
 
@@ -76,22 +79,32 @@ def _redacted_headers(headers: httpx.Headers) -> dict[str, str]:
     }
 
 
-class _BaseClient:
-    """Configuration, request building and response parsing shared by both clients."""
+class _BaseClient(Generic[_HttpT]):
+    """Configuration, request building, retry steps and response parsing of both clients.
 
+    The subclasses add only what differs between sync and async: the httpx
+    client they build, the send loop (``await`` or not) and closing.
+    """
+
+    _http: _HttpT
     _http_owned: bool
-    timeout: httpx.Timeout
 
-    def _configure(
+    def __init__(
         self,
         *,
         api_key: str | None,
         base_url: str | None,
+        timeout: float | httpx.Timeout | None,
         max_retries: int | None,
+        http_client: _HttpT | None,
+        transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None,
         retry_post_on_server_error: bool | None,
         retry_policy: RetryPolicy | None,
         spec: Spec | None,
     ) -> None:
+        __tracebackhide__ = True  # keep the raw key (a local here) out of pytest tracebacks
+        if http_client is not None and transport is not None:
+            raise ValueError("pass http_client or transport, not both")
         if spec is None:
             from pytest_antimetal.spec import vendored_spec
 
@@ -129,6 +142,60 @@ class _BaseClient:
         self.retry_policy: RetryPolicy = policy
         self._operation: Operation | None = None
         self._operation_loaded = False
+        self.timeout: httpx.Timeout = _resolve_timeout(timeout, http_client)
+        self._http_owned = http_client is None
+        self._transport = transport  # as given: with_options copies build on it
+        self._http = self._make_http(transport) if http_client is None else http_client
+
+    def _make_http(self, transport: Any) -> _HttpT:
+        """An httpx client with this client's base URL, headers and timeout on *transport*."""
+        raise NotImplementedError
+
+    @property
+    def http(self) -> _HttpT:
+        """The underlying httpx client (``httpx.Client`` or ``httpx.AsyncClient``) for raw requests.
+
+        When this client built it, its ``base_url`` and default headers
+        (``Authorization`` included) are this client's, on copies from
+        :meth:`with_options` too: ``client.http.post("/issues", json=...)``.
+        An ``http_client`` passed in is returned as is.
+        """
+        return self._http
+
+    def with_options(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
+        retry_post_on_server_error: bool | None = None,
+        retry_policy: RetryPolicy | None = None,
+    ) -> Self:
+        """A copy with some options changed.
+
+        The copy gets its own httpx client with its base URL, key and timeout,
+        on the same ``transport`` when one was given (closing the copy leaves a
+        given transport open). A copy of a client given ``http_client`` uses that client.
+        """
+        __tracebackhide__ = True  # the raw key is a local here
+        copy = type(self)(
+            api_key=api_key or self._api_key,
+            base_url=base_url or self.base_url,
+            timeout=timeout if timeout is not None else self.timeout,
+            max_retries=max_retries,
+            http_client=self._http,
+            transport=None,
+            retry_post_on_server_error=retry_post_on_server_error,
+            retry_policy=retry_policy or self.retry_policy,
+            spec=self.spec,
+        )
+        if self._http_owned:
+            copy._transport = self._transport
+            copy._http = copy._make_http(self._transport)
+            # A transport given to the original is shared: only the original closes it.
+            copy._http_owned = self._transport is None
+        return copy
 
     @property
     def api_key(self) -> str:
@@ -162,6 +229,15 @@ class _BaseClient:
 
     __str__ = __repr__
 
+    def _secrets(self, request: httpx.Request | None) -> list[str]:
+        """What errors must not show: the key, and the bearer token *request* really sent."""
+        found = [self._api_key]
+        if request is not None:
+            scheme, _, token = request.headers.get("authorization", "").strip().partition(" ")
+            if scheme.lower() == "bearer" and token.strip():
+                found.append(token.strip())
+        return found
+
     def _create_operation(self) -> Operation | None:
         if not self._operation_loaded:
             from pytest_antimetal.spec import SpecError
@@ -173,26 +249,42 @@ class _BaseClient:
             self._operation_loaded = True
         return self._operation
 
-    def _build_request(
+    def _create_request(
         self,
-        http: httpx.Client | httpx.AsyncClient,
-        method: str,
-        path: str,
         *,
-        body: Mapping[str, Any],
+        title: str,
+        description: str,
+        environment: str,
+        severity: str | None,
+        triggered_at: str | datetime | None,
+        context: Mapping[str, Any] | None,
         extra_headers: Mapping[str, str] | None,
+        extra_body: Mapping[str, Any] | None,
         timeout: float | httpx.Timeout | None,
     ) -> httpx.Request:
+        """The ``POST /issues`` request of ``issues.create`` (sync and async alike)."""
+        body: dict[str, Any] = {
+            "title": title,
+            "description": description,
+            "environment": environment,
+        }
+        if severity is not None:
+            body["severity"] = severity
+        if triggered_at is not None:
+            body["triggeredAt"] = format_timestamp(triggered_at)
+        if context is not None:
+            body["context"] = dict(context)
+        if extra_body:
+            body.update(extra_body)
         try:
             content = json.dumps(body, ensure_ascii=False, allow_nan=False).encode("utf-8")
         except (TypeError, ValueError) as exc:
             raise TypeError(f"request body is not JSON-serialisable: {exc}") from None
-        headers = {**self.default_headers(), **(extra_headers or {})}
-        return http.build_request(
-            method,
-            self.base_url + path,
+        return self._http.build_request(
+            "POST",
+            self.base_url + _ISSUES_PATH,
             content=content,
-            headers=headers,
+            headers={**self.default_headers(), **(extra_headers or {})},
             timeout=self.timeout if timeout is None else timeout,
         )
 
@@ -206,94 +298,101 @@ class _BaseClient:
                 _redacted_headers(request.headers),
             )
 
-    def _log_response(
-        self, request: httpx.Request, response: httpx.Response, started: float
-    ) -> None:
-        if logger.isEnabledFor(logging.DEBUG):
-            logger.debug(
-                "Response: %s %s -> %d (request_id=%s, %.3fs)",
-                request.method,
-                request.url,
-                response.status_code,
-                response.headers.get("x-request-id"),
-                time.monotonic() - started,
-            )
+    def _next_step(
+        self,
+        request: httpx.Request,
+        outcome: httpx.Response | httpx.TransportError,
+        retries: int,
+        started: float,
+    ) -> httpx.Response | RetryDecision:
+        """After one attempt: the response to return, or how long to wait before the next.
 
-    def _log_retry(
-        self, request: httpx.Request, decision: RetryDecision, retries_taken: int
-    ) -> None:
+        Raises the client's error when the policy gives up. Shared by both send
+        loops, which differ only in how they send, close and sleep.
+        """
+        policy = self.retry_policy
+        if isinstance(outcome, httpx.TransportError):
+            decision = policy.for_exception(request.method, outcome, retries)
+            if not decision.retry:
+                error = self._connection_error(outcome, request, retries + 1)
+                # httpx's message may quote a header; then its traceback is not chained in.
+                raw = str(outcome)
+                raise error from (outcome if redact(raw, self._secrets(request)) == raw else None)
+        else:
+            if logger.isEnabledFor(logging.DEBUG):
+                logger.debug(
+                    "Response: %s %s -> %d (request_id=%s, %.3fs)",
+                    request.method,
+                    request.url,
+                    outcome.status_code,
+                    outcome.headers.get("x-request-id"),
+                    time.monotonic() - started,
+                )
+            if outcome.is_success:
+                return outcome
+            decision = policy.for_response(request.method, outcome, retries)
+            if not decision.retry:
+                raise make_status_error(
+                    outcome,
+                    now=policy.now(),
+                    attempts=retries + 1,
+                    note=decision.note,
+                    secrets=self._secrets(request),
+                )
         logger.info(
             "Retrying %s %s in %.2fs (retry %d of %d): %s",
             request.method,
             request.url,
             decision.delay,
-            retries_taken + 1,
-            self.retry_policy.max_retries,
+            retries + 1,
+            policy.max_retries,
             decision.reason,
         )
+        return decision
 
     def _connection_error(
         self, exc: httpx.TransportError, request: httpx.Request, attempts: int
     ) -> APIConnectionError:
         detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         where = f"{request.method} {request.url}"
+        secrets = self._secrets(request)
         if isinstance(exc, httpx.TimeoutException):
             return APITimeoutError(
-                f"Request timed out: {where} ({detail})", request=request, attempts=attempts
+                f"Request timed out: {where} ({detail})",
+                request=request,
+                attempts=attempts,
+                secrets=secrets,
             )
         return APIConnectionError(
-            f"Connection error: {where} ({detail})", request=request, attempts=attempts
-        )
-
-    def _status_error(
-        self, response: httpx.Response, decision: RetryDecision, attempts: int
-    ) -> APIStatusError:
-        return make_status_error(
-            response, now=self.retry_policy.now(), attempts=attempts, note=decision.note
+            f"Connection error: {where} ({detail})",
+            request=request,
+            attempts=attempts,
+            secrets=secrets,
         )
 
     def _parse_issue(self, response: httpx.Response) -> Issue:
+        secrets = self._secrets(response.request)
         try:
             body = response.json()
         except ValueError:
-            text = response.text[:120]
             raise APIResponseValidationError(
-                f"response body is not JSON: {text!r}", response=response
+                f"response body is not JSON: {snippet(response.text, secrets)}",
+                response=response,
+                secrets=secrets,
             ) from None
         operation = self._create_operation()
         schema = operation.response_schema(operation.success_status) if operation else None
-        problems = check_against_schema(body, schema)
-        if not problems:
-            try:
-                return Issue.from_json(body, request_id=response.headers.get("x-request-id"))
-            except ValueError as exc:
-                problems = [str(exc)]
-        raise APIResponseValidationError(
-            "response does not match CreateIssueResponseDto: " + "; ".join(problems),
-            response=response,
-        )
-
-
-def _create_body(
-    *,
-    title: str,
-    description: str,
-    environment: str,
-    severity: str | None,
-    triggered_at: str | datetime | None,
-    context: Mapping[str, Any] | None,
-    extra_body: Mapping[str, Any] | None,
-) -> dict[str, Any]:
-    body: dict[str, Any] = {"title": title, "description": description, "environment": environment}
-    if severity is not None:
-        body["severity"] = severity
-    if triggered_at is not None:
-        body["triggeredAt"] = format_timestamp(triggered_at)
-    if context is not None:
-        body["context"] = dict(context)
-    if extra_body:
-        body.update(extra_body)
-    return body
+        try:
+            # {} rather than None: a spec without a response schema checks nothing.
+            return Issue.from_json(
+                body, request_id=response.headers.get("x-request-id"), schema=schema or {}
+            )
+        except ValueError as exc:
+            raise APIResponseValidationError(
+                f"response does not match CreateIssueResponseDto: {exc}",
+                response=response,
+                secrets=secrets,
+            ) from None
 
 
 def _resolve_timeout(
@@ -306,14 +405,19 @@ def _resolve_timeout(
     return DEFAULT_TIMEOUT
 
 
-class Issues:
-    """``client.issues``: the ``/issues`` operations."""
+_ClientT = TypeVar("_ClientT", bound="_BaseClient[Any]")
 
-    def __init__(self, client: AntimetalClient) -> None:
+
+class _Resource(Generic[_ClientT]):
+    def __init__(self, client: _ClientT) -> None:
         self._client = client
 
     def __repr__(self) -> str:
-        return f"<Issues of {self._client!r}>"
+        return f"<{type(self).__name__} of {self._client!r}>"
+
+
+class Issues(_Resource["AntimetalClient"]):
+    """``client.issues``: the ``/issues`` operations."""
 
     def create(
         self,
@@ -335,35 +439,23 @@ class Issues:
         ``context`` is sent as given (the API's camelCase keys, e.g. ``alertUrl``).
         ``extra_body`` merges extra fields into the JSON body (for negative tests).
         """
-        body = _create_body(
+        client = self._client
+        request = client._create_request(
             title=title,
             description=description,
             environment=environment,
             severity=severity,
             triggered_at=triggered_at,
             context=context,
-            extra_body=extra_body,
-        )
-        client = self._client
-        request = client._build_request(
-            client.http,
-            "POST",
-            _ISSUES_PATH,
-            body=body,
             extra_headers=extra_headers,
+            extra_body=extra_body,
             timeout=timeout,
         )
         return client._parse_issue(client._send(request))
 
 
-class AsyncIssues:
+class AsyncIssues(_Resource["AsyncAntimetalClient"]):
     """``client.issues`` of :class:`AsyncAntimetalClient`."""
-
-    def __init__(self, client: AsyncAntimetalClient) -> None:
-        self._client = client
-
-    def __repr__(self) -> str:
-        return f"<AsyncIssues of {self._client!r}>"
 
     async def create(
         self,
@@ -379,28 +471,22 @@ class AsyncIssues:
         timeout: float | httpx.Timeout | None = None,
     ) -> Issue:
         """``POST /issues``; see :meth:`Issues.create`."""
-        body = _create_body(
+        client = self._client
+        request = client._create_request(
             title=title,
             description=description,
             environment=environment,
             severity=severity,
             triggered_at=triggered_at,
             context=context,
-            extra_body=extra_body,
-        )
-        client = self._client
-        request = client._build_request(
-            client.http,
-            "POST",
-            _ISSUES_PATH,
-            body=body,
             extra_headers=extra_headers,
+            extra_body=extra_body,
             timeout=timeout,
         )
         return client._parse_issue(await client._send(request))
 
 
-class AntimetalClient(_BaseClient):
+class AntimetalClient(_BaseClient[httpx.Client]):
     """Synchronous client.
 
     Keyword-only configuration, each with a fallback:
@@ -417,8 +503,12 @@ class AntimetalClient(_BaseClient):
       create can duplicate an issue.
     * ``retry_policy``: a :class:`RetryPolicy` (inject ``sleep``/``random``/``now`` in tests).
     * ``spec``: the :class:`Spec` to follow (default: the vendored one).
+
+    Error messages never show the key, even when a server or proxy echoes it.
     """
 
+    # The signature is spelled out (not inherited) so that help() and type checkers show
+    # the sync httpx types; the body is _BaseClient.__init__.
     def __init__(
         self,
         *,
@@ -433,84 +523,43 @@ class AntimetalClient(_BaseClient):
         spec: Spec | None = None,
     ) -> None:
         __tracebackhide__ = True  # keep the raw key (a local here) out of pytest tracebacks
-        if http_client is not None and transport is not None:
-            raise ValueError("pass http_client or transport, not both")
-        self._configure(
+        super().__init__(
             api_key=api_key,
             base_url=base_url,
+            timeout=timeout,
             max_retries=max_retries,
+            http_client=http_client,
+            transport=transport,
             retry_post_on_server_error=retry_post_on_server_error,
             retry_policy=retry_policy,
             spec=spec,
         )
-        self.timeout = _resolve_timeout(timeout, http_client)
-        if http_client is None:
-            http_client = httpx.Client(
-                base_url=self.base_url,
-                headers=self.default_headers(),
-                timeout=self.timeout,
-                transport=transport,
-            )
-            self._http_owned = True
-        else:
-            self._http_owned = False
-        self._http = http_client
         self.issues = Issues(self)
 
-    @property
-    def http(self) -> httpx.Client:
-        """The underlying ``httpx.Client`` for raw requests.
-
-        When the client built it, its ``base_url`` and default headers
-        (``Authorization`` included) are set: ``client.http.post("/issues", json=...)``.
-        """
-        return self._http
-
-    def with_options(
-        self,
-        *,
-        api_key: str | None = None,
-        base_url: str | None = None,
-        timeout: float | httpx.Timeout | None = None,
-        max_retries: int | None = None,
-        retry_post_on_server_error: bool | None = None,
-        retry_policy: RetryPolicy | None = None,
-    ) -> AntimetalClient:
-        """A copy with some options changed, sharing this client's connection pool."""
-        copy = AntimetalClient(
-            api_key=api_key or self._api_key,
-            base_url=base_url or self.base_url,
-            timeout=timeout if timeout is not None else self.timeout,
-            max_retries=max_retries,
-            http_client=self._http,
-            retry_post_on_server_error=retry_post_on_server_error,
-            retry_policy=retry_policy or self.retry_policy,
-            spec=self.spec,
+    def _make_http(self, transport: Any) -> httpx.Client:
+        return httpx.Client(
+            base_url=self.base_url,
+            headers=self.default_headers(),
+            timeout=self.timeout,
+            transport=transport,
         )
-        return copy
 
     def _send(self, request: httpx.Request) -> httpx.Response:
-        policy = self.retry_policy
         retries = 0
         while True:
             self._log_request(request, retries)
             started = time.monotonic()
+            outcome: httpx.Response | httpx.TransportError
             try:
-                response = self._http.send(request)
+                outcome = self._http.send(request)
             except httpx.TransportError as exc:
-                decision = policy.for_exception(request.method, exc, retries)
-                if not decision.retry:
-                    raise self._connection_error(exc, request, retries + 1) from exc
-            else:
-                self._log_response(request, response, started)
-                if response.is_success:
-                    return response
-                decision = policy.for_response(request.method, response, retries)
-                if not decision.retry:
-                    raise self._status_error(response, decision, retries + 1)
-                response.close()
-            self._log_retry(request, decision, retries)
-            policy.sleep(decision.delay)
+                outcome = exc
+            step = self._next_step(request, outcome, retries, started)
+            if isinstance(step, httpx.Response):
+                return step
+            if isinstance(outcome, httpx.Response):
+                outcome.close()
+            self.retry_policy.sleep(step.delay)
             retries += 1
 
     def close(self) -> None:
@@ -530,10 +579,11 @@ class AntimetalClient(_BaseClient):
         self.close()
 
 
-class AsyncAntimetalClient(_BaseClient):
+class AsyncAntimetalClient(_BaseClient[httpx.AsyncClient]):
     """Asynchronous client: the same configuration and surface as
     :class:`AntimetalClient`, with ``await`` and ``async with``/``aclose()``."""
 
+    # Spelled out for the async httpx types; the body is _BaseClient.__init__.
     def __init__(
         self,
         *,
@@ -548,79 +598,43 @@ class AsyncAntimetalClient(_BaseClient):
         spec: Spec | None = None,
     ) -> None:
         __tracebackhide__ = True  # keep the raw key (a local here) out of pytest tracebacks
-        if http_client is not None and transport is not None:
-            raise ValueError("pass http_client or transport, not both")
-        self._configure(
+        super().__init__(
             api_key=api_key,
             base_url=base_url,
+            timeout=timeout,
             max_retries=max_retries,
+            http_client=http_client,
+            transport=transport,
             retry_post_on_server_error=retry_post_on_server_error,
             retry_policy=retry_policy,
             spec=spec,
         )
-        self.timeout = _resolve_timeout(timeout, http_client)
-        if http_client is None:
-            http_client = httpx.AsyncClient(
-                base_url=self.base_url,
-                headers=self.default_headers(),
-                timeout=self.timeout,
-                transport=transport,
-            )
-            self._http_owned = True
-        else:
-            self._http_owned = False
-        self._http = http_client
         self.issues = AsyncIssues(self)
 
-    @property
-    def http(self) -> httpx.AsyncClient:
-        """The underlying ``httpx.AsyncClient`` (see :attr:`AntimetalClient.http`)."""
-        return self._http
-
-    def with_options(
-        self,
-        *,
-        api_key: str | None = None,
-        base_url: str | None = None,
-        timeout: float | httpx.Timeout | None = None,
-        max_retries: int | None = None,
-        retry_post_on_server_error: bool | None = None,
-        retry_policy: RetryPolicy | None = None,
-    ) -> AsyncAntimetalClient:
-        """A copy with some options changed, sharing this client's connection pool."""
-        return AsyncAntimetalClient(
-            api_key=api_key or self._api_key,
-            base_url=base_url or self.base_url,
-            timeout=timeout if timeout is not None else self.timeout,
-            max_retries=max_retries,
-            http_client=self._http,
-            retry_post_on_server_error=retry_post_on_server_error,
-            retry_policy=retry_policy or self.retry_policy,
-            spec=self.spec,
+    def _make_http(self, transport: Any) -> httpx.AsyncClient:
+        return httpx.AsyncClient(
+            base_url=self.base_url,
+            headers=self.default_headers(),
+            timeout=self.timeout,
+            transport=transport,
         )
 
     async def _send(self, request: httpx.Request) -> httpx.Response:
-        policy = self.retry_policy
         retries = 0
         while True:
             self._log_request(request, retries)
             started = time.monotonic()
+            outcome: httpx.Response | httpx.TransportError
             try:
-                response = await self._http.send(request)
+                outcome = await self._http.send(request)
             except httpx.TransportError as exc:
-                decision = policy.for_exception(request.method, exc, retries)
-                if not decision.retry:
-                    raise self._connection_error(exc, request, retries + 1) from exc
-            else:
-                self._log_response(request, response, started)
-                if response.is_success:
-                    return response
-                decision = policy.for_response(request.method, response, retries)
-                if not decision.retry:
-                    raise self._status_error(response, decision, retries + 1)
-                await response.aclose()
-            self._log_retry(request, decision, retries)
-            await policy.async_sleep(decision.delay)
+                outcome = exc
+            step = self._next_step(request, outcome, retries, started)
+            if isinstance(step, httpx.Response):
+                return step
+            if isinstance(outcome, httpx.Response):
+                await outcome.aclose()
+            await self.retry_policy.async_sleep(step.delay)
             retries += 1
 
     async def aclose(self) -> None:

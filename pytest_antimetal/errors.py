@@ -15,17 +15,23 @@ Hierarchy::
         ├── RateLimitError            429 (``retry_after``)
         └── InternalServerError       >= 500
 
-Every message is one line and never contains the API key: it is built only
-from the response's status and body, and httpx's own ``Request``/``Response``
-reprs do not show headers.
+Every message is one line and never contains the API key: it is built from
+the response's status and body, which a server or proxy may echo the key into,
+so whatever comes from the body (``message``, ``type``, ``request_id``,
+``details``, body snippets) is passed through :func:`pytest_antimetal.redact.redact`
+with the ``secrets`` the client hands in (its key). Only ``.body`` (the parsed
+JSON) and ``.response`` keep what the server sent; httpx's ``Request`` and
+``Response`` reprs do not show headers or bodies.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
+
+from pytest_antimetal.redact import redact
 
 if TYPE_CHECKING:
     import httpx
@@ -44,6 +50,7 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "make_status_error",
+    "snippet",
 ]
 
 _SNIPPET_CHARS = 120
@@ -75,8 +82,9 @@ class APIConnectionError(AntimetalError):
         *,
         request: httpx.Request | None = None,
         attempts: int = 1,
+        secrets: Iterable[str] = (),
     ) -> None:
-        super().__init__(message + _attempts_note(attempts))
+        super().__init__(redact(message, secrets) + _attempts_note(attempts))
         self.request = request
         self.attempts = attempts
 
@@ -90,15 +98,18 @@ class APITimeoutError(APIConnectionError):
         *,
         request: httpx.Request | None = None,
         attempts: int = 1,
+        secrets: Iterable[str] = (),
     ) -> None:
-        super().__init__(message, request=request, attempts=attempts)
+        super().__init__(message, request=request, attempts=attempts, secrets=secrets)
 
 
 class APIResponseValidationError(AntimetalError):
     """A successful status whose body does not match the documented schema."""
 
-    def __init__(self, message: str, *, response: httpx.Response) -> None:
-        super().__init__(f"HTTP {response.status_code}: {message}")
+    def __init__(
+        self, message: str, *, response: httpx.Response, secrets: Iterable[str] = ()
+    ) -> None:
+        super().__init__(f"HTTP {response.status_code}: {redact(message, secrets)}")
         self.response = response
         self.status_code = response.status_code
 
@@ -111,6 +122,7 @@ class APIStatusError(AntimetalError):
     ``X-Request-Id`` header; ``body`` is the parsed JSON, ``attempts`` how many
     requests were made); an off-spec body still gives
     this class (never a ``KeyError``), with a message describing the body.
+    Every text field is redacted of ``secrets``; ``body`` and ``response`` are not.
     """
 
     def __init__(
@@ -124,15 +136,20 @@ class APIStatusError(AntimetalError):
         attempts: int = 1,
         note: str | None = None,
         body: Any = None,
+        secrets: Iterable[str] = (),
     ) -> None:
+        secrets = tuple(secrets)  # never stored: only used to redact
         self.status_code: int = response.status_code
-        self.body = body  # the parsed JSON body, None when it was not JSON
-        self.type = type
-        self.request_id = request_id
-        self.details: dict[str, str] = dict(details or {})
+        self.body = body  # the parsed JSON body (unredacted), None when it was not JSON
+        self.type = None if type is None else redact(type, secrets)
+        self.request_id = None if request_id is None else redact(request_id, secrets)
+        self.details: dict[str, str] = {
+            redact(key, secrets): redact(value, secrets) for key, value in (details or {}).items()
+        }
         self.response = response
         self.attempts = attempts
-        self.note = note
+        self.note = None if note is None else redact(note, secrets)
+        message = redact(message, secrets)
         super().__init__(message)
         # ``message`` keeps the server's text; str() is the full one-liner.
         self.message = message
@@ -206,19 +223,27 @@ def _error_class(status: int) -> type[APIStatusError]:
     return _BY_STATUS.get(status, APIStatusError)
 
 
-def _snippet(text: str) -> str:
-    text = " ".join(text.split())
+def snippet(text: str, secrets: Iterable[str] = ()) -> str:
+    """A one-line ``repr`` of the start of *text*, redacted before it is cut short.
+
+    Redacting first matters: a key cut in half by the length limit would no
+    longer match and its first half would be printed.
+    """
+    text = " ".join(redact(text, secrets).split())
     if len(text) > _SNIPPET_CHARS:
         text = text[:_SNIPPET_CHARS] + "..."
     return repr(text)
 
 
-def parse_error_body(response: httpx.Response) -> dict[str, Any]:
+def parse_error_body(response: httpx.Response, secrets: Iterable[str] = ()) -> dict[str, Any]:
     """Read ``type``/``message``/``request_id``/``details`` from any error body.
 
     Keeps each field only when it has the documented type; describes the body
-    in ``message`` when it is not an ``ErrorResponseDto`` at all.
+    in ``message`` when it is not an ``ErrorResponseDto`` at all (a snippet
+    redacted of *secrets*). The fields are as sent: :class:`APIStatusError`
+    redacts them.
     """
+    secrets = tuple(secrets)
     status = response.status_code
     raw = response.content
     fields: dict[str, Any] = {}
@@ -230,9 +255,9 @@ def parse_error_body(response: httpx.Response) -> dict[str, Any]:
         try:
             body = json.loads(text)
         except ValueError:
-            fallback = f"HTTP {status} (non-JSON body: {_snippet(text)})"
+            fallback = f"HTTP {status} (non-JSON body: {snippet(text, secrets)})"
         else:
-            fallback = f"HTTP {status} (unexpected error body: {_snippet(text)})"
+            fallback = f"HTTP {status} (unexpected error body: {snippet(text, secrets)})"
     if isinstance(body, dict):
         for key in ("type", "message", "request_id"):
             value = body.get(key)
@@ -285,10 +310,19 @@ def parse_retry_after(value: str | None, *, now: float) -> float | None:
 
 
 def make_status_error(
-    response: httpx.Response, *, now: float, attempts: int = 1, note: str | None = None
+    response: httpx.Response,
+    *,
+    now: float,
+    attempts: int = 1,
+    note: str | None = None,
+    secrets: Iterable[str] = (),
 ) -> APIStatusError:
-    """Build the right :class:`APIStatusError` subclass for a non-2xx *response*."""
-    fields = parse_error_body(response)
+    """Build the right :class:`APIStatusError` subclass for a non-2xx *response*.
+
+    *secrets* (the client's key) are redacted from every text the error shows.
+    """
+    secrets = tuple(secrets)
+    fields = parse_error_body(response, secrets)
     cls = _error_class(response.status_code)
     kwargs: dict[str, Any] = {
         "response": response,
@@ -298,6 +332,7 @@ def make_status_error(
         "attempts": attempts,
         "note": note,
         "body": fields["body"],
+        "secrets": secrets,
     }
     if cls is RateLimitError:
         retry_after = parse_retry_after(response.headers.get("retry-after"), now=now)

@@ -57,7 +57,11 @@ def check_against_schema(body: Any, schema: Mapping[str, Any] | None) -> list[st
         f"missing required field {key!r}" for key in schema.get("required", []) if key not in body
     ]
     for key, prop in schema.get("properties", {}).items():
-        if key in body and isinstance(prop, Mapping) and not _type_ok(body[key], prop.get("type")):
+        if key not in body or not isinstance(prop, Mapping):
+            continue
+        if body[key] is None and prop.get("nullable") is True:
+            continue  # OpenAPI 3.0's spelling of type [X, "null"]
+        if not _type_ok(body[key], prop.get("type")):
             problems.append(
                 f"field {key!r} should be {prop.get('type')}, got {type(body[key]).__name__}"
             )
@@ -83,7 +87,8 @@ def format_timestamp(value: str | datetime) -> str:
     return utc.replace(tzinfo=None).isoformat(timespec=spec) + "Z"
 
 
-# Wire name -> attribute, and what Issue itself needs whatever the spec says.
+# Wire name -> attribute: the only thing about the response this module owns. Which
+# fields are required, and their types, come from the run's spec (see Issue.from_json).
 _WIRE_TO_ATTR = {
     "uuid": "uuid",
     "number": "number",
@@ -97,19 +102,28 @@ _WIRE_TO_ATTR = {
     "latestVersion": "latest_version",
     "environment": "environment",
 }
-_INTEGER_FIELDS = ("number", "latestVersion")
-_ISSUE_WIRE_SCHEMA: dict[str, Any] = {
-    "required": [wire for wire in _WIRE_TO_ATTR if wire != "environment"],
-    "properties": {
-        wire: {"type": "integer" if wire in _INTEGER_FIELDS else "string"} for wire in _WIRE_TO_ATTR
-    },
-}
+_TIMESTAMPS = ("created_at", "updated_at", "triggered_at")
+
+
+def _vendored_response_schema() -> dict[str, Any] | None:
+    from pytest_antimetal.spec import SpecError, vendored_spec
+
+    try:
+        operation = vendored_spec().operation("post", "/issues")
+        return operation.response_schema(operation.success_status)
+    except SpecError:
+        return None
 
 
 @dataclass(frozen=True)
 class Issue:
     """An issue as returned by ``POST /issues`` (``CreateIssueResponseDto``).
 
+    Which fields must be present is the spec's call, not this class's: a field
+    the run's spec does not require (or marks ``nullable``) is ``None`` when the
+    response leaves it out or sends ``null``. The annotations follow the
+    vendored spec, where only ``environment`` is optional; with a custom
+    ``spec=`` that relaxes another field, that attribute may be ``None`` too.
     ``raw`` is the whole JSON body (fields a newer API adds are there);
     ``request_id`` comes from the ``X-Request-Id`` response header.
     """
@@ -129,21 +143,33 @@ class Issue:
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False, hash=False)
 
     @classmethod
-    def from_json(cls, body: Mapping[str, Any], *, request_id: str | None = None) -> Issue:
-        """Build from a ``CreateIssueResponseDto`` body.
+    def from_json(
+        cls,
+        body: Mapping[str, Any],
+        *,
+        request_id: str | None = None,
+        schema: Mapping[str, Any] | None = None,
+    ) -> Issue:
+        """Build from a ``CreateIssueResponseDto`` body, checked against *schema*.
 
-        Raises :class:`ValueError` naming every field that is missing or of the
-        wrong type (never a ``KeyError``).
+        *schema* is the response schema of ``POST /issues`` in the run's spec
+        (``None``: the vendored spec's; ``{}``: no check). Raises
+        :class:`ValueError` naming every required field that is missing and
+        every field of the wrong type (never a ``KeyError``).
         """
-        problems = check_against_schema(body, _ISSUE_WIRE_SCHEMA)
+        if schema is None:
+            schema = _vendored_response_schema()
+        problems = check_against_schema(body, schema)
         if problems:
             raise ValueError("; ".join(problems))
-        values = {attr: body[wire] for wire, attr in _WIRE_TO_ATTR.items() if wire in body}
+        values: dict[str, Any] = {attr: body.get(wire) for wire, attr in _WIRE_TO_ATTR.items()}
         return cls(**values, request_id=request_id, raw=dict(body))
 
     def as_datetime(self, name: str = "triggered_at") -> datetime:
         """Parse one timestamp field (``created_at``, ``updated_at``, ``triggered_at``)."""
-        if name not in ("created_at", "updated_at", "triggered_at"):
+        if name not in _TIMESTAMPS:
             raise ValueError(f"{name!r} is not a timestamp field of Issue")
-        value: str = getattr(self, name)
+        value: str | None = getattr(self, name)
+        if value is None:
+            raise ValueError(f"{name} is not set in this response")
         return datetime.fromisoformat(value.replace("Z", "+00:00"))

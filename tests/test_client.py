@@ -8,6 +8,7 @@ import traceback
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -212,13 +213,54 @@ def test_with_options_copies_and_shares_the_pool(
     handler = Handler(error(500))
     client = make_client(handler)
     other = client.with_options(max_retries=0, api_key="other-key")
-    assert other.http is client.http
     assert (other.max_retries, client.max_retries) == (0, 2)
     with pytest.raises(InternalServerError):
         create(other)
     assert handler.requests[-1].headers["Authorization"] == "Bearer other-key"
+    create_count = len(handler.requests)
+    with pytest.raises(InternalServerError):
+        create(client)  # the same transport (the one handler) serves both
+    assert len(handler.requests) > create_count
     other.close()
     assert not client.http.is_closed  # the copy does not own the pool
+    with pytest.raises(InternalServerError):
+        create(other)  # and still works after its own close()
+
+
+def test_with_options_http_sends_the_new_key_to_the_new_base_url(
+    make_client: Callable[..., AntimetalClient],
+) -> None:
+    handler = Handler(created())
+    client = make_client(handler, base_url="https://a.example/api")
+    other = client.with_options(api_key="new-key-0123456789", base_url="https://b.example/api")
+    other.http.post("/issues", json={})
+    client.http.post("/issues", json={})
+    sent = [(str(r.url), r.headers["Authorization"]) for r in handler.requests]
+    assert sent == [
+        ("https://b.example/api/issues", "Bearer new-key-0123456789"),
+        ("https://a.example/api/issues", f"Bearer {CANARY}"),
+    ]
+    assert other.http.timeout == client.http.timeout
+
+
+def test_with_options_copy_keeps_the_proxy_mounts(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
+    with AntimetalClient(api_key="k") as client, client.with_options(api_key="k2") as other:
+        # The copy's own httpx client reads the environment's proxies like the original's.
+        patterns = {p.pattern for p in client.http._mounts}
+        assert "https://" in patterns
+        assert {p.pattern for p in other.http._mounts} == patterns
+
+
+def test_with_options_of_a_user_http_client_uses_it_as_is() -> None:
+    handler = Handler(created())
+    http = httpx.Client(transport=httpx.MockTransport(handler))
+    client = AntimetalClient(api_key=CANARY, http_client=http)
+    other = client.with_options(api_key="new-key-0123456789")
+    assert other.http is http
+    create(other)
+    assert handler.requests[0].headers["Authorization"] == "Bearer new-key-0123456789"
+    http.close()
 
 
 def test_raw_requests_through_client_http(make_client: Callable[..., AntimetalClient]) -> None:
@@ -340,6 +382,75 @@ def test_issue_is_parsed(make_client: Callable[..., AntimetalClient]) -> None:
         issue.title = "changed"  # type: ignore[misc]
 
 
+def _spec_with_response(change: Callable[[dict[str, Any]], None]) -> Spec:
+    document = json.loads(json.dumps(vendored_spec().document))
+    change(document["components"]["schemas"]["CreateIssueResponseDto"])
+    return Spec(document)
+
+
+def test_a_field_the_spec_makes_optional_may_be_missing(
+    make_client: Callable[..., AntimetalClient],
+) -> None:
+    spec = _spec_with_response(lambda schema: schema["required"].remove("triggeredAt"))
+    body = issue_json()
+    del body["triggeredAt"]
+    answer = httpx.Response(201, json=body)
+    issue = create(make_client(Handler(answer), spec=spec))
+    assert issue.triggered_at is None
+    assert issue.title == "Disk full"
+    with pytest.raises(ValueError, match="triggered_at is not set"):
+        issue.as_datetime("triggered_at")
+    # The vendored spec still requires it: the same body is refused there.
+    with pytest.raises(APIResponseValidationError, match="missing required field 'triggeredAt'"):
+        create(make_client(Handler(answer)))
+
+
+def test_a_field_the_spec_makes_nullable_may_be_null(
+    make_client: Callable[..., AntimetalClient],
+) -> None:
+    spec = _spec_with_response(
+        lambda schema: schema["properties"]["triggeredAt"].update(nullable=True)
+    )
+    answer = httpx.Response(201, json=issue_json(triggeredAt=None))
+    assert create(make_client(Handler(answer), spec=spec)).triggered_at is None
+    with pytest.raises(APIResponseValidationError, match="'triggeredAt' should be string"):
+        create(make_client(Handler(answer)))
+
+
+def test_a_field_the_spec_newly_requires_is_enforced(
+    make_client: Callable[..., AntimetalClient],
+) -> None:
+    spec = _spec_with_response(lambda schema: schema["required"].append("environment"))
+    body = issue_json()
+    del body["environment"]
+    with pytest.raises(APIResponseValidationError, match="missing required field 'environment'"):
+        create(make_client(Handler(httpx.Response(201, json=body)), spec=spec))
+
+
+def test_issue_annotations_follow_the_vendored_spec() -> None:
+    """Static types cannot follow a runtime spec: this fails when the vendored one changes."""
+    import dataclasses
+    import typing
+
+    from pytest_antimetal.models import _WIRE_TO_ATTR
+
+    schema = vendored_spec().operation("post", "/issues").response_schema(201)
+    assert schema is not None
+    relaxed = {
+        _WIRE_TO_ATTR[wire]
+        for wire, prop in schema["properties"].items()
+        if wire in _WIRE_TO_ATTR and (wire not in schema["required"] or prop.get("nullable"))
+    }
+    hints = typing.get_type_hints(Issue)
+    optional = {
+        f.name
+        for f in dataclasses.fields(Issue)
+        if f.name in _WIRE_TO_ATTR.values() and type(None) in typing.get_args(hints[f.name])
+    }
+    assert optional == relaxed == {"environment"}
+    assert set(_WIRE_TO_ATTR) == set(schema["properties"])
+
+
 def test_environment_is_optional_in_the_response(
     make_client: Callable[..., AntimetalClient],
 ) -> None:
@@ -410,6 +521,87 @@ def test_non_json_error_body_keeps_the_class(make_client: Callable[..., Antimeta
         create(make_client(handler))
     assert "HTTP 502 (non-JSON body: '<html><body>Bad gateway" in str(info.value)
     assert len(handler.requests) == 1  # a POST is not retried after a 5xx
+
+
+def _echo_json(status: int) -> Callable[[httpx.Request], httpx.Response]:
+    def answer(request: httpx.Request) -> httpx.Response:
+        auth = request.headers["Authorization"]
+        token = auth.split(" ", 1)[1]
+        body = {
+            "type": "authentication_error",
+            "message": f"unknown key {token}",
+            "request_id": f"req-{token}",
+            "details": {"authorization": auth, "encoded": f"k={quote(token, safe='')}"},
+        }
+        return httpx.Response(status, json=body)
+
+    return answer
+
+
+def _echo_text(status: int, template: str) -> Callable[[httpx.Request], httpx.Response]:
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(status, text=template.format(auth=request.headers["Authorization"]))
+
+    return answer
+
+
+def _refuse_quoting_the_header(request: httpx.Request) -> httpx.Response:
+    # Like h11's "Illegal header value b'...'": an httpx error that quotes the header.
+    raise httpx.ConnectError(f"refused, header was {request.headers['Authorization']}")
+
+
+# A key with '/' and '+' is spelled differently raw, URL-encoded and JSON-escaped.
+ECHOED = "sk-canary/7f3a9c1e5b2d+4f6a8c0e-ZQXW"
+ECHOED_FORMS = (ECHOED, quote(ECHOED, safe=""), "7f3a9c1e5b2d")
+
+
+@pytest.mark.parametrize(
+    ("answer", "cls"),
+    [
+        (_echo_json(401), AuthenticationError),
+        (_echo_text(200, "<html>hello {auth}</html>"), APIResponseValidationError),
+        (
+            _echo_text(500, "<html><pre>Traceback... headers: {auth}</pre></html>"),
+            InternalServerError,
+        ),
+        # The key straddles the snippet's length limit: redacting after cutting would leak half.
+        (_echo_text(502, "x" * 100 + " {auth} tail"), InternalServerError),
+        (_refuse_quoting_the_header, APIConnectionError),
+    ],
+    ids=["401-json", "200-html", "500-html", "502-cut", "connect-error"],
+)
+def test_key_echoed_by_the_server_is_redacted_from_errors(
+    answer: Callable[[httpx.Request], httpx.Response], cls: type[AntimetalError]
+) -> None:
+    client = AntimetalClient(api_key=ECHOED, transport=httpx.MockTransport(answer), max_retries=0)
+    with pytest.raises(cls) as info:
+        create(client)
+    exc = info.value
+    shown = [str(exc), repr(exc), exc.message, "".join(traceback.format_exception(exc))]
+    if isinstance(exc, APIStatusError):
+        shown += [repr(exc.details), str(exc.type), str(exc.request_id), str(exc.note)]
+    text = "\n".join(shown)
+    for form in ECHOED_FORMS:
+        assert form not in text
+    assert "[REDACTED]" in text
+    if isinstance(exc, AuthenticationError):
+        assert exc.message == "unknown key [REDACTED]"
+        assert exc.details == {"authorization": "Bearer [REDACTED]", "encoded": "k=[REDACTED]"}
+        assert exc.request_id == "req-[REDACTED]"
+        assert exc.body["message"] == f"unknown key {ECHOED}"  # .body keeps what was sent
+    if isinstance(exc, APIResponseValidationError | APIStatusError):
+        assert ECHOED in exc.response.text  # and so does .response
+
+
+def test_an_overriding_bearer_token_is_redacted_too() -> None:
+    other_token = "tok-0123456789abcdef"
+    client = AntimetalClient(
+        api_key=CANARY, transport=httpx.MockTransport(_echo_json(401)), max_retries=0
+    )
+    with pytest.raises(AuthenticationError) as info:
+        create(client, extra_headers={"Authorization": f"Bearer {other_token}"})
+    assert other_token not in str(info.value)
+    assert info.value.message == "unknown key [REDACTED]"
 
 
 def test_connection_error(make_client: Callable[..., AntimetalClient]) -> None:

@@ -190,6 +190,47 @@ async def test_async_against_the_fake() -> None:
 
 
 @pytest.mark.asyncio
+async def test_async_with_options_http_sends_the_new_key_to_the_new_base_url() -> None:
+    seen: list[tuple[str, str]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append((str(request.url), request.headers["Authorization"]))
+        return ok()
+
+    async with AsyncAntimetalClient(
+        api_key=CANARY, base_url="https://a.example/api", transport=httpx.MockTransport(handler)
+    ) as client:
+        other = client.with_options(api_key="new-key-0123456789", base_url="https://b.example/api")
+        assert isinstance(other, AsyncAntimetalClient)
+        await other.http.post("/issues", json={})
+        await other.issues.create(**ARGS)
+        await other.aclose()  # leaves the shared pool open
+        await client.http.post("/issues", json={})
+    assert seen == [
+        ("https://b.example/api/issues", "Bearer new-key-0123456789"),
+        ("https://b.example/api/issues", "Bearer new-key-0123456789"),
+        ("https://a.example/api/issues", f"Bearer {CANARY}"),
+    ]
+
+
+@pytest.mark.asyncio
+async def test_async_key_echoed_by_the_server_is_redacted() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        auth = request.headers["Authorization"]
+        body = {"type": "authentication_error", "message": f"unknown {auth}", "request_id": "r"}
+        return httpx.Response(401, json={**body, "details": {"header": auth}})
+
+    client = AsyncAntimetalClient(
+        api_key=CANARY, transport=httpx.MockTransport(handler), max_retries=0
+    )
+    with pytest.raises(AuthenticationError) as info:
+        await client.issues.create(**ARGS)
+    assert CANARY_CORE not in str(info.value)
+    assert info.value.details == {"header": "Bearer [REDACTED]"}
+    assert CANARY in info.value.body["message"]
+
+
+@pytest.mark.asyncio
 async def test_async_canary_absent(caplog: pytest.LogCaptureFixture) -> None:
     import traceback
 

@@ -164,3 +164,35 @@ def test_validation_error_message() -> None:
     exc = APIResponseValidationError("missing uuid", response=response(201))
     assert str(exc) == "HTTP 201: missing uuid"
     assert exc.status_code == 201
+
+
+KEY = "amk-canary-XXXX-0123456789"
+
+
+def test_secrets_are_redacted_from_every_shown_field_but_not_from_body() -> None:
+    body = {
+        "type": f"t-{KEY}",
+        "message": f"unknown key {KEY}",
+        "request_id": KEY,
+        "details": {KEY: f"Bearer {KEY}", "n": [KEY]},
+    }
+    exc = make_status_error(response(401, json=body), now=NOW, note=f"note {KEY}", secrets=[KEY])
+    assert KEY not in str(exc) + repr(exc) + exc.message + repr(exc.details)
+    assert (exc.type, exc.request_id, exc.note) == ("t-[REDACTED]", "[REDACTED]", "note [REDACTED]")
+    assert exc.details == {"[REDACTED]": "Bearer [REDACTED]", "n": '["[REDACTED]"]'}
+    assert exc.body == body
+
+
+def test_secrets_are_redacted_from_body_snippets_before_cutting() -> None:
+    text = "x" * 115 + f" {KEY} and more"
+    exc = make_status_error(response(503, text=text), now=NOW, secrets=[KEY])
+    assert "amk-" not in str(exc)
+    exc = make_status_error(response(503, text=text), now=NOW)
+    assert "amk-" in str(exc)  # without the secret, the (cut) text is shown as is
+
+
+def test_validation_and_connection_errors_redact() -> None:
+    validation = APIResponseValidationError(f"body {KEY}", response=response(200), secrets=[KEY])
+    timeout = APITimeoutError(f"slow {KEY}", secrets=[KEY])
+    assert str(validation) == "HTTP 200: body [REDACTED]"
+    assert str(timeout) == "slow [REDACTED]"
