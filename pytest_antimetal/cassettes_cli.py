@@ -1,16 +1,18 @@
 """``antimetal-contract cassettes check [PATH]...``: recorded traffic against the spec.
 
-Exit status: 0 when every cassette is clean, 1 on findings, 2 on a usage error.
+Exit status: 0 when every cassette is clean, 1 on findings, 2 on a usage error
+(a PATH that does not exist, a directory without cassettes, an unreadable spec).
 """
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterable
 from pathlib import Path
 
 from pytest_antimetal.cli import UsageError
 
-__all__ = ["configure_parser", "run"]
+__all__ = ["configure_parser", "empty_directory_problem", "run"]
 
 DEFAULT_PATH = "cassettes"
 
@@ -40,6 +42,21 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def empty_directory_problem(paths: Iterable[Path]) -> str | None:
+    """One line naming the first directory of *paths* that holds no cassette, else ``None``.
+
+    A mistyped directory (``tests/cassette/``) would otherwise check nothing
+    and pass, in CI, for ever.
+    """
+    from pytest_antimetal.cassettes import CASSETTE_SUFFIXES, find_cassettes
+
+    for path in paths:
+        if path.is_dir() and not find_cassettes([path]):
+            patterns = ", ".join(f"*{suffix}" for suffix in CASSETTE_SUFFIXES)
+            return f"{path}: no cassettes ({patterns}) found"
+    return None
+
+
 def run(args: argparse.Namespace) -> int:
     """Run ``cassettes check``; print one line per finding and a summary."""
     from pytest_antimetal.cassettes import check_cassettes, find_cassettes
@@ -55,6 +72,9 @@ def run(args: argparse.Namespace) -> int:
         spec = load_spec(args.spec)
     except SpecError as exc:
         raise UsageError(str(exc)) from None
+    problem = empty_directory_problem(paths)
+    if problem is not None:
+        raise UsageError(problem)
     files = find_cassettes(paths)
     findings = check_cassettes(files, spec)
     for finding in findings:

@@ -7,18 +7,24 @@ imported when a cassette is actually used or checked.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Generator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from pytest_antimetal.runconfig import named_items, synthetic_item_wanted
+
 if TYPE_CHECKING:
     from pytest_antimetal.cassettes import Finding, SecretHit
     from pytest_antimetal.spec import Spec
 
-__all__ = ["CHECK_ITEM_NAME", "PLUGIN_NAME", "CassetteCheckItem", "CassettePlugin"]
+__all__ = [
+    "CHECK_ITEM_NAME",
+    "PLUGIN_NAME",
+    "CassetteCheckItem",
+    "CassettePlugin",
+]
 
 PLUGIN_NAME = "antimetal-cassettes"
 CHECK_ITEM_NAME = "antimetal-cassettes-check"
@@ -33,6 +39,10 @@ class CassetteCheckFailed(Exception):
         super().__init__(f"{len(findings)} finding(s)")
 
 
+class CassetteCheckUnusable(Exception):
+    """The check cannot run (e.g. nothing to check); the message is one line."""
+
+
 class CassetteCheckItem(pytest.Item):
     """One test: recorded cassettes validated against the spec and scanned for secrets."""
 
@@ -43,7 +53,11 @@ class CassetteCheckItem(pytest.Item):
 
     def runtest(self) -> None:
         from pytest_antimetal.cassettes import check_cassettes
+        from pytest_antimetal.cassettes_cli import empty_directory_problem
 
+        problem = empty_directory_problem(self.paths)
+        if problem is not None:
+            raise CassetteCheckUnusable(problem)
         findings = check_cassettes(self.paths, self.spec)
         if findings:
             raise CassetteCheckFailed(findings)
@@ -53,6 +67,8 @@ class CassetteCheckItem(pytest.Item):
             lines = [str(f) for f in excinfo.value.findings]
             header = f"antimetal cassettes check: {len(lines)} finding(s) in {_names(self.paths)}"
             return "\n".join([header, *lines])
+        if isinstance(excinfo.value, CassetteCheckUnusable):
+            return str(excinfo.value)
         return str(super().repr_failure(excinfo))
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
@@ -71,9 +87,9 @@ class CassettePlugin:
 
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
-        self._spec: Spec | None = None
         self._refusals: list[tuple[str, list[SecretHit]]] = []
         self.check_paths = self._check_paths()
+        named_items(config)  # before collection reads config.args
 
     # -- configuration -------------------------------------------------------------
 
@@ -98,24 +114,25 @@ class CassettePlugin:
         return [path]
 
     def spec(self) -> Spec:
-        """The run's spec (``--antimetal-spec`` / ini), else the vendored one; loaded once."""
-        if self._spec is None:
-            from pytest_antimetal.spec import SpecError, load_spec
-            from pytest_antimetal.target import spec_path
+        """The run's spec (:func:`pytest_antimetal.runconfig.run_spec`)."""
+        from pytest_antimetal.runconfig import run_spec
 
-            try:
-                self._spec = load_spec(spec_path(self.config))
-            except SpecError as exc:
-                raise pytest.UsageError(str(exc)) from None
-        return self._spec
+        return run_spec(self.config)
 
     def base_urls(self) -> list[str]:
-        values = (
-            self.config.getoption("antimetal_base_url", None),
-            self.config.getini("antimetal_base_url"),
-            os.environ.get("ANTIMETAL_BASE_URL"),
-        )
-        return [str(v) for v in values if v]
+        """The run's live base URL, if any, so the matcher knows its host and path prefix.
+
+        Empty for the fake and for a misconfigured target: that error belongs to
+        the tests that need the target (see :mod:`pytest_antimetal.runconfig`),
+        not to every ``@pytest.mark.vcr`` test. Replay under
+        ``--record-mode=none`` needs no key, so its target is never an error.
+        """
+        from pytest_antimetal.runconfig import run_target, target_error
+
+        if target_error(self.config) is not None:
+            return []
+        base_url = run_target(self.config).base_url
+        return [base_url] if base_url else []
 
     # -- hooks -------------------------------------------------------------------------
 
@@ -154,10 +171,15 @@ class CassettePlugin:
     def pytest_collection_modifyitems(
         self, session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
     ) -> None:
-        if self.check_paths is None:
+        if self.check_paths is None or not synthetic_item_wanted(config, CHECK_ITEM_NAME):
             return
         items.append(
             CassetteCheckItem.from_parent(
-                session, name=CHECK_ITEM_NAME, paths=self.check_paths, spec=self.spec()
+                session,
+                name=CHECK_ITEM_NAME,
+                # Like antimetal-spec-drift: selectable as `pytest antimetal-cassettes-check`.
+                nodeid=CHECK_ITEM_NAME,
+                paths=self.check_paths,
+                spec=self.spec(),
             )
         )

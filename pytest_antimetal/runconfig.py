@@ -19,7 +19,15 @@ from pytest_antimetal.target import Target, TargetError, resolve_target
 if TYPE_CHECKING:
     from pytest_antimetal.spec import Spec
 
-__all__ = ["run_spec", "run_spec_path", "run_target", "validate_at_configure"]
+__all__ = [
+    "named_items",
+    "run_spec",
+    "run_spec_path",
+    "run_target",
+    "synthetic_item_wanted",
+    "target_error",
+    "validate_at_configure",
+]
 
 _TARGET = pytest.StashKey["Target | TargetError"]()
 _SPEC = pytest.StashKey["Spec"]()
@@ -90,3 +98,46 @@ def validate_at_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(error))
     if run_spec_path(config) is not None:
         run_spec(config)
+
+
+# -- run-wide items (drift, cassettes check) selected by node id --------------------
+
+# The run-wide items the plugins add, by node id, with the option that adds each.
+_SYNTHETIC_ITEMS = {
+    "antimetal-spec-drift": "antimetal_spec_drift",
+    "antimetal-cassettes-check": "antimetal_check_cassettes",
+}
+_NAMED_ITEMS = pytest.StashKey[frozenset[str]]()
+
+
+def named_items(config: pytest.Config) -> frozenset[str]:
+    """The enabled run-wide items named by node id among the positional arguments.
+
+    pytest would look for a file of that name, so they are taken out of
+    ``config.args`` (before collection starts); when nothing else is named,
+    nothing else is collected. Computed once, at configure time.
+    """
+    named = config.stash.get(_NAMED_ITEMS, None)
+    if named is None:
+        named = frozenset()
+        if config.args_source is pytest.Config.ArgsSource.ARGS:
+            enabled = {
+                name
+                for name, option in _SYNTHETIC_ITEMS.items()
+                if config.getoption(option, None) is not None
+            }
+            named = frozenset(arg for arg in config.args if arg in enabled)
+            config.args[:] = [arg for arg in config.args if arg not in named]
+        config.stash[_NAMED_ITEMS] = named
+    return named
+
+
+def synthetic_item_wanted(config: pytest.Config, name: str) -> bool:
+    """Whether the run-wide item *name* belongs in this run.
+
+    Yes when its option is given, unless the command line names other run-wide
+    items by node id (``pytest --antimetal-spec-drift --antimetal-check-cassettes
+    antimetal-spec-drift`` runs the drift item only).
+    """
+    named = named_items(config)
+    return not named or name in named

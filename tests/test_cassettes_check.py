@@ -273,3 +273,34 @@ def test_cli_without_action_is_a_usage_error(capsys: pytest.CaptureFixture[str])
         cli.main(["cassettes"])
     assert excinfo.value.code == 2
     assert len(capsys.readouterr().err.splitlines()) == 1
+
+
+@pytest.mark.usefixtures("registered")
+@pytest.mark.parametrize("argv", [["."], [], ["nested"]])
+def test_cli_directory_without_cassettes_exits_2(
+    argv: list[str],
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # "0 cassettes clean" with exit 0 would let a mistyped path pass CI for ever.
+    (tmp_path / "cassettes" / "nested").mkdir(parents=True)
+    (tmp_path / "cassettes" / "README.md").write_text("recorded by pytest-recording")
+    monkeypatch.chdir(tmp_path if argv != ["nested"] else tmp_path / "cassettes")
+    assert cli.main(["cassettes", "check", *argv]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    where = argv[0] if argv else "cassettes"
+    assert captured.err == (
+        f"antimetal-contract cassettes: error: {where}: no cassettes (*.yaml, *.yml, *.json) found\n"
+    )
+
+
+@pytest.mark.usefixtures("registered")
+def test_cli_names_the_empty_directory_among_several(
+    cassette: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    empty = tmp_path / "typo"
+    empty.mkdir()
+    assert cli.main(["cassettes", "check", str(cassette.parent), str(empty)]) == 2
+    assert f"{empty}: no cassettes" in capsys.readouterr().err

@@ -167,6 +167,30 @@ def test_production_recording_replays_under_loopback_url(
     downstream.runpytest(*REPLAY).assert_outcomes(passed=1)
 
 
+def test_run_base_url_is_antimetal_traffic_and_a_target_error_does_not_break_vcr(
+    downstream: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, canary_key: str
+) -> None:
+    monkeypatch.setenv("ANTIMETAL_API_KEY", canary_key)
+    monkeypatch.setenv("DOWNSTREAM_BASE_URL", PROD)
+    monkeypatch.setenv("DOWNSTREAM_IN_PROCESS", "1")
+    downstream.runpytest(*RECORD).assert_outcomes(passed=1)
+    monkeypatch.delenv("ANTIMETAL_API_KEY")
+    monkeypatch.delenv("DOWNSTREAM_IN_PROCESS")
+    staging = "https://staging.example.test/api/v2"
+    monkeypatch.setenv("DOWNSTREAM_BASE_URL", staging)
+    # An unknown host is not Antimetal traffic: the prod recording does not match...
+    downstream.runpytest(*REPLAY).assert_outcomes(failed=1)
+    # ...until it is the run's base URL (replaying: no key needed).
+    downstream.runpytest(*REPLAY, f"--antimetal-base-url={staging}").assert_outcomes(passed=1)
+    # A base URL from the environment without a key is an error only for tests that
+    # need the live target: a vcr test replaying its cassette still runs.
+    monkeypatch.setenv("ANTIMETAL_BASE_URL", PROD)
+    monkeypatch.setenv("DOWNSTREAM_BASE_URL", PROD)
+    result = downstream.runpytest(*RECORD, "--block-network")
+    result.assert_outcomes(passed=1)
+    assert "ANTIMETAL_API_KEY is not set" not in result.stdout.str() + result.stderr.str()
+
+
 def test_user_vcr_config_extends_the_defaults(
     downstream: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, canary_key: str
 ) -> None:
@@ -301,7 +325,7 @@ def test_check_cassettes_item_passes_on_clean_cassettes(checker: pytest.Pytester
     _write_cassette(checker, "short")
     result = checker.runpytest("-p", "antimetal", "--antimetal-check-cassettes", "-v")
     result.assert_outcomes(passed=1)
-    result.stdout.fnmatch_lines(["*::antimetal-cassettes-check PASSED*"])
+    result.stdout.fnmatch_lines(["antimetal-cassettes-check PASSED*"])
 
 
 def test_check_cassettes_item_reports_stale_traffic(checker: pytest.Pytester) -> None:
@@ -335,6 +359,69 @@ def test_check_cassettes_missing_path_is_a_usage_error(checker: pytest.Pytester)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--antimetal-check-cassettes: *nowhere does not exist*"])
     assert "Traceback" not in result.stderr.str()
+
+
+def _failure_body(lines: list[str]) -> list[str]:
+    """The lines of the (only) failure section, between its header and the summary."""
+    start = next(
+        i for i, line in enumerate(lines) if line.startswith("_ ") or line.startswith("__")
+    )
+    end = next(i for i, line in enumerate(lines) if "short test summary info" in line)
+    return lines[start + 1 : end]
+
+
+@pytest.mark.parametrize("option", ["--antimetal-check-cassettes", "--antimetal-check-cassettes=."])
+def test_check_cassettes_without_cassettes_fails_with_one_line(
+    checker: pytest.Pytester, option: str
+) -> None:
+    # A mistyped directory must not pass in CI by checking nothing.
+    (checker.path / "cassettes").mkdir()
+    (checker.path / "cassettes" / "notes.txt").write_text("not a cassette")
+    result = checker.runpytest("-p", "antimetal", option, "-ra")
+    result.assert_outcomes(failed=1)
+    where = checker.path / "cassettes" if option.endswith("cassettes") else checker.path
+    assert _failure_body(result.stdout.lines) == [
+        f"{where}: no cassettes (*.yaml, *.yml, *.json) found"
+    ]
+    assert "Traceback" not in result.stdout.str()
+
+
+def test_check_item_is_selected_by_k_and_by_node_id(checker: pytest.Pytester) -> None:
+    _write_cassette(checker, "short")
+    checker.makepyfile(test_other="def test_other():\n    pass\n")
+    selected = checker.runpytest(
+        "-p", "antimetal", "--antimetal-check-cassettes", "-k", "cassettes-check", "-v"
+    )
+    selected.assert_outcomes(passed=1, deselected=1)
+    selected.stdout.fnmatch_lines(["antimetal-cassettes-check PASSED*"])
+    # The node id as an argument: only that item (option before it takes no value).
+    by_id = checker.runpytest(
+        "-p", "antimetal", "--antimetal-check-cassettes=cassettes", "antimetal-cassettes-check"
+    )
+    by_id.assert_outcomes(passed=1)
+    both = checker.runpytest(
+        "-p",
+        "antimetal",
+        "antimetal-cassettes-check",
+        "test_other.py",
+        "-v",
+        "--antimetal-check-cassettes",
+    )
+    both.assert_outcomes(passed=2)
+    both.stdout.fnmatch_lines(
+        ["test_other.py::test_other PASSED*", "antimetal-cassettes-check PASSED*"]
+    )
+    deselected = checker.runpytest(
+        "-p", "antimetal", "--antimetal-check-cassettes", "--deselect", "antimetal-cassettes-check"
+    )
+    deselected.assert_outcomes(passed=1, deselected=1)
+
+
+def test_node_id_without_the_option_is_not_swallowed(checker: pytest.Pytester) -> None:
+    # Without --antimetal-check-cassettes there is no such item: pytest's own error.
+    result = checker.runpytest("-p", "antimetal", "antimetal-cassettes-check")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*file or directory not found: antimetal-cassettes-check*"])
 
 
 CLIENT_TEST = """

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -191,6 +193,78 @@ def test_diff_unreachable_url_is_one_line(capsys: pytest.CaptureFixture[str]) ->
     assert "cannot fetch" in err
 
 
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("http://[::1", "Invalid IPv6 URL"),
+        ("https://exa mple.com/x", "contains ' '"),
+        ("http://127.0.0.1:abc/x", "Port could not be cast"),
+        ("http://127.0.0.1:99999/x", "Port out of range"),
+        ("http:///openapi.json", "no host"),
+    ],
+)
+def test_diff_malformed_url_is_one_line_exit_2(
+    capsys: pytest.CaptureFixture[str], url: str, reason: str
+) -> None:
+    # Exit 1 would tell CI "breaking change found": a typo must be a usage error.
+    assert main(["diff", str(VENDORED_SPEC_PATH), url]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    lines = captured.err.splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith(f"antimetal-contract diff: error: {url}: not a valid URL (")
+    assert reason in lines[0]
+    assert "Traceback" not in captured.err
+
+
+def test_is_url_ignores_the_scheme_case() -> None:
+    from pytest_antimetal.drift.source import is_url
+
+    assert is_url("HTTPS://bff.antimetal.com/openapi.json")
+    assert is_url("Http://127.0.0.1:9/x")
+    assert not is_url("spec/https-notes.yaml")
+
+
+def test_diff_reads_an_upper_case_url(
+    http_server: tuple[str, dict[str, tuple[int, bytes]]],
+    pair: tuple[Path, Path],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    base, routes = http_server
+    old, new = pair
+    routes["/new.json"] = (200, new.read_bytes())
+    upper = base.replace("http://", "HTTP://")
+    assert main(["diff", str(old), f"{upper}/new.json", "--format", "json"]) == 1
+    assert json.loads(capsys.readouterr().out)["summary"]["counts"]["breaking"] == 1
+
+
+def test_fetch_turns_http_protocol_errors_into_one_line() -> None:
+    # A server that closes mid-body raises http.client.IncompleteRead (no OSError).
+    import socket
+
+    from pytest_antimetal.drift.source import fetch_text
+    from pytest_antimetal.spec import SpecError
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        port = listener.getsockname()[1]
+
+        def answer() -> None:
+            conn, _ = listener.accept()
+            with conn:
+                conn.recv(65536)
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nshort")
+
+        thread = threading.Thread(target=answer)
+        thread.start()
+        try:
+            with pytest.raises(SpecError, match=r"^http://127\.0\.0\.1:\d+/x: cannot fetch \("):
+                fetch_text(f"http://127.0.0.1:{port}/x", timeout=5)
+        finally:
+            thread.join()
+
+
 # -- pull -------------------------------------------------------------------
 
 
@@ -269,3 +343,29 @@ def test_pull_from_url_into_an_empty_directory(
     assert "does not exist yet" in capsys.readouterr().err
     written = (target_dir / "antimetal-openapi.yaml").read_text(encoding="utf-8")
     assert parse_document(written) == _breaking_copy()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
+def test_pull_keeps_the_existing_file_mode(spec_dir: Path, tmp_path: Path) -> None:
+    target = spec_dir / "antimetal-openapi.yaml"
+    target.chmod(0o644)
+    source = _write(tmp_path / "published.json", _breaking_copy())
+    assert main(["pull", "--source", str(source), "--spec-dir", str(spec_dir)]) == 0
+    assert stat.S_IMODE(target.stat().st_mode) == 0o644
+    assert parse_document(target.read_text(encoding="utf-8")) == _breaking_copy()
+    target.chmod(0o640)
+    assert main(["pull", "--source", str(VENDORED_SPEC_PATH), "--spec-dir", str(spec_dir)]) == 0
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
+def test_pull_gives_a_new_file_the_umask_mode(tmp_path: Path) -> None:
+    source = _write(tmp_path / "published.json", _breaking_copy())
+    old_umask = os.umask(0o027)
+    try:
+        assert main(["pull", "--source", str(source), "--spec-dir", str(tmp_path / "new")]) == 0
+    finally:
+        os.umask(old_umask)
+    written = tmp_path / "new" / "antimetal-openapi.yaml"
+    assert stat.S_IMODE(written.stat().st_mode) == 0o640
+    assert not [p for p in written.parent.iterdir() if p.name.endswith(".tmp")]

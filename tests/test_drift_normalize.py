@@ -219,3 +219,27 @@ def test_all_of_with_null_is_not_nullable() -> None:
     both = norm.schema({"allOf": [{"type": "string"}, {"type": "null"}]}, "")
     assert "nullable" not in both
     assert canonical(both) != canonical(norm.schema({"type": "string", "nullable": True}, ""))
+
+
+def test_lookup_follows_escaped_pointers_and_degrades_on_broken_refs() -> None:
+    doc = {"components": {"schemas": {"a/b~c": {"type": "string"}, "L": {"enum": ["x", "y"]}}}}
+    normalizer = Normalizer(doc)
+    assert normalizer.lookup("#/components/schemas/a~1b~0c") == (
+        {"type": "string"},
+        "/components/schemas/a~1b~0c",
+    )
+    assert normalizer.lookup("#/components/schemas/L/enum/1") == (
+        "y",
+        "/components/schemas/L/enum/1",
+    )
+    assert normalizer.lookup("#/components/schemas/Missing") == (
+        None,
+        "/components/schemas/Missing",
+    )
+    assert normalizer.lookup("#/components/schemas/L/enum/7") == (
+        None,
+        "/components/schemas/L/enum/7",
+    )
+    assert normalizer.lookup("other.yaml#/X") == (None, "other.yaml#/X")
+    broken = normalizer.schema({"$ref": "#/components/schemas/Missing"}, "/here")
+    assert broken["@unresolved"] == "#/components/schemas/Missing"

@@ -93,6 +93,75 @@ def test_missing_file_is_one_clear_failure(project: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(["antimetal-spec-drift: *nowhere.yaml: cannot read (*)"])
 
 
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("http://[::1", "Invalid IPv6 URL"),
+        ("https://exa mple.com/x", "contains ' '"),
+        ("http://127.0.0.1:abc/x", "Port could not be cast"),
+        ("HTTP://[::1", "Invalid IPv6 URL"),
+    ],
+)
+def test_malformed_url_is_one_line_failure(project: pytest.Pytester, url: str, reason: str) -> None:
+    result = project.runpytest("-p", "antimetal", f"--antimetal-spec-drift={url}", "-ra")
+    result.assert_outcomes(passed=1, failed=1)
+    out = result.stdout.str()
+    lines = out.splitlines()
+    start = next(
+        i for i, line in enumerate(lines) if line.startswith("_ ") or line.startswith("__")
+    )
+    end = next(i for i, line in enumerate(lines) if "short test summary info" in line)
+    body = lines[start + 1 : end]
+    assert len(body) == 1, body
+    assert body[0].startswith(f"antimetal-spec-drift: {url}: not a valid URL (")
+    assert reason in body[0]
+    assert any(
+        line.startswith("FAILED antimetal-spec-drift - antimetal-spec-drift: ") for line in lines
+    )
+    assert "Traceback" not in out
+    assert "ValueError" not in out
+    assert "InvalidURL" not in out
+
+
+def _narrower_spec(project: pytest.Pytester) -> Path:
+    """spec/my.json: the vendored document with title maxLength 100 (500 when vendored)."""
+    doc = _vendored()
+    doc["components"]["schemas"]["CreateIssueDto"]["properties"]["title"]["maxLength"] = 100
+    (project.path / "spec").mkdir()
+    return _source(project, doc, "spec/my.json")
+
+
+def test_ini_spec_is_the_old_side_even_from_a_subdirectory(
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Diffing spec/my.json against itself is clean; against the vendored spec
+    # (what a wrong resolution would load) the smaller maxLength is breaking.
+    source = _narrower_spec(project)
+    project.makeini(INI + "antimetal_spec = spec/my.json\n")
+    sub = project.mkpydir("sub")
+    (sub / "test_s.py").write_text("def test_s():\n    pass\n", encoding="utf-8")
+    monkeypatch.chdir(sub)
+    result = project.runpytest("-p", "antimetal", ".", f"--antimetal-spec-drift={source}", "-rP")
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(["*0 breaking, 0 warnings, 0 info*"])
+
+
+def test_command_line_spec_is_resolved_from_the_invocation_dir(
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = _narrower_spec(project)
+    sub = project.mkpydir("sub")
+    (sub / "test_s.py").write_text("def test_s():\n    pass\n", encoding="utf-8")
+    monkeypatch.chdir(sub)
+    args = ["-p", "antimetal", ".", f"--antimetal-spec-drift={source}"]
+    result = project.runpytest(*args, "--antimetal-spec=../spec/my.json")
+    result.assert_outcomes(passed=2)
+    # The same source against the vendored spec: the narrowing is breaking.
+    result = project.runpytest(*args)
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*request-property-max-length-decreased*"])
+
+
 def test_bare_option_uses_the_ini_source(project: pytest.Pytester) -> None:
     doc = _vendored()
     del doc["paths"]["/issues"]["post"]["responses"]["201"]
@@ -109,6 +178,21 @@ def test_item_can_be_selected_with_k(project: pytest.Pytester) -> None:
         "-p", "antimetal", f"--antimetal-spec-drift={source}", "-k", "spec_drift or spec-drift"
     )
     result.assert_outcomes(passed=1, deselected=1)
+
+
+def test_item_can_be_selected_by_node_id(project: pytest.Pytester) -> None:
+    source = _source(project, _vendored())
+    (project.path / "cassettes").mkdir()
+    option = f"--antimetal-spec-drift={source}"
+    alone = project.runpytest("-p", "antimetal", option, "antimetal-spec-drift", "-v")
+    alone.assert_outcomes(passed=1)
+    alone.stdout.fnmatch_lines(["antimetal-spec-drift PASSED*"])
+    # Naming one run-wide item leaves the other out; paths still add their tests.
+    args = ["-p", "antimetal", option, "--antimetal-check-cassettes=cassettes", "-v"]
+    picked = project.runpytest(*args, "test_ok.py", "antimetal-spec-drift")
+    picked.assert_outcomes(passed=2)
+    assert "antimetal-cassettes-check" not in picked.stdout.str()
+    picked.stdout.fnmatch_lines(["test_ok.py::test_ok PASSED*", "antimetal-spec-drift PASSED*"])
 
 
 def test_no_item_without_the_option(project: pytest.Pytester) -> None:

@@ -116,12 +116,26 @@ def _yaml_text(loaded: Loaded) -> str:
     return yaml.safe_dump(loaded.spec.document, sort_keys=False, allow_unicode=True, width=100)
 
 
+def _file_mode(path: Path) -> int:
+    """The permission bits *path* should end with: its current ones, else a new file's."""
+    try:
+        return path.stat().st_mode & 0o777
+    except FileNotFoundError:
+        umask = os.umask(0)  # the only way to read it; restored at once
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 def _write_atomically(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
+    mode = _file_mode(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
+        # mkstemp creates the file 0600 and os.replace keeps that: a shared
+        # checkout or a container running as another user could not read it.
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

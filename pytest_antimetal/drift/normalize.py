@@ -24,6 +24,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from pytest_antimetal.spec import SpecError, resolve_pointer
+
 __all__ = [
     "ANNOTATION_KEYS",
     "Normalizer",
@@ -144,17 +146,10 @@ class Normalizer:
         """
         if not ref.startswith("#"):
             return None, ref
-        pointer = ref[1:]
-        node: Any = self.document
-        for raw in pointer.split("/")[1:]:
-            part = raw.replace("~1", "/").replace("~0", "~")
-            if isinstance(node, Mapping) and part in node:
-                node = node[part]
-            elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-                node = node[int(part)]
-            else:
-                return None, pointer
-        return node, pointer
+        try:
+            return resolve_pointer(self.document, ref), ref[1:]
+        except SpecError:
+            return None, ref[1:]
 
     def deref(self, node: Any, loc: str) -> tuple[Any, str]:
         """Follow ``$ref`` chains of a non-schema object (parameter, response, path item)."""

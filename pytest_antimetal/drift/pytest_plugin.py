@@ -1,5 +1,6 @@
-"""``pytest --antimetal-spec-drift[=SOURCE]``: one test item comparing the vendored
-spec with the vendor's current document.
+"""``pytest --antimetal-spec-drift[=SOURCE]``: one test item comparing the run's spec
+(the vendored one unless ``--antimetal-spec`` names another) with the vendor's
+current document.
 
 :mod:`pytest_antimetal.plugin` registers :class:`DriftPlugin` only when the
 option is given, so none of this is imported otherwise.
@@ -27,45 +28,43 @@ def resolve_source(config: pytest.Config) -> str:
     """SOURCE from the command line, else ini ``antimetal_drift_source``.
 
     A relative path on the command line is taken from the invocation directory;
-    one from the ini file, from the rootdir.
+    one from the ini file, from the ini file's folder (as ``antimetal_spec`` is,
+    see :func:`pytest_antimetal.runconfig.run_spec_path`).
     """
     option = config.getoption("antimetal_spec_drift")
     if option:
         source, base = str(option), config.invocation_params.dir
     else:
-        source, base = str(config.getini("antimetal_drift_source")), config.rootpath
+        source = str(config.getini("antimetal_drift_source"))
+        base = config.inipath.parent if config.inipath is not None else config.rootpath
     if not source:
         raise pytest.UsageError("--antimetal-spec-drift: no source given and ini is empty")
     return source if is_url(source) else str(base / source)
 
 
-def _vendored_source(config: pytest.Config) -> str | None:
-    option = config.getoption("antimetal_spec")
-    if option:
-        return str(config.invocation_params.dir / str(option))
-    ini = config.getini("antimetal_spec")
-    return str(config.rootpath / str(ini)) if ini else None
-
-
 class DriftItem(pytest.Item):
-    """Fails with the classified report when SOURCE breaks the vendored spec."""
+    """Fails with the classified report when SOURCE breaks the run's spec.
 
-    def __init__(self, *, source: str, vendored: str | None, **kwargs: Any) -> None:
+    The run's spec is :func:`pytest_antimetal.runconfig.run_spec`: the user's
+    ``--antimetal-spec`` / ini ``antimetal_spec``, else the vendored document.
+    """
+
+    def __init__(self, *, source: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.source = source
-        self.vendored = vendored
 
     def runtest(self) -> None:
         from pytest_antimetal.drift.model import Level
         from pytest_antimetal.drift.report import render_text
         from pytest_antimetal.drift.rules import diff_documents
         from pytest_antimetal.drift.source import load_source
-        from pytest_antimetal.spec import SpecError, load_spec
+        from pytest_antimetal.runconfig import run_spec
+        from pytest_antimetal.spec import SpecError
 
         try:
-            old = load_spec(self.vendored)
+            old = run_spec(self.config)
             new = load_source(self.source).spec
-        except SpecError as exc:
+        except (SpecError, pytest.UsageError) as exc:
             raise DriftFailure(f"{ITEM_NAME}: {exc}") from None
         result = diff_documents(
             old.document, new.document, old_source=old.source, new_source=self.source
@@ -89,7 +88,7 @@ class DriftItem(pytest.Item):
         return super().repr_failure(excinfo, style=style)
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
-        return self.path, None, f"{ITEM_NAME}: vendored spec vs {self.source}"
+        return self.path, None, f"{ITEM_NAME}: run's spec vs {self.source}"
 
 
 class DriftPlugin:
@@ -98,20 +97,21 @@ class DriftPlugin:
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
         self.source = resolve_source(config)
-        self.vendored = _vendored_source(config)
 
     # tryfirst: added before -k/-m deselection runs, so those select it too.
     @pytest.hookimpl(tryfirst=True)
     def pytest_collection_modifyitems(
         self, session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
     ) -> None:
-        del config
+        from pytest_antimetal.runconfig import synthetic_item_wanted
+
+        if not synthetic_item_wanted(config, ITEM_NAME):
+            return
         items.append(
             DriftItem.from_parent(
                 session,
                 name=ITEM_NAME,
                 nodeid=ITEM_NAME,
                 source=self.source,
-                vendored=self.vendored,
             )
         )

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pytest_antimetal.spec import Spec, SpecError, parse_document, read_text
 
-__all__ = ["Loaded", "fetch_text", "is_url", "load_source"]
+__all__ = ["Loaded", "check_url", "fetch_text", "is_url", "load_source"]
 
 DEFAULT_TIMEOUT = 30.0
 
@@ -21,18 +22,42 @@ class Loaded:
 
 
 def is_url(source: str) -> bool:
-    return source.startswith(("http://", "https://"))
+    """True for an ``http://`` or ``https://`` source (the scheme in any case)."""
+    return source[:8].lower().startswith(("http://", "https://"))
+
+
+def check_url(url: str) -> None:
+    """:class:`SpecError` (one line) unless *url* is a well-formed http(s) URL.
+
+    Checked before urllib sees it: urllib and http.client report a bad URL
+    with exceptions (``ValueError``, ``InvalidURL``) that are neither
+    network errors nor one-line messages.
+    """
+    bad = next((c for c in url if ord(c) <= 0x20 or ord(c) == 0x7F), None)
+    if bad is not None:
+        raise SpecError(f"{url}: not a valid URL (contains {bad!r})")
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # raises on a non-numeric or out-of-range port
+    except ValueError as exc:
+        raise SpecError(f"{url}: not a valid URL ({exc})") from None
+    if parts.scheme.lower() not in ("http", "https"):
+        raise SpecError(f"{url}: not a valid URL (scheme must be http or https)")
+    if not parts.hostname:
+        raise SpecError(f"{url}: not a valid URL (no host)")
 
 
 def fetch_text(url: str, *, timeout: float = DEFAULT_TIMEOUT) -> str:
     """GET *url* and return its body as text; :class:`SpecError` (one line) on any failure."""
+    import http.client
     import urllib.error
     import urllib.request
 
-    request = urllib.request.Request(
-        url, headers={"Accept": "application/json, application/yaml, text/yaml, */*"}
-    )
+    check_url(url)
     try:
+        request = urllib.request.Request(
+            url, headers={"Accept": "application/json, application/yaml, text/yaml, */*"}
+        )
         with urllib.request.urlopen(request, timeout=timeout) as response:
             body: bytes = response.read()
             charset = response.headers.get_content_charset() or "utf-8"
@@ -40,7 +65,8 @@ def fetch_text(url: str, *, timeout: float = DEFAULT_TIMEOUT) -> str:
         raise SpecError(f"{url}: cannot fetch (HTTP {exc.code} {exc.reason})") from None
     except urllib.error.URLError as exc:
         raise SpecError(f"{url}: cannot fetch ({exc.reason})") from None
-    except (OSError, ValueError) as exc:
+    # InvalidURL and IncompleteRead are HTTPExceptions, not OSErrors.
+    except (OSError, ValueError, http.client.HTTPException) as exc:
         raise SpecError(f"{url}: cannot fetch ({exc or type(exc).__name__})") from None
     try:
         return body.decode(charset)
