@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import copy
+import gc
+import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -194,3 +197,75 @@ def test_unreadable_cache_is_regenerated(tmp_path: Path) -> None:
         result = runner.run("examples")
     assert result.passed
     assert result.stats.requests >= 1
+
+
+_FORKS = pytest.mark.skipif(sys.platform != "linux", reason="workers fork only on Linux")
+
+
+@_FORKS
+def test_workers_send_what_generating_in_process_sends() -> None:
+    runs = []
+    for workers in (0, 2):
+        fake = FakeAntimetal(api_keys=[KEY], seed=3)
+        with _runner(fake, seed=11, workers=workers) as runner:
+            handed = runner.prefetch(PARTS)
+            assert handed == (["fuzz-positive", "fuzz-negative"] if workers else [])
+            for part in PARTS:
+                result = runner.run(part)
+                assert result.passed, format_failures(part, result.failures)
+        runs.append(_sent(fake))
+    assert runs[0] == runs[1]
+    assert len(runs[0]) > 100
+
+
+@_FORKS
+def test_a_part_needed_first_is_generated_here(tmp_path: Path) -> None:
+    with _runner(FakeAntimetal(api_keys=[KEY], seed=3), cache_dir=tmp_path) as runner:
+        # Nothing comes before fuzz-positive: waiting for a worker would gain nothing.
+        assert runner.prefetch(["fuzz-positive", "fuzz-negative"]) == ["fuzz-negative"]
+    with _runner(FakeAntimetal(api_keys=[KEY], seed=3), cache_dir=tmp_path) as runner:
+        assert runner.prefetch(["fuzz-negative"]) == []  # one part: nothing to overlap with
+        runner.run("examples")
+        runner.run("coverage")
+    with _runner(FakeAntimetal(api_keys=[KEY], seed=3), cache_dir=tmp_path, workers=1) as runner:
+        # Examples and coverage are cached, but still sent first: one worker takes the
+        # part needed last, this process the other.
+        assert runner.prefetch(PARTS) == ["fuzz-negative"]
+
+
+@_FORKS
+def test_a_failing_worker_is_replaced_by_generating_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    parent = os.getpid()
+    original = ContractRunner._generate
+
+    def generate(self: ContractRunner, part: str) -> list[Any]:
+        if os.getpid() != parent:
+            raise RuntimeError("worker broke")
+        return original(self, part)
+
+    monkeypatch.setattr(ContractRunner, "_generate", generate)
+    fake = FakeAntimetal(api_keys=[KEY], seed=3)
+    with _runner(fake, seed=11, workers=2) as runner:
+        assert runner.prefetch(PARTS) == ["fuzz-positive", "fuzz-negative"]
+        result = runner.run("fuzz-negative")
+    assert result.passed, format_failures("fuzz-negative", result.failures)
+    assert result.stats.requests >= 10
+
+
+@_FORKS
+def test_closing_reaps_unused_workers() -> None:
+    with _runner(FakeAntimetal(api_keys=[KEY], seed=3), workers=2) as runner:
+        runner.prefetch(PARTS)
+        pids = [pid for pid, _ in runner._workers.values()]
+        assert len(pids) == 2
+    for pid in pids:
+        with pytest.raises(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
+
+
+def test_collector_settings_are_restored_after_a_part(conformant: FakeAntimetal) -> None:
+    before = gc.get_threshold()
+    with _runner(conformant) as runner:
+        runner.run("examples")
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0
