@@ -134,6 +134,28 @@ class CassettePlugin:
         base_url = run_target(self.config).base_url
         return [base_url] if base_url else []
 
+    def cassette_dir(self) -> Path:
+        """Cassettes of run-wide items: under ini ``antimetal_cassette_dir``, else cassettes/."""
+        configured = self.config.getini("antimetal_cassette_dir")
+        base = self.config.inipath.parent if self.config.inipath else self.config.rootpath
+        return base / (str(configured) if configured else DEFAULT_CASSETTE_DIR)
+
+    def use_cassette(self, path: Path, record_mode: str) -> Any:
+        """A VCR.py cassette context with our defaults, for items that are not test functions.
+
+        pytest-recording's ``vcr`` fixture only serves test functions; the contract
+        suite's items record and replay through this instead, with the same
+        scrubbing, matcher and fail-closed guard.
+        """
+        import vcr as vcrpy
+
+        from pytest_antimetal.cassettes import install
+
+        recorder = install(
+            vcrpy.VCR(), spec=self.spec(), base_urls=self.base_urls(), on_refusal=self._refuse
+        )
+        return recorder.use_cassette(str(path), record_mode=record_mode)
+
     # -- hooks -------------------------------------------------------------------------
 
     @pytest.hookimpl(optionalhook=True)

@@ -55,7 +55,10 @@ class SpecError(Exception):
 def _yaml_load(text: str) -> Any:
     import yaml  # lazy: the plugin must stay cheap when unused
 
-    class _Loader(yaml.SafeLoader):
+    # The C loader when libyaml is there (~5x faster on the vendored document).
+    base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    class _Loader(base):  # type: ignore[misc]
         """SafeLoader that keeps timestamps as strings.
 
         Under YAML 1.1 an unquoted ``2026-03-17`` is a ``datetime.date``; a

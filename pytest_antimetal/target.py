@@ -18,7 +18,6 @@ from __future__ import annotations
 import ipaddress
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Literal, Protocol
 from urllib.parse import urlsplit
 
@@ -140,9 +139,3 @@ def resolve_target(config: _ConfigLike, environ: dict[str, str] | None = None) -
                 )
             return Target("live", base_url, api_key, source, replaying)
     return Target("fake", None, api_key, "default", replaying)
-
-
-def spec_path(config: _ConfigLike) -> Path | None:
-    """The user's ``--antimetal-spec`` / ini ``antimetal_spec``, or ``None`` (vendored)."""
-    value = config.getoption("antimetal_spec", None) or config.getini("antimetal_spec")
-    return Path(value) if value else None

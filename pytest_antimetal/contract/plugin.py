@@ -15,15 +15,17 @@ import json
 import os
 import zlib
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 
 from pytest_antimetal.contract.report import RunStats, format_failures, redact_text
 from pytest_antimetal.contract.runner import DEFAULT_MAX_EXAMPLES, PARTS, PartResult
-from pytest_antimetal.spec import Spec, SpecError, load_spec
-from pytest_antimetal.target import Target, TargetError, resolve_target, spec_path
+from pytest_antimetal.runconfig import run_spec, run_spec_path, run_target
+from pytest_antimetal.spec import Spec
+from pytest_antimetal.target import Target
 
 if TYPE_CHECKING:
     from pytest_antimetal.contract.runner import ContractRunner
@@ -88,13 +90,9 @@ class ContractPlugin:
 
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
-        try:
-            self.target: Target = resolve_target(config)
-            path = spec_path(config)
-            self.spec: Spec = load_spec(path) if path else load_spec()
-            self.spec.operation("post", "/issues")
-        except (TargetError, SpecError) as exc:
-            raise pytest.UsageError(str(exc)) from None
+        # The suite was asked for: a misconfigured target or spec stops the run at once.
+        self.target: Target = run_target(config)
+        self.spec: Spec = run_spec(config)
         self.max_examples: int = _number(
             config, "antimetal_max_examples", "antimetal_max_examples", int, DEFAULT_MAX_EXAMPLES
         )
@@ -168,6 +166,23 @@ class ContractPlugin:
         cache = getattr(self.config, "cache", None)  # None under -p no:cacheprovider
         return None if cache is None else Path(cache.mkdir("antimetal-contract"))
 
+    def cassette(self, part: str) -> AbstractContextManager[Any]:
+        """Under ``--record-mode`` (pytest-recording), *part*'s traffic goes through a cassette.
+
+        ``cassettes/antimetal-contract/<part>.yaml`` (under ini ``antimetal_cassette_dir``),
+        with the project's scrubbing, matcher and fail-closed guard. Generation is
+        deterministic in that mode, so a replay sends the same requests.
+        """
+        mode = self.config.getoption("record_mode", None)
+        if mode is None:
+            return nullcontext()
+        from pytest_antimetal.cassettes_plugin import PLUGIN_NAME, CassettePlugin
+
+        cassettes = self.config.pluginmanager.get_plugin(PLUGIN_NAME)
+        assert isinstance(cassettes, CassettePlugin)
+        path = cassettes.cassette_dir() / "antimetal-contract" / f"{part}.yaml"
+        return cast(AbstractContextManager[Any], cassettes.use_cassette(path, str(mode)))
+
     def replay_command(self, part: str) -> str:
         """The pytest command that sends the same requests for *part* again."""
         parts = ["pytest", "--antimetal-contract", "-k", part, f"--hypothesis-seed={self.seed}"]
@@ -175,7 +190,7 @@ class ContractPlugin:
             parts.append(f"--antimetal-max-examples={self.max_examples}")
         if self.target.source == "--antimetal-base-url" and self.target.base_url:
             parts.append(f"--antimetal-base-url={self.target.base_url}")
-        path = spec_path(self.config)
+        path = run_spec_path(self.config)
         if path is not None:
             parts.append(f"--antimetal-spec={path}")
         return " ".join(parts)
@@ -290,7 +305,8 @@ class ContractItem(pytest.Item):
 
     def runtest(self) -> None:
         runner = self.plugin.runner()
-        result = runner.run(self.name)
+        with self.plugin.cassette(self.name):
+            result = runner.run(self.name)
         self.user_properties.append((_STATS_PROPERTY, json.dumps(result.stats.as_dict())))
         if result.failures:
             raise ContractFailed(result)
