@@ -466,3 +466,14 @@ def test_created_live_issues_are_listed_under_xdist(
         ["*issues created on the live server*", "#1 *", "#2 *", "#3 *", "#4 *"]
     )
     assert len(live.issues) == 4
+
+
+def test_a_spec_without_a_json_body_is_one_usage_error(pytester: pytest.Pytester) -> None:
+    pytester.path.joinpath("nobody.yaml").write_text(
+        "openapi: 3.0.0\ninfo: {title: t, version: '1'}\n"
+        "paths:\n  /issues:\n    post:\n      responses:\n        '201': {description: ok}\n"
+    )
+    pytester.makepyfile("def test_x(antimetal_client): pass")
+    result = run(pytester, "--antimetal-spec=nobody.yaml")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert "POST /issues has no application/json body" in result.stderr.str()
