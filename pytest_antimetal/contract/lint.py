@@ -10,7 +10,6 @@ no property. Exit status 1 when any is found, 0 when none, 2 on bad input.
 from __future__ import annotations
 
 import argparse
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -18,10 +17,9 @@ from typing import Any
 from pytest_antimetal.contract.edge_cases import DATETIME_PROBES
 from pytest_antimetal.contract.spec_rules import classify_datetime, pattern_admits
 from pytest_antimetal.spec import Spec, SpecError, load_spec
+from pytest_antimetal.spec_facts import DEFAULT_WORDS as _DEFAULT_WORDS
 
 __all__ = ["Inconsistency", "configure_parser", "find_inconsistencies", "run"]
-
-_DEFAULT_WORDS = re.compile(r"defaults? to ([A-Za-z0-9_\-]+)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)

@@ -14,15 +14,17 @@ import os
 import random
 import re
 import threading
+import zlib
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from pytest_antimetal.fake.times import format_instant, normalise_timestamp
 from pytest_antimetal.fake.validation import RequestValidator
+from pytest_antimetal.spec_facts import documented_default
 
 if TYPE_CHECKING:
     from pytest_antimetal.fake.asgi import ASGIApp
@@ -50,9 +52,11 @@ REDACTED_AUTHORIZATION = "Bearer [REDACTED]"
 _IMPLEMENTED = {("POST", "/issues")}
 _TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*\Z")
 _AUTH = re.compile(r"[Bb][Ee][Aa][Rr][Ee][Rr] +([^ ]+) *\Z")
-_JSON_TOKENS = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 _SECRET_HEADERS = {"cookie", "proxy-authorization", "x-api-key"}
+# Response fields only the server can know: generated on every create.
+_GENERATED = ("uuid", "number", "createdAt", "updatedAt", "latestVersion")
+_OMIT: Any = object()
 _ERROR_TYPES = {401: "authentication_error", 403: "authentication_error"}
 
 
@@ -115,19 +119,24 @@ def _finite_float(text: str) -> float:
     return value
 
 
-def _too_deep(body: bytes, limit: int) -> bool:
-    # Python's json raises RecursionError on deep input: refuse it before parsing.
-    if body.count(b"[") + body.count(b"{") <= limit:
-        return False
-    depth = 0
-    for token in _JSON_TOKENS.finditer(body):
-        char = token.group()[0]
-        if char in b"[{":
-            depth += 1
-            if depth > limit:
-                return True
-        elif char in b"]}":
-            depth -= 1
+def _too_deep(value: Any, limit: int) -> bool:
+    """Whether parsed *value* nests arrays/objects deeper than *limit* (the top counts as 1).
+
+    Iterative and linear in the number of nodes, stopping at the first node too
+    deep. (Very deep input never gets here: the parser raises RecursionError.)
+    """
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            children: Iterable[Any] = node.values()
+        elif isinstance(node, list):
+            children = node
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
     return False
 
 
@@ -155,28 +164,82 @@ def _dumps(payload: Any) -> bytes:
 
 
 def _path_of(url_or_path: str) -> str:
+    # A full URL (from a client) still carries its query and percent-escapes;
+    # a bare path (from an adapter) is already decoded and must not be
+    # re-split, or "/issues%3Fx" would route as "/issues".
     if "://" in url_or_path:
         try:
-            return urlsplit(url_or_path).path or "/"
+            return unquote(urlsplit(url_or_path).path) or "/"
         except ValueError:  # e.g. a broken IPv6 host: no route will match it
             return url_or_path
-    return url_or_path.split("?", 1)[0].split("#", 1)[0] or "/"
+    return url_or_path or "/"
 
 
-def _check_content_type(value: str | None) -> None:
+def _media_matches(media: str, declared: str) -> bool:
+    kind, _, sub = declared.partition("/")
+    if declared == "*/*":
+        return True
+    if sub == "*":
+        return media.partition("/")[0] == kind
+    return media == declared
+
+
+def _is_json(media: str) -> bool:
+    return media == "application/json" or media.endswith("+json")
+
+
+def _check_content_type(value: str | None, declared: tuple[str, ...]) -> str:
+    """The declared media type *value* matches (a 400 when none does)."""
+    expected = " or ".join(declared)
     if value is None:
-        raise _BodyError("missing Content-Type header (expected application/json)")
+        raise _BodyError(f"missing Content-Type header (expected {expected})")
     media, *params = value.split(";")
-    if media.strip().lower() != "application/json":
-        raise _BodyError(
-            f"unsupported Content-Type {media.strip()[:60]!r} (expected application/json)"
-        )
+    media = media.strip().lower()
+    match = next((d for d in declared if _media_matches(media, d)), None)
+    # The fake parses JSON only: a wildcard admits JSON media types alone.
+    if match is None or ("*" in match and not _is_json(media)):
+        raise _BodyError(f"unsupported Content-Type {media[:60]!r} (expected {expected})")
     for param in params:
         name, _, raw = param.partition("=")
         if name.strip().lower() == "charset":
             charset = raw.strip().strip('"').lower()
             if charset not in ("utf-8", "utf8"):
                 raise _BodyError(f"unsupported charset {charset[:40]!r} (expected utf-8)")
+    return match
+
+
+# zlib window bits: gzip framing, and zlib framing (what HTTP calls "deflate").
+_DECODINGS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
+
+
+def _inflate(body: bytes, header: str | None, limit: int) -> bytes:
+    """*body* with its ``Content-Encoding`` undone; the size *limit* applies to the result.
+
+    ``max_length`` bounds the output, so a small compressed bomb never expands
+    past ``limit + 1`` bytes in memory.
+    """
+    if header is None:
+        return body
+    codings = [c.strip().lower() for c in header.split(",") if c.strip()]
+    for coding in reversed(codings):  # the last one listed was applied last
+        if coding == "identity":
+            continue
+        wbits = _DECODINGS.get(coding)
+        if wbits is None:
+            raise _BodyError(
+                f"unsupported Content-Encoding {coding[:40]!r} (expected gzip, deflate or identity)"
+            )
+        inflater = zlib.decompressobj(wbits)
+        try:
+            out = inflater.decompress(body, limit + 1)
+        except zlib.error:
+            raise _BodyError(f"request body is not valid {coding} data") from None
+        if len(out) > limit or inflater.unconsumed_tail:
+            raise _BodyError(f"request body too large once decoded (limit {limit} bytes)")
+        if not inflater.eof:
+            raise _BodyError(f"request body is not valid {coding} data (truncated)")
+        body = out
+    return body
 
 
 class FakeAntimetal:
@@ -216,8 +279,25 @@ class FakeAntimetal:
         self.latency: float = 0.0
         self._clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
         operation = spec.operation("post", "/issues")
-        self._validator = RequestValidator(operation.request_schema())
+        request_body = operation.request_body or {}
+        self._body_required = bool(request_body.get("required", False))
+        content = request_body.get("content") or {}
+        # Only media types the fake can parse (JSON); the spec's own casing is kept out.
+        declared = [str(m).lower() for m in content]
+        media_types = tuple(m for m in declared if "*" in m or _is_json(m))
+        self._media_types = media_types or ("application/json",)
+        self._validators = {
+            str(media).lower(): RequestValidator(operation.request_schema(media))
+            for media in content
+            if str(media).lower() in self._media_types
+        }
+        fallback = self._validators.get("application/json")
+        self._validator = fallback or RequestValidator(operation.request_schema())
         self._success = operation.success_status
+        self._response_schema: dict[str, Any] = operation.response_schema(self._success) or {}
+        self._request_properties: dict[str, Any] = dict(
+            (operation.request_schema(self._media_types[0]) or {}).get("properties") or {}
+        )
         self._allow = ", ".join(
             m for m in spec.methods_for("/issues") if (m, "/issues") in _IMPLEMENTED
         )
@@ -360,7 +440,11 @@ class FakeAntimetal:
     def handle(
         self, method: str, url_or_path: str, headers: Mapping[str, str], body: bytes
     ) -> FakeResponse:
-        """Answer one request. Never raises: an unexpected error becomes a JSON 500."""
+        """Answer one request. Never raises: an unexpected error becomes a JSON 500.
+
+        *url_or_path* is a full URL (its path is taken and percent-decoded) or a
+        bare, already-decoded path, routed as is: no query or fragment split.
+        """
         with self._lock:
             request_id = self._new_request_id()
             fault = self._take_fault()
@@ -483,13 +567,14 @@ class FakeAntimetal:
             ), None
 
         try:
-            data = self._parse_body(headers, body)
+            data, media = self._parse_body(headers, body)
         except _BodyError as exc:
             return self._error(400, "invalid_request_error", str(exc), request_id), None
 
+        validator = self._validators.get(media, self._validator)
         try:
-            valid = self._validator.is_valid(data)
-            details = {} if valid else self._validator.errors(data)
+            valid = data is None or validator.is_valid(data)
+            details = {} if valid else validator.errors(data)
         except (ValueError, OverflowError, TypeError) as exc:
             message = f"the body holds a value that cannot be validated ({type(exc).__name__})"
             return self._error(400, "invalid_request_error", message, request_id), data
@@ -497,7 +582,7 @@ class FakeAntimetal:
             message = "invalid request body: " + ", ".join(sorted(details))
             error = self._error(400, "invalid_request_error", message, request_id, details=details)
             return error, data
-        return self._create(data, organization, request_id), data
+        return self._create(data or {}, organization, request_id), data
 
     def _authenticate(
         self, headers: dict[str, str], request_id: str
@@ -522,18 +607,21 @@ class FakeAntimetal:
             return self._error(403, "authentication_error", message, request_id)
         return key, info.organization
 
-    def _parse_body(self, headers: dict[str, str], body: bytes) -> Any:
-        if len(body) > self.max_body_bytes:
-            raise _BodyError(f"request body too large (limit {self.max_body_bytes} bytes)")
+    def _parse_body(self, headers: dict[str, str], body: bytes) -> tuple[Any, str]:
+        """The parsed body (``None`` when absent and optional) and its media type."""
+        limit = self.max_body_bytes
+        if len(body) > limit:
+            raise _BodyError(f"request body too large (limit {limit} bytes)")
         if not body:
-            raise _BodyError("a JSON request body is required")
-        _check_content_type(headers.get("content-type"))
+            if self._body_required:
+                raise _BodyError("a JSON request body is required")
+            return None, ""
+        media = _check_content_type(headers.get("content-type"), self._media_types)
+        body = _inflate(body, headers.get("content-encoding"), limit)
         try:
             text = body.decode("utf-8")
         except UnicodeDecodeError:
             raise _BodyError("request body is not valid UTF-8") from None
-        if _too_deep(body, MAX_JSON_DEPTH):
-            raise _BodyError(f"invalid JSON: nested deeper than {MAX_JSON_DEPTH} levels")
         try:
             data = _DECODER.decode(text)
         except _BodyError:
@@ -546,42 +634,148 @@ class FakeAntimetal:
             raise _BodyError(f"invalid JSON: nested deeper than {MAX_JSON_DEPTH} levels") from None
         except ValueError:
             raise _BodyError("invalid JSON: a number literal is too large") from None
+        # Before anything recursive (the surrogate scan, the validator) walks it.
+        if _too_deep(data, MAX_JSON_DEPTH):
+            raise _BodyError(f"invalid JSON: nested deeper than {MAX_JSON_DEPTH} levels")
         if not isinstance(data, dict):
             raise _BodyError(f"request body must be a JSON object, not {type(data).__name__}")
         if _SURROGATE_ESCAPE.search(body) and _has_lone_surrogate(data):
             raise _BodyError("invalid JSON: unpaired UTF-16 surrogate escape in a string")
-        return data
-
-    def _triggered_at(self, value: Any, now: str) -> Any:
-        if value is None:
-            return now
-        if isinstance(value, str):
-            normalised = normalise_timestamp(value)
-            return value if normalised is None else normalised
-        return value
+        return data, media
 
     def _create(self, data: dict[str, Any], organization: str, request_id: str) -> FakeResponse:
         with self._lock:
             now = self.now()
             number = self._numbers.get(organization, 0) + 1
             self._numbers[organization] = number
-            issue = {
-                "uuid": self._new_uuid(),
-                "number": number,
-                "status": "investigating",
-                "title": data.get("title"),
-                "description": data.get("description"),
-                "environment": data.get("environment"),
-                "severity": data.get("severity") or "medium",
-                "createdAt": now,
-                "updatedAt": now,
-                "triggeredAt": self._triggered_at(data.get("triggeredAt"), now),
-                "latestVersion": 1,
-            }
-            # Optional in a changed spec: leave out rather than answer null.
-            for name in ("title", "description", "environment"):
-                if issue[name] is None:
-                    del issue[name]
+            issue = self._issue(data, number, now)
             self._issues.append(issue)
         headers = {"content-type": "application/json", "x-request-id": request_id}
         return FakeResponse(self._success, headers, _dumps(issue))
+
+    def _issue(self, data: dict[str, Any], number: int, now: str) -> dict[str, Any]:
+        """The 201 body, property by property from the spec's response schema."""
+        schema = self._response_schema
+        properties = schema.get("properties")
+        if not isinstance(properties, Mapping) or not properties:
+            # An undocumented body: the generated fields plus what was sent.
+            properties = {name: {} for name in (*_GENERATED, "triggeredAt", *data)}
+        required = set(schema.get("required") or ())
+        issue: dict[str, Any] = {}
+        for name, raw_node in properties.items():
+            node: Mapping[str, Any] = raw_node if isinstance(raw_node, Mapping) else {}
+            value = self._issue_value(
+                name, node, data=data, number=number, now=now, required=name in required
+            )
+            if value is _OMIT:
+                if name not in required:
+                    continue
+                value = self._minimal(node, now)
+            issue[name] = value
+        return issue
+
+    def _issue_value(
+        self,
+        name: str,
+        node: Mapping[str, Any],
+        *,
+        data: Mapping[str, Any],
+        number: int,
+        now: str,
+        required: bool,
+    ) -> Any:
+        """One response property's value, or ``_OMIT`` when the fake has none to give."""
+        if name == "uuid":
+            return self._new_uuid()
+        if name == "number":
+            return number
+        if name in ("createdAt", "updatedAt"):
+            return now
+        if name == "latestVersion":
+            return 1
+        if name == "status" and name not in self._request_properties:
+            return self._minimal(node, now)
+        if name not in self._request_properties:
+            return _OMIT
+        request_node = self._request_properties[name]
+        if not isinstance(request_node, Mapping):
+            request_node = {}
+        value = data.get(name)
+        is_datetime = "date-time" in (request_node.get("format"), node.get("format"))
+        if value is None:
+            if name in data and node.get("nullable") is True:
+                return None
+            default = documented_default(request_node)
+            if default is None:
+                default = documented_default(node)
+            if default is not None:
+                return default
+            # triggeredAt "defaults to current time": an absent instant means now.
+            if is_datetime and (required or name == "triggeredAt"):
+                return now
+            return _OMIT
+        if is_datetime and isinstance(value, str):
+            normalised = normalise_timestamp(value)
+            return value if normalised is None else normalised
+        return value
+
+    def _minimal(self, node: Mapping[str, Any], now: str) -> Any:
+        """A small value valid against *node*, for a required field the fake cannot know."""
+        if "default" in node:
+            return node["default"]
+        enum = node.get("enum")
+        if isinstance(enum, list) and enum:
+            return enum[0]
+        for combinator in ("allOf", "oneOf", "anyOf"):
+            options = node.get(combinator)
+            if isinstance(options, list) and options and isinstance(options[0], Mapping):
+                return self._minimal(options[0], now)
+        kind = node.get("type")
+        if isinstance(kind, list):
+            kind = next((k for k in kind if k != "null"), None)
+        if kind == "string":
+            return self._minimal_string(node, now)
+        if kind in ("integer", "number"):
+            return _minimal_number(node, integer=kind == "integer")
+        if kind == "boolean":
+            return False
+        if kind == "array":
+            items = node.get("items")
+            item = self._minimal(items if isinstance(items, Mapping) else {}, now)
+            return [item] * int(node.get("minItems") or 0)
+        if kind == "object" or "properties" in node:
+            props = node.get("properties") or {}
+            return {
+                name: self._minimal(props.get(name) or {}, now)
+                for name in node.get("required") or ()
+            }
+        return None
+
+    def _minimal_string(self, node: Mapping[str, Any], now: str) -> str:
+        fmt = node.get("format")
+        if fmt == "date-time":
+            return now
+        if fmt == "date":
+            return now[:10]
+        if fmt == "uuid":
+            return self._new_uuid()
+        if fmt in ("uri", "url"):
+            return "https://example.com/"
+        if fmt == "email":
+            return "user@example.com"
+        return "x" * int(node.get("minLength") or 0)
+
+
+def _minimal_number(node: Mapping[str, Any], *, integer: bool) -> int | float:
+    low = node.get("minimum")
+    exclusive = node.get("exclusiveMinimum")
+    if isinstance(exclusive, int | float) and not isinstance(exclusive, bool):
+        low, exclusive = exclusive, True  # draft 6+ spelling
+    if low is None:
+        high = node.get("maximum")
+        value: int | float = 0 if high is None or high >= 0 else math.floor(high) - 1
+        return value if integer else float(value)
+    value = math.ceil(low) if integer else low
+    if exclusive is True and value <= low:
+        value = value + 1
+    return value

@@ -33,7 +33,9 @@ class FakeTransport(httpx.MockTransport):
 
     def _respond(self, request: httpx.Request) -> httpx.Response:
         # MockTransport has read the body (sync or async) before calling us.
-        path = request.url.raw_path.decode("ascii")
+        # The decoded path alone, as an ASGI server passes it: "/issues%3Fx" stays
+        # "/issues?x" (no route), never "/issues" plus a query.
+        path = request.url.path
         answer = self.fake.handle(request.method, path, request.headers, request.content)
         return httpx.Response(answer.status, headers=answer.headers, content=answer.body)
 
