@@ -298,6 +298,7 @@ class FakeAntimetal:
         self._request_properties: dict[str, Any] = dict(
             (operation.request_schema(self._media_types[0]) or {}).get("properties") or {}
         )
+        self._defaults: dict[str, Any] = {}  # documented defaults by property, read once
         self._allow = ", ".join(
             m for m in spec.methods_for("/issues") if (m, "/issues") in _IMPLEMENTED
         )
@@ -705,9 +706,10 @@ class FakeAntimetal:
         if value is None:
             if name in data and node.get("nullable") is True:
                 return None
-            default = documented_default(request_node)
-            if default is None:
-                default = documented_default(node)
+            if name not in self._defaults:  # the spec does not change: read it once
+                found = documented_default(request_node)
+                self._defaults[name] = found if found is not None else documented_default(node)
+            default = self._defaults[name]
             if default is not None:
                 return default
             # triggeredAt "defaults to current time": an absent instant means now.
