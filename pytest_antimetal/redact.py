@@ -39,6 +39,8 @@ def secret_variants(secret: str) -> list[str]:
     if not secret.strip():
         return []
     url = quote(secret, safe="")
+    # quote()'s own default (safe="/") and JavaScript's encodeURI leave "/" as is.
+    url_path = quote(secret)
     json_ascii = json.dumps(secret)[1:-1]
     json_utf8 = json.dumps(secret, ensure_ascii=False)[1:-1]
     forms = [
@@ -46,6 +48,8 @@ def secret_variants(secret: str) -> list[str]:
         url,
         url.replace("%20", "+"),
         _PERCENT_ESCAPE.sub(lambda m: m.group(0).lower(), url),
+        url_path,
+        _PERCENT_ESCAPE.sub(lambda m: m.group(0).lower(), url_path),
         json_ascii,
         json_utf8,
         json_ascii.replace("/", "\\/"),

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 from pytest_antimetal.fake import FakeAntimetal, FakeResponse
 from pytest_antimetal.spec import Spec
@@ -177,8 +178,25 @@ def ignores_auth(fake: FaultyFake, m: str, u: str, h: Mapping[str, str], b: byte
 
 
 def no_405(fake: FaultyFake, m: str, u: str, h: Mapping[str, str], b: bytes) -> FakeResponse:
+    """Not a fault: NestJS/Express answer an unrouted method with 404 (the spec has no 405)."""
     if m.upper() != "POST":
-        return _error(404, "invalid_request_error", "Cannot GET /issues")
+        return _error(404, "invalid_request_error", f"Cannot {m.upper()} /issues")
+    return fake.honest(m, u, h, b)
+
+
+def no_allow(fake: FaultyFake, m: str, u: str, h: Mapping[str, str], b: bytes) -> FakeResponse:
+    """A 405 without the ``Allow`` header RFC 9110 requires."""
+    response = fake.honest(m, u, h, b)
+    if response.status == 405:
+        headers = {k: v for k, v in response.headers.items() if k.lower() != "allow"}
+        return FakeResponse(405, headers, response.body)
+    return response
+
+
+def get_accepted(fake: FaultyFake, m: str, u: str, h: Mapping[str, str], b: bytes) -> FakeResponse:
+    """An undeclared method answered 200."""
+    if m.upper() != "POST":
+        return FakeResponse(200, {"content-type": "application/json"}, b"[]")
     return fake.honest(m, u, h, b)
 
 
@@ -198,6 +216,22 @@ def no_www_authenticate(
     response = fake.honest(m, u, h, b)
     headers = {k: v for k, v in response.headers.items() if k.lower() != "www-authenticate"}
     return FakeResponse(response.status, headers, response.body)
+
+
+def echo_key(fake: FaultyFake, m: str, u: str, h: Mapping[str, str], b: bytes) -> FakeResponse:
+    """A 500 that echoes the bearer token raw, URL-encoded and JSON-escaped, body and header."""
+    auth = next((v for k, v in h.items() if k.lower() == "authorization"), "")
+    key = auth.partition(" ")[2]
+    response = fake.honest(m, u, h, b)
+    if not key or response.status >= 300:
+        return response
+    escaped = json.dumps(key)[1:-1].replace("/", "\\/")
+    body = (
+        '{"type": "api_error", "request_id": "req_planted", '
+        f'"message": "boom for {escaped} ({quote(key, safe="")}) {key}"}}'
+    )
+    headers = {"content-type": "application/json", "x-debug-key": quote(key, safe=""), "x-raw": key}
+    return FakeResponse(500, headers, body.encode())
 
 
 @dataclass(frozen=True)
@@ -235,14 +269,19 @@ FAULTS: dict[str, Planted] = {
         malformed_500, "malformed", frozenset({"malformed_input", "not_a_server_error"})
     ),
     "ignores-auth": Planted(ignores_auth, "examples", frozenset({"ignored_auth"})),
-    "no-405": Planted(no_405, "coverage", frozenset({"unsupported_method"})),
+    "no-allow": Planted(no_allow, "coverage", frozenset({"unsupported_method"})),
+    "get-accepted": Planted(get_accepted, "coverage", frozenset({"unsupported_method"})),
+    "echo-key": Planted(echo_key, "examples", frozenset({"not_a_server_error"})),
     "text-content-type": Planted(
         text_content_type, "examples", frozenset({"content_type_conformance"})
     ),
 }
 """name -> planted fault; each must be caught, naming one of its checks."""
 
-NOT_FAULTS: dict[str, Handler] = {"no-www-authenticate": no_www_authenticate}
+NOT_FAULTS: dict[str, Handler] = {
+    "no-www-authenticate": no_www_authenticate,
+    "no-405": no_405,
+}
 
 
 def make_fake(name: str) -> Callable[[Spec, int, str], FakeAntimetal]:

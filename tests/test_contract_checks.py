@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
+import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -211,3 +214,111 @@ def test_made_up_invalid_key_is_reproduced_verbatim() -> None:
     )
     assert "-H 'Authorization: Bearer made-up-invalid'" in sent.curl()
     assert "$ANTIMETAL_API_KEY" not in sent.curl()
+
+
+def test_error_bodies_are_validated_with_openapi_30_semantics() -> None:
+    assert RULES.error_schema is not None
+    schema = copy.deepcopy(RULES.error_schema)
+    schema["properties"]["details"]["nullable"] = True
+    schema["properties"]["retryAfter"] = {
+        "type": "integer",
+        "minimum": 0,
+        "exclusiveMinimum": True,  # OAS 3.0's boolean form (draft 7 wants a number)
+    }
+    rules = dataclasses.replace(RULES, error_schema=schema)
+    ok = {"type": "api_error", "message": "m", "request_id": "r"}
+    error_response_shape(_ex(500, {**ok, "details": None}), rules, RunState())
+    error_response_shape(_ex(500, {**ok, "retryAfter": 3}), rules, RunState())
+    with pytest.raises(CheckFailed, match="retryAfter"):
+        error_response_shape(_ex(500, {**ok, "retryAfter": 0}), rules, RunState())
+    with pytest.raises(CheckFailed, match="details"):
+        error_response_shape(_ex(500, {**ok, "details": None}), RULES, RunState())
+
+
+# A key whose spellings differ raw, URL-encoded and JSON-escaped (`/` `+` `=`).
+ODD_KEY = "canary/KEY+123=="
+
+
+def test_failure_text_redacts_every_spelling_of_the_key() -> None:
+    from urllib.parse import quote
+
+    sent = SentRequest.redacted(
+        "POST",
+        f"http://127.0.0.1:1/issues?k={quote(ODD_KEY, safe='')}",
+        {"Authorization": f"Bearer {ODD_KEY}"},
+        json.dumps({"title": ODD_KEY.replace("/", "\\/")}).encode(),
+        secrets=[ODD_KEY],
+    )
+    echoed = json.dumps({"raw": ODD_KEY, "url": quote(ODD_KEY, safe=""), "json": "canary\\/KEY"})
+    response = ReceivedResponse(
+        500, {"x-echo": quote(ODD_KEY, safe=""), "x-raw": ODD_KEY}, echoed.encode()
+    )
+    text = Failure("check", f"saw {quote(ODD_KEY, safe='')}", ODD_KEY, sent, response).format(
+        [ODD_KEY]
+    )
+    for spelling in (ODD_KEY, quote(ODD_KEY, safe=""), json.dumps(ODD_KEY)[1:-1], "KEY%2B123"):
+        assert spelling not in text
+    assert text.count("[REDACTED]") >= 7
+
+
+def _sent(body: bytes) -> SentRequest:
+    return SentRequest.redacted(
+        "POST", "http://127.0.0.1:1/issues", {"content-type": "application/json"}, body, secrets=[]
+    )
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"title": "\xff\xfe it\'s 100% \\\\ broken"}',  # not UTF-8, quote, percent, backslash
+        b'{"title": "a\x00b\nc"}',  # NUL and a newline
+        '{"title": "caf\u00e9 \U0001f600"}'.encode(),
+    ],
+)
+def test_reproduction_sends_the_exact_bytes(body: bytes, tmp_path: Any) -> None:
+    import shutil
+    import subprocess
+
+    bash = shutil.which("bash")
+    if bash is None:
+        pytest.skip("no bash")
+    command = _sent(body).curl()
+    assert "\n" not in command
+    # A stand-in curl that keeps what it would send (stdin for `@-`, else the argument).
+    stub = (
+        'curl() { for a; do last=$a; done; if [ "$last" = @- ]; then cat > out.bin; '
+        'else printf %s "$last" > out.bin; fi; }\n'
+    )
+    subprocess.run([bash, "-c", stub + command], cwd=tmp_path, check=True)
+    assert (tmp_path / "out.bin").read_bytes() == body
+
+
+def test_large_body_is_written_next_to_the_report(tmp_path: Any) -> None:
+    body = json.dumps({"title": "x" * 10_000}).encode()
+    command = _sent(body).curl(tmp_path / "bodies")
+    path = re.search(r"--data-binary @(\S+)$", command)
+    assert path is not None
+    assert Path(path.group(1)).read_bytes() == body
+    assert "x" * 100 not in command
+
+
+def test_positive_edge_inputs_are_valid_against_the_spec() -> None:
+    from pytest_antimetal.fake.validation import RequestValidator
+
+    schema = copy.deepcopy(vendored_spec().operation("post", "/issues").request_schema() or {})
+    schema["properties"]["title"]["maxLength"] = 3
+    schema["properties"]["environment"]["pattern"] = "^env-[0-9]{3}$"
+    schema["properties"]["context"]["properties"]["metadata"]["minProperties"] = 1
+    validator = RequestValidator(schema)
+    items = list(edge_inputs(schema))
+    assert items == list(edge_inputs(schema))  # the same inputs on every run
+    assert validator.is_valid(valid_body(schema))  # pattern and maxLength met
+    for item in items:
+        if item.intent == "positive":
+            assert validator.is_valid(item.body), item.label
+    by_label = {item.label.split(" (not valid")[0]: item for item in items}
+    astral = by_label["title astral-plane (raw UTF-8)"].body["title"]
+    assert len(astral) == 3 and any(ord(c) > 0xFFFF for c in astral)  # cut by code points
+    empty = by_label["context.metadata empty"]
+    assert empty.intent == "negative"
+    assert "not valid per the spec: context.metadata" in empty.label

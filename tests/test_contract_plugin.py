@@ -163,6 +163,10 @@ def test_deterministic_under_record_mode(project: pytest.Pytester) -> None:
     ("args", "message"),
     [
         (["--antimetal-max-examples=0"], "--antimetal-max-examples: must be positive"),
+        (["--antimetal-time-budget=nan"], "--antimetal-time-budget: must be a finite number"),
+        (["--antimetal-time-budget=inf"], "--antimetal-time-budget: must be a finite number"),
+        (["--antimetal-time-budget=-1"], "--antimetal-time-budget: must be positive"),
+        (["--antimetal-live-budget=-1"], "--antimetal-live-budget: must be positive"),
         (["--antimetal-spec=missing.yaml"], "missing.yaml: cannot read"),
         (["--antimetal-base-url=http://127.0.0.1:9"], "ANTIMETAL_API_KEY is not set"),
     ],
@@ -254,3 +258,62 @@ def test_xdist_spreads_items_and_sums_stats(project: pytest.Pytester) -> None:
     requests = re.search(r"requests sent: (\d+)", result.stdout.str())
     assert requests is not None
     assert int(requests.group(1)) > 60
+
+    # No seed given: the controller draws one, and every worker's failures replay with it.
+    project.makeconftest(FAULT_CONFTEST.format(fault="title-echo"))
+    result = project.runpytest_subprocess(
+        "-p",
+        "antimetal",
+        "--antimetal-contract",
+        "-n",
+        "2",
+        "--antimetal-max-examples=5",
+        "-k",
+        "examples or fuzz-positive or edge-cases",
+    )
+    result.assert_outcomes(failed=3)
+    out = result.stdout.str()
+    summary = re.search(r"seed: (\d+) \(replay with", out)
+    assert summary is not None
+    replayed = set(re.findall(r"replay: +pytest .*--hypothesis-seed=(\d+)", out))
+    assert replayed == {summary.group(1)}
+
+
+def test_key_echoed_in_any_spelling_never_shown(
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from urllib.parse import quote
+
+    key = "amk-canary/KEY+123=="  # `/ + =` spell differently raw, URL-encoded, JSON-escaped
+    monkeypatch.setenv("ANTIMETAL_API_KEY", key)
+    project.makeconftest(FAULT_CONFTEST.format(fault="echo-key"))
+    junit = project.path / "junit.xml"
+    result = project.runpytest(
+        "-p", "antimetal", "--antimetal-contract", "-k", "examples", f"--junitxml={junit}", "-rA"
+    )
+    result.assert_outcomes(failed=1, deselected=5)
+    out = _output(result)
+    assert "[not_a_server_error]" in out
+    assert "boom for [REDACTED] ([REDACTED]) [REDACTED]" in out
+    assert "x-debug-key: [REDACTED]" in out
+    xml = junit.read_text()
+    assert "boom for [REDACTED]" in xml
+    for spelling in (key, quote(key, safe=""), key.replace("/", "\\/"), "KEY%2B123", "KEY+123"):
+        assert spelling not in out
+        assert spelling not in xml
+
+
+def test_fake_run_never_reproduces_against_production(project: pytest.Pytester) -> None:
+    project.makeconftest(FAULT_CONFTEST.format(fault="title-echo"))
+    result = project.runpytest(
+        "-p", "antimetal", "--antimetal-contract", "-k", "examples", "--hypothesis-seed=11"
+    )
+    result.assert_outcomes(failed=1, deselected=5)
+    out = _output(result)
+    assert "bff.antimetal.com" not in out
+    assert "bff.dev.antimetal.com" not in out
+    start = "  start:     antimetal-contract fake --port 8000 --api-key am-fake-key-"
+    assert start in out
+    assert "reproduce: curl -sS -X POST http://127.0.0.1:8000/issues" in out
+    # The fake's well-known key is no secret: the curl sends it, so it works as printed.
+    assert "-H 'authorization: Bearer am-fake-key-" in out

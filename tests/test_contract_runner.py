@@ -70,7 +70,7 @@ def test_planted_fault_is_caught_naming_its_check(name: str) -> None:
 def test_spec_compatible_variation_passes(name: str) -> None:
     fake = make_fake(name)(vendored_spec(), 1, KEY)
     with _runner(fake) as runner:
-        for part in ("examples", "edge-cases", "malformed"):
+        for part in ("examples", "coverage", "edge-cases", "malformed"):
             result = runner.run(part)
             assert result.passed, format_failures(part, result.failures)
 
@@ -269,3 +269,17 @@ def test_collector_settings_are_restored_after_a_part(conformant: FakeAntimetal)
         runner.run("examples")
     assert gc.get_threshold() == before
     assert gc.get_freeze_count() == 0
+
+
+def test_constrained_spec_gives_no_false_positives() -> None:
+    """A shorter title and a patterned environment: the (correct) fake passes the edge cases."""
+    document = copy.deepcopy(vendored_spec().document)
+    schema = document["components"]["schemas"]["CreateIssueDto"]
+    schema["properties"]["title"]["maxLength"] = 10
+    schema["properties"]["environment"]["pattern"] = "^[a-z]+$"
+    spec = Spec(document, source="<changed>")
+    fake = FakeAntimetal(spec=spec, api_keys=[KEY], seed=1)
+    with _runner(fake) as runner:
+        result = runner.run("edge-cases")
+    assert result.passed, format_failures("edge-cases", result.failures)
+    assert len(fake.issues) > 10

@@ -72,3 +72,14 @@ def test_cassettes_mask_with_the_same_helper() -> None:
     masked = cassettes._mask_all(uri, [KEY])
     assert masked == f"https://x.test/issues?token={cassettes.PLACEHOLDER}"
     assert cassettes._variants(KEY) == secret_variants(KEY)
+
+
+def test_path_style_url_encoding_is_redacted() -> None:
+    from urllib.parse import quote
+
+    from pytest_antimetal.redact import redact
+
+    key = "amk-canary/KEY+123=="
+    lower_hex = quote(key).replace("%2B", "%2b").replace("%3D", "%3d")
+    text = f"echo {quote(key)} and {lower_hex}"
+    assert redact(text, [key]) == "echo [REDACTED] and [REDACTED]"

@@ -23,7 +23,9 @@ from pytest_antimetal.contract.spec_rules import (
     datetime_fields,
     get_path,
 )
+from pytest_antimetal.fake.validation import RequestValidator
 from pytest_antimetal.spec import Operation, Spec
+from pytest_antimetal.spec_facts import documented_default as _documented_default
 
 __all__ = [
     "OWN_CHECKS",
@@ -180,24 +182,6 @@ class ContractRules:
         )
 
 
-def _documented_default(node: Mapping[str, Any]) -> Any:
-    """A property's default: ``default``, else "defaults to X" in its description.
-
-    The description may spell an enum value in another case ("MEDIUM" for
-    ``medium``): the value on the wire is the enum's spelling.
-    """
-    if "default" in node:
-        return node["default"]
-    match = re.search(r"defaults? to ([A-Za-z0-9_\-]+)", str(node.get("description", "")))
-    if match is None:
-        return None
-    word = match.group(1)
-    for value in node.get("enum") or ():
-        if isinstance(value, str) and value.lower() == word.lower():
-            return value
-    return None
-
-
 def _same_instant(a: datetime, b: datetime) -> bool:
     # Servers commonly keep milliseconds (JavaScript dates): compare at that precision.
     return abs(a - b) < timedelta(milliseconds=1)
@@ -236,18 +220,16 @@ def error_response_shape(ex: Exchange, rules: ContractRules, state: RunState) ->
 
 
 @cache
-def _validator(schema_json: str) -> Any:
-    import jsonschema_rs  # a schemathesis dependency, ~100x faster than jsonschema
-
-    return jsonschema_rs.Draft7Validator(json.loads(schema_json))
+def _validator(schema_json: str) -> RequestValidator:
+    # OpenAPI 3.0 semantics (nullable, boolean exclusiveMinimum), as the fake validates.
+    return RequestValidator(json.loads(schema_json))
 
 
 def _validate(schema: dict[str, Any], instance: Any) -> list[str]:
     validator = _validator(json.dumps(schema, sort_keys=True))
-    return [
-        f"{'/'.join(str(p) for p in err.instance_path) or '<root>'}: {err.message}"
-        for err in validator.iter_errors(instance)
-    ]
+    if validator.is_valid(instance):
+        return []
+    return [f"{path}: {message}" for path, message in validator.errors(instance).items()]
 
 
 def request_reflected(ex: Exchange, rules: ContractRules, state: RunState) -> None:

@@ -2,14 +2,17 @@
 
 Every input says what a conformant server must do with it (``positive``:
 accept, ``negative``: reject with a 4xx, ``unknown``: anything but a 5xx).
-Values are fixed, so the request sequence is the same on every run.
-Standard library only.
+Values are fixed, so the request sequence is the same on every run. Samples are
+fitted to the spec's ``minLength``/``maxLength``/``pattern``, and every input meant
+to be accepted is checked against the request schema (the fake's validator).
 """
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -40,8 +43,17 @@ DATETIME_PROBES = (
 
 _LONG_TEXT_BYTES = 64 * 1024 + 1
 _NON_ASCII = "Zürich café — ação ñandú 東京 Москва"
-_ASTRAL = "outage 🔥🚨 𝄞 𠜎 \U0001f9ea"
+# Astral characters first, so a sample cut to a small maxLength still holds one.
+_ASTRAL = "🔥🚨 outage 𝄞 𠜎 \U0001f9ea"
 _NESTING = 32
+_FORMAT_SAMPLES = {
+    "uri": "https://example.com/alerts/1",
+    "email": "pytest@example.com",
+    "uuid": "00000000-0000-4000-8000-000000000000",
+    "date": "2026-01-01",
+    "hostname": "example.com",
+    "ipv4": "192.0.2.1",
+}
 
 
 @dataclass(frozen=True)
@@ -64,6 +76,50 @@ class EdgeInput:
         return json.dumps(self.body, ensure_ascii=self.ascii_only).encode("utf-8")
 
 
+def _fit(text: str, low: int | None, high: int | None) -> str:
+    """*text* repeated or cut to [*low*, *high*] code points (JSON Schema counts those)."""
+    text = text or "x"
+    while low and len(text) < low:
+        text += text
+    return text if high is None else text[: max(high, low or 0)]
+
+
+def _string_for(node: Mapping[str, Any], name: str) -> str:
+    low, high = node.get("minLength"), node.get("maxLength")
+    samples = [f"pytest-antimetal {name}", name, "pytest", "value", "x", "a", "0"]
+    fitted = [_fit(sample, low, high) for sample in samples]
+    pattern = node.get("pattern")
+    if not isinstance(pattern, str):
+        return fitted[0]
+    for sample in fitted:
+        try:
+            if re.search(pattern, sample):
+                return sample
+        except re.error:
+            return fitted[0]
+    return _from_regex(pattern, low, high) or fitted[0]
+
+
+def _from_regex(pattern: str, low: int | None, high: int | None) -> str | None:
+    """The simplest string matching *pattern* within the bounds (the same one every run)."""
+    from hypothesis import find, settings
+    from hypothesis import strategies as st
+    from hypothesis.errors import HypothesisException
+
+    def fits(text: str) -> bool:
+        return (low is None or len(text) >= low) and (high is None or len(text) <= high)
+
+    try:
+        found: str = find(
+            st.from_regex(pattern),
+            fits,
+            settings=settings(database=None, derandomize=True, max_examples=500),
+        )
+    except (HypothesisException, re.error):
+        return None
+    return found
+
+
 def _value_for(node: Mapping[str, Any], name: str) -> Any:
     if "enum" in node:
         return node["enum"][0]
@@ -72,11 +128,9 @@ def _value_for(node: Mapping[str, Any], name: str) -> Any:
     if kind == "string":
         if fmt == "date-time":
             return "2026-01-01T10:00:00.000Z"
-        if fmt == "uri":
-            return "https://example.com/alerts/1"
-        return f"pytest-antimetal {name}"[: node.get("maxLength") or 64].ljust(
-            node.get("minLength") or 1, "x"
-        )
+        if fmt in _FORMAT_SAMPLES:
+            return _FORMAT_SAMPLES[fmt]
+        return _string_for(node, name)
     if kind == "integer":
         return max(int(node.get("minimum", 1)), 1)
     if kind == "number":
@@ -121,7 +175,25 @@ def _nested(depth: int) -> dict[str, Any]:
 
 
 def edge_inputs(schema: Mapping[str, Any]) -> Iterator[EdgeInput]:
-    """Boundary, encoding and shape inputs for a JSON request *schema* (``$ref``-free)."""
+    """Boundary, encoding and shape inputs for a JSON request *schema* (``$ref``-free).
+
+    A "positive" input the schema does not admit (a ``pattern`` or a format the
+    hand-written value misses) is relabelled "negative", naming why: a correct
+    server refuses it, so it must not be reported for doing so.
+    """
+    from pytest_antimetal.fake.validation import RequestValidator
+
+    validator = RequestValidator(schema)
+    for item in _edge_inputs(schema):
+        if item.intent == "positive" and item.raw is None and not validator.is_valid(item.body):
+            path, message = next(iter(validator.errors(item.body).items()), ("body", "invalid"))
+            label = f"{item.label} (not valid per the spec: {path} {message})"
+            yield dataclasses.replace(item, intent="negative", label=label)
+        else:
+            yield item
+
+
+def _edge_inputs(schema: Mapping[str, Any]) -> Iterator[EdgeInput]:
     base = valid_body(schema)
     full = valid_body(schema, full=True)
     yield EdgeInput("every optional field absent", "positive", base)
@@ -163,19 +235,20 @@ def edge_inputs(schema: Mapping[str, Any]) -> Iterator[EdgeInput]:
                 "positive",
                 _set(base, sf.path, "d" * _LONG_TEXT_BYTES),
             )
+        astral = _fit(_ASTRAL, sf.min_length, sf.max_length)
         yield EdgeInput(
             f"{sf.dotted} non-ASCII (raw UTF-8)",
             "positive",
-            _set(base, sf.path, _NON_ASCII),
+            _set(base, sf.path, _fit(_NON_ASCII, sf.min_length, sf.max_length)),
             ascii_only=False,
         )
         yield EdgeInput(
-            f"{sf.dotted} astral-plane (\\u escapes)", "positive", _set(base, sf.path, _ASTRAL)
+            f"{sf.dotted} astral-plane (\\u escapes)", "positive", _set(base, sf.path, astral)
         )
         yield EdgeInput(
             f"{sf.dotted} astral-plane (raw UTF-8)",
             "positive",
-            _set(base, sf.path, _ASTRAL),
+            _set(base, sf.path, astral),
             ascii_only=False,
         )
         if sf.required:

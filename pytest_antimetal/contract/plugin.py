@@ -9,9 +9,8 @@ item per part (``antimetal-contract::coverage`` ...), so reports read well and
 
 from __future__ import annotations
 
-import atexit
-import gc
 import json
+import math
 import os
 import zlib
 from collections.abc import Callable, Iterator
@@ -21,8 +20,9 @@ from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 
-from pytest_antimetal.contract.report import RunStats, format_failures, redact_text
+from pytest_antimetal.contract.report import RunStats, format_failures
 from pytest_antimetal.contract.runner import DEFAULT_MAX_EXAMPLES, PARTS, PartResult
+from pytest_antimetal.redact import redact
 from pytest_antimetal.runconfig import run_spec, run_spec_path, run_target
 from pytest_antimetal.spec import Spec
 from pytest_antimetal.target import Target
@@ -36,6 +36,9 @@ __all__ = ["DEFAULT_LIVE_BUDGET", "LIVE_TAG", "ContractFailed", "ContractItem", 
 DEFAULT_LIVE_BUDGET = 5
 LIVE_TAG = "pytest-antimetal"
 _STATS_PROPERTY = "antimetal_contract_stats"
+FAKE_REPRO_PORT = 8000
+FAKE_REPRO_URL = f"http://127.0.0.1:{FAKE_REPRO_PORT}"
+"""Base URL of a fake-target run: where `antimetal-contract fake --port 8000` listens."""
 
 FakeFactory = Callable[[Spec, int, str], "FakeAntimetal"]
 
@@ -60,12 +63,21 @@ def _number(config: pytest.Config, option: str, ini: str, kind: type, default: A
             value = kind(raw)
         except ValueError:
             raise pytest.UsageError(f"{source}: expected a number, got {raw!r}") from None
+    # NaN compares false with everything, so `value <= 0` alone would let it (and inf) through
+    # as "no limit".
+    if not math.isfinite(value):
+        raise pytest.UsageError(f"{source}: must be a finite number, got {value}")
     if value <= 0 and not (kind is int and option == "antimetal_live_budget" and value == 0):
         raise pytest.UsageError(f"{source}: must be positive, got {value}")
     return value
 
 
 def _seed(config: pytest.Config, deterministic: bool) -> int:
+    # An xdist worker uses the controller's seed, so the summary's replay seed is the one
+    # every worker's failures were generated with.
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None and "antimetal_seed" in workerinput:
+        return int(workerinput["antimetal_seed"])
     raw = config.getoption("hypothesis_seed", None)
     if raw is not None:
         text = str(raw)
@@ -123,6 +135,16 @@ class ContractPlugin:
         return "cassette-replay"  # replaying cassettes: nothing reaches a server
 
     @property
+    def key_is_public(self) -> bool:
+        """The run uses the fake's well-known key (no ``ANTIMETAL_API_KEY``): nothing to hide."""
+        return self.target.is_fake and not self.target.api_key
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """What every output of the suite must not show."""
+        return () if self.key_is_public else (self.api_key,)
+
+    @property
     def capped(self) -> bool:
         """Issue-creating requests are capped against a live, non-loopback server."""
         return not self.target.is_fake and not self.target.is_loopback
@@ -132,6 +154,7 @@ class ContractPlugin:
             from pytest_antimetal.contract.runner import ContractRunner, ContractSettings
 
             transport = None
+            setup = ""
             if self.target.is_fake:
                 if self.fake_factory is not None:
                     self.fake = self.fake_factory(self.spec, self.seed, self.api_key)
@@ -141,8 +164,13 @@ class ContractPlugin:
                     self.fake = FakeAntimetal(
                         spec=self.spec, seed=self.seed, api_keys=[self.api_key]
                     )
-                base_url = self.fake.base_url
+                # The in-process fake ignores the host: failures then show a curl aimed at a
+                # local `antimetal-contract fake`, never at the spec's (production) server.
+                base_url = FAKE_REPRO_URL
                 transport = self.fake.transport
+                setup = f"antimetal-contract fake --port {FAKE_REPRO_PORT}"
+                if self.key_is_public:
+                    setup += f" --api-key {self.api_key}"
             else:
                 assert self.target.base_url is not None
                 base_url = self.target.base_url
@@ -158,6 +186,8 @@ class ContractPlugin:
                 tag=LIVE_TAG if self.capped else None,
                 replay=self.replay_command,
                 cache_dir=self._cache_dir(),
+                key_is_public=self.key_is_public,
+                reproduce_setup=setup,
             )
             self._runner = ContractRunner(settings)
         return self._runner
@@ -227,6 +257,11 @@ class ContractPlugin:
         if len(parts) > 1:
             self.runner().prefetch(parts)
 
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_configure_node(self, node: Any) -> None:
+        """xdist (controller): every worker runs with this process's seed."""
+        node.workerinput["antimetal_seed"] = self.seed
+
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         # Stats travel on the report, so an xdist controller can sum its workers' counts.
         if report.when != "call":
@@ -275,12 +310,6 @@ class ContractPlugin:
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         if self._runner is not None:
             self._runner.close()
-            # After the run, the interpreter's last collection walks every object
-            # schemathesis and hypothesis left behind: ~0.4 s of a ~3.5 s run. An atexit
-            # handler runs after pytest has finished (its own final collections included);
-            # freezing there only skips that walk. Python does not promise finalizers for
-            # objects still alive at exit; atexit handlers and weakref.finalize still run.
-            atexit.register(gc.freeze)
 
 
 class ContractCollector(pytest.Collector):
@@ -312,11 +341,11 @@ class ContractItem(pytest.Item):
             raise ContractFailed(result)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
-        secrets = (self.plugin.api_key,)
+        secrets = self.plugin.secrets
         if isinstance(excinfo.value, ContractFailed):
             result = excinfo.value.result
             return format_failures(result.part, result.failures, secrets)
-        return redact_text(str(super().repr_failure(excinfo)), secrets)
+        return redact(str(super().repr_failure(excinfo)), secrets)
 
     def reportinfo(self) -> tuple[Path | str, int | None, str]:
         return "antimetal-contract", None, f"antimetal-contract::{self.name}"

@@ -2,17 +2,22 @@
 
 The API key is removed here, once, before anything is stored for a report:
 :class:`SentRequest` never holds it, so no formatting path can leak it.
-Standard library only.
+Redaction is :mod:`pytest_antimetal.redact`'s, which also catches the key
+URL-encoded, JSON-escaped or HTML-escaped in what a server echoes back.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shlex
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+
+from pytest_antimetal.redact import DEFAULT_PLACEHOLDER, redact
 
 __all__ = [
     "REDACTED",
@@ -22,20 +27,13 @@ __all__ = [
     "SentRequest",
     "format_failures",
     "redact_headers",
-    "redact_text",
 ]
 
-REDACTED = "[REDACTED]"
+REDACTED = DEFAULT_PLACEHOLDER
 BODY_LIMIT = 2_000
+INLINE_LIMIT = 4_096
+"""Bodies larger than this (bytes) go to a file in the reproduction, not on the line."""
 _SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x-api-key"})
-
-
-def redact_text(text: str, secrets: Iterable[str]) -> str:
-    """*text* with every occurrence of each secret replaced."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, REDACTED)
-    return text
 
 
 def redact_headers(
@@ -56,8 +54,23 @@ def redact_headers(
             scheme, _, rest = value.partition(" ")
             out[name] = f"{scheme} {REDACTED}" if rest else REDACTED
         else:
-            out[name] = redact_text(value, secrets)
+            out[name] = redact(value, secrets)
     return out
+
+
+def _write_body(body: bytes, body_dir: Path) -> Path:
+    # Named by content: the same body is written once, however many failures show it.
+    path = body_dir / f"{hashlib.sha256(body).hexdigest()[:20]}.bin"
+    if not path.exists():
+        body_dir.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(body)
+    return path
+
+
+def _octal_escaped(body: bytes) -> str:
+    """*body* for ``printf '%b' '...'``: printable ASCII as is, every other byte ``\\0NNN``."""
+    safe = frozenset(range(0x20, 0x7F)) - {ord("\\"), ord("'")}
+    return "".join(chr(b) if b in safe else f"\\0{b:03o}" for b in body)
 
 
 def _truncate(text: str, limit: int = BODY_LIMIT) -> str:
@@ -94,14 +107,16 @@ class SentRequest:
         public: Iterable[str] = (),
     ) -> SentRequest:
         secrets = tuple(s for s in secrets if s)
-        clean = body
-        for secret in secrets:
-            clean = clean.replace(secret.encode(), REDACTED.encode())
+        clean = redact(body, secrets)
         shown = redact_headers(headers, secrets, public)
-        return cls(method, redact_text(url, secrets), shown, clean)
+        return cls(method, redact(url, secrets), shown, clean)
 
-    def curl(self) -> str:
-        """A shell command that sends this request (the key as ``$ANTIMETAL_API_KEY``)."""
+    def curl(self, body_dir: Path | None = None) -> str:
+        """A shell command that sends this request (the key as ``$ANTIMETAL_API_KEY``).
+
+        A body over :data:`INLINE_LIMIT` bytes is written to *body_dir* (when given) and
+        sent from there; bytes that are not printable UTF-8 go through ``printf '%b'``.
+        """
         parts = ["curl", "-sS", "-X", self.method, shlex.quote(self.url)]
         for name, value in self.headers.items():
             if name.lower() in (
@@ -118,13 +133,21 @@ class SentRequest:
                 parts += ["-H", '"Authorization: Bearer $ANTIMETAL_API_KEY"']
             else:
                 parts += ["-H", shlex.quote(f"{name}: {value}")]
-        if self.body:
-            text = _body_text(self.body)
-            if len(text) > 4_096:
-                parts += ["--data-binary", f"@body.json  # {len(self.body)} bytes, not inlined"]
-            else:
-                parts += ["--data-binary", shlex.quote(text)]
-        return " ".join(parts)
+        command = " ".join(parts)
+        if not self.body:
+            return command
+        if len(self.body) > INLINE_LIMIT and body_dir is not None:
+            path = _write_body(self.body, body_dir)
+            return f"{command} --data-binary {shlex.quote('@' + str(path))}"
+        try:
+            text = self.body.decode("utf-8")
+        except UnicodeDecodeError:
+            text = None
+        if text is not None and text.isprintable():
+            return f"{command} --data-binary {shlex.quote(text)}"
+        # Bytes a shell argument cannot carry as they are (invalid UTF-8, NUL, controls):
+        # printf's %b turns the octal escapes back into exactly the bytes sent.
+        return f"printf '%b' '{_octal_escaped(self.body)}' | {command} --data-binary @-"
 
     def describe(self) -> str:
         lines = [f"{self.method} {self.url}"]
@@ -152,7 +175,7 @@ class ReceivedResponse:
     def describe(self, secrets: Iterable[str] = ()) -> str:
         lines = [f"HTTP {self.status}"]
         lines += [f"  {k}: {v}" for k, v in redact_headers(self.headers, secrets).items()]
-        lines.append(f"  body: {_truncate(redact_text(_body_text(self.body), secrets))}")
+        lines.append(f"  body: {_truncate(redact(_body_text(self.body), secrets))}")
         return "\n".join(lines)
 
 
@@ -169,19 +192,28 @@ class Failure:
     response: ReceivedResponse | None
     details: str = ""
     replay: str = ""
+    setup: str = ""
+    """A command to run before the curl (start a local fake), shown on the line before it."""
+    body_dir: Path | None = None
+    """Where the reproduction writes bodies too large to inline."""
 
     def format(self, secrets: Iterable[str] = ()) -> str:
         secrets = tuple(secrets)
-        out = [f"[{self.check}] {redact_text(self.message, secrets)}", f"  case: {self.case}"]
+        out = [
+            f"[{self.check}] {redact(self.message, secrets)}",
+            f"  case: {redact(self.case, secrets)}",
+        ]
         if self.details:
-            detail_lines = redact_text(self.details, secrets).splitlines()
+            detail_lines = redact(self.details, secrets).splitlines()
             out += [f"  {line}" for line in detail_lines[:20]]
         out.append("  request:")
         out += [f"    {line}" for line in self.request.describe().splitlines()]
         if self.response is not None:
             out.append("  response:")
             out += [f"    {line}" for line in self.response.describe(secrets).splitlines()]
-        out.append(f"  reproduce: {self.request.curl()}")
+        if self.setup:
+            out.append(f"  start:     {redact(self.setup, secrets)}")
+        out.append(f"  reproduce: {self.request.curl(self.body_dir)}")
         if self.replay:
             out.append(f"  replay:    {self.replay}")
         return "\n".join(out)
