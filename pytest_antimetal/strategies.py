@@ -15,7 +15,9 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-__all__ = ["format_datetime", "from_schema", "matches_pattern"]
+from pytest_antimetal.timestamps import format_instant
+
+__all__ = ["from_schema", "matches_pattern"]
 
 _RFC3339 = re.compile(
     r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})$", re.ASCII
@@ -28,16 +30,6 @@ _DEFAULT_MAX = 40
 def matches_pattern(pattern: str, value: str) -> bool:
     """ECMA-262 ``pattern`` semantics as the spec means them: ASCII ``\\d``, search."""
     return re.search(pattern, value, re.ASCII) is not None
-
-
-def format_datetime(moment: datetime) -> str:
-    """``YYYY-MM-DDTHH:MM:SS.sssZ`` (JavaScript's ``toISOString``) for an aware datetime."""
-    m = moment.astimezone(UTC)
-    # strftime's %Y does not zero-pad years before 1000.
-    return (
-        f"{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:{m.second:02d}."
-        f"{m.microsecond // 1000:03d}Z"
-    )
 
 
 def _is_rfc3339(value: str) -> bool:
@@ -54,8 +46,8 @@ def _datetimes(pattern: str | None) -> st.SearchStrategy[str]:
     moments = st.datetimes(
         min_value=datetime(1970, 1, 1), max_value=datetime(2099, 12, 31), timezones=st.just(UTC)
     )
-    seconds_only = moments.map(lambda m: format_datetime(m)[:19] + "Z")
-    with_millis = moments.map(format_datetime)
+    seconds_only = moments.map(lambda m: format_instant(m)[:19] + "Z")
+    with_millis = moments.map(format_instant)
     values = st.one_of(with_millis, seconds_only)
     if pattern is None:
         return values

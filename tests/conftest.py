@@ -11,6 +11,19 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_VENDOR = REPO_ROOT.parent / "shared" / "vendor"
 
 
+def run_plugin(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    """A real pytest session with the plugin on, as a user runs it (our addopts turn it off)."""
+    return pytester.runpytest_subprocess(
+        "-p",
+        "antimetal",
+        "-p",
+        "no:cacheprovider",
+        "-o",
+        "asyncio_default_fixture_loop_scope=function",
+        *args,
+    )
+
+
 @pytest.fixture
 def canary_key() -> str:
     """A recognisable fake secret: tests assert it never shows up in any output."""

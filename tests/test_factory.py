@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 
 from pytest_antimetal.factory import OMIT, IssueFactory
 from pytest_antimetal.spec import Spec, vendored_spec
-from pytest_antimetal.strategies import format_datetime, matches_pattern
+from pytest_antimetal.strategies import matches_pattern
+from pytest_antimetal.timestamps import format_instant
 
 SCHEMA = vendored_spec().operation("post", "/issues").request_schema()
 assert SCHEMA is not None
@@ -136,6 +137,6 @@ def test_the_spec_pattern_admits_values_rfc3339_rejects() -> None:
 
 
 @given(st.datetimes(timezones=st.just(UTC)))
-def test_format_datetime_is_js_iso_form(moment: Any) -> None:
-    text = format_datetime(moment)
+def test_format_instant_is_js_iso_form(moment: Any) -> None:
+    text = format_instant(moment)
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", text)

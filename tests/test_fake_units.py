@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from pytest_antimetal.fake.times import format_instant, normalise_timestamp
 from pytest_antimetal.fake.validation import RequestValidator, to_draft4
+from pytest_antimetal.timestamps import format_instant, normalise_timestamp
 
 
 def test_nullable_and_draft7_spellings() -> None:

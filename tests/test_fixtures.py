@@ -5,20 +5,9 @@ from __future__ import annotations
 import pytest
 
 from pytest_antimetal.fake import FakeAntimetal, FakeServer
+from tests.conftest import run_plugin as run
 
 pytestmark = pytest.mark.filterwarnings("error")
-
-
-def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
-    return pytester.runpytest_subprocess(
-        "-p",
-        "antimetal",
-        "-p",
-        "no:cacheprovider",
-        "-o",
-        "asyncio_default_fixture_loop_scope=function",
-        *args,
-    )
 
 
 @pytest.fixture(autouse=True)

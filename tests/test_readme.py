@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, run_plugin
 
 README = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
 _BLOCK = re.compile(
@@ -100,16 +100,7 @@ PYTEST_BLOCKS = [b for b in RUNNABLE if b.kind == "pytest"]
 def _run_example(pytester: pytest.Pytester, block: Block, *extra: str) -> pytest.RunResult:
     pytester.makepyfile(test_readme_example=block.body)
     args = block.args.split() if block.args else []
-    return pytester.runpytest_subprocess(
-        "-p",
-        "antimetal",
-        "-p",
-        "no:cacheprovider",
-        "-o",
-        "asyncio_default_fixture_loop_scope=function",
-        *args,
-        *extra,
-    )
+    return run_plugin(pytester, *args, *extra)
 
 
 @pytest.mark.parametrize("block", PYTEST_BLOCKS, ids=_id)

@@ -22,9 +22,9 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
-from pytest_antimetal.fake.times import format_instant, normalise_timestamp
 from pytest_antimetal.fake.validation import RequestValidator
 from pytest_antimetal.spec_facts import documented_default
+from pytest_antimetal.timestamps import format_instant, normalise_timestamp
 
 if TYPE_CHECKING:
     from pytest_antimetal.fake.asgi import ASGIApp
