@@ -104,6 +104,32 @@ def test_same_seed_sends_the_same_requests(part: str) -> None:
     assert len(runs[0]) >= 10
 
 
+def test_generation_ignores_the_literals_of_local_modules(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Hypothesis draws literals found in "local" (non-site-packages) modules; a user's module
+    # imported between two runs must not change what one seed sends.
+    def generated() -> list[tuple[str, str, bytes]]:
+        fake = FakeAntimetal(api_keys=[KEY], seed=3)
+        with _runner(fake, seed=42, max_examples=40) as runner:
+            for part in ("fuzz-positive", "fuzz-negative"):
+                runner.run(part)
+        return _sent(fake)
+
+    before = generated()
+    literals = [f"LOCAL-LITERAL-{i:04d}" for i in range(400)]
+    (tmp_path / "users_module_with_literals.py").write_text(
+        "WORDS = [" + ", ".join(repr(w) for w in literals) + "]\n"
+        "NUMBERS = [" + ", ".join(str(90_000 + i) for i in range(400)) + "]\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "users_module_with_literals", raising=False)
+    __import__("users_module_with_literals")
+    after = generated()
+    assert after == before
+    assert not any(b"LOCAL-LITERAL-" in body for _, _, body in after)
+
+
 def test_another_seed_sends_other_fuzz_requests() -> None:
     bodies = []
     for seed in (1, 2):

@@ -64,10 +64,11 @@ __all__ = [
     "PartResult",
 ]
 
-PARTS = ("examples", "coverage", "fuzz-positive", "fuzz-negative", "edge-cases", "malformed")
-"""The suite's items, in run order."""
+PARTS = ("examples", "coverage", "edge-cases", "malformed", "fuzz-positive", "fuzz-negative")
+"""The suite's items, in run order (the fuzzing parts last: their cases take longest to
+generate, and workers generate them while the other parts run)."""
 
-_GENERATED_PARTS = PARTS[:4]
+_GENERATED_PARTS = ("examples", "coverage", "fuzz-positive", "fuzz-negative")
 
 # Generating cases allocates many short-lived objects: with the default threshold (700) the
 # collector ran ~500 times per run and took about a tenth of its time.
@@ -94,7 +95,7 @@ _META_CHECKS = frozenset(
 )
 
 USER_AGENT = "pytest-antimetal contract suite"
-_CACHE_FORMAT = 1
+_CACHE_FORMAT = 2  # 2: generation no longer reads local modules' literals
 INVALID_KEY = "pytest-antimetal-invalid-key-0000"
 _PUBLIC_CREDENTIALS = (f"Bearer {INVALID_KEY}",)
 
@@ -309,11 +310,12 @@ class ContractRunner:
         )
 
     def _generate(self, part: str) -> list[Any]:
-        if part == "examples":
-            return self._example_cases()
-        if part == "coverage":
-            return list(self._coverage_cases())
-        return self._fuzz_cases(part.split("-")[1])
+        with _spec_only_constants():
+            if part == "examples":
+                return self._example_cases()
+            if part == "coverage":
+                return list(self._coverage_cases())
+            return self._fuzz_cases(part.split("-")[1])
 
     def _cache_path(self, part: str) -> Path | None:
         if self.settings.cache_dir is None:
@@ -395,25 +397,24 @@ class ContractRunner:
         """Start generating the fuzzing parts among *parts* (in run order) in worker processes.
 
         Generating cases is CPU-bound Python (the GIL rules out threads), so a fuzzing
-        part that is not cached gets a forked worker while this process generates and
-        sends the earlier parts; :meth:`run` then takes the worker's cases, which are the
-        cases generating here would give (same spec, seed, budget and process state at
-        the fork). The first part to generate stays here when nothing comes before it or
-        when this process has nothing else to generate (a warm cache: one worker).
-        Workers are used only where forking is safe and useful (Linux, no other threads,
-        more than one CPU), at most ``ContractSettings.workers`` of them; a worker that
-        fails is replaced by generating here. Returns the parts handed out.
+        part that is not cached gets a forked worker while this process runs the parts
+        before it; :meth:`run` then takes the worker's cases, which are the cases
+        generating here would give (same spec, seed and budget; generation reads nothing
+        else). A fuzzing part that runs first stays here: waiting for a worker would gain
+        nothing. Workers are used only where forking is safe and useful (Linux, no other
+        threads, more than one CPU), at most ``ContractSettings.workers`` of them, on the
+        parts needed last; a worker that fails is replaced by generating here. Returns
+        the parts handed out.
         """
-        order = [p for p in parts if p in _GENERATED_PARTS]
-        if len(order) < 2 or not self.settings.workers or not _can_fork():
+        parts = list(parts)
+        if len(parts) < 2 or not self.settings.workers or not _can_fork():
             return []  # nothing to overlap with, or no safe fork
-        pending = [p for p in order if p not in self._workers and not self._is_cached(p)]
-        if pending and (pending[0] == order[0] or all(p.startswith("fuzz-") for p in pending)):
-            # Needed first, or this process has nothing else to generate: it generates that
-            # part itself rather than wait for a worker.
-            pending = pending[1:]
-        # Workers take the fuzzing parts needed last, so this process keeps busy meanwhile.
-        fuzz = [p for p in pending if p.startswith("fuzz-")][-self.settings.workers :]
+        pending = [
+            p
+            for p in parts[1:]
+            if p.startswith("fuzz-") and p not in self._workers and not self._is_cached(p)
+        ]
+        fuzz = pending[-self.settings.workers :]
         if not fuzz:
             return []
         _ = self.operation  # schemathesis loaded once, before the fork, shared by the workers
@@ -892,6 +893,40 @@ class ContractRunner:
             elif case.meta is not None:
                 label = f"{label} ({case.meta.generation.mode.value})"
             yield self._from_case(case, label)
+
+
+@contextlib.contextmanager
+def _spec_only_constants() -> Iterator[None]:
+    """Generate from the spec alone, not from the literals of the user's modules.
+
+    Hypothesis mixes string and number literals it finds in "local" modules (anything
+    outside site-packages: the user's tests and code, an editable install) into what it
+    draws. For the contract suite that makes one seed generate different requests
+    depending on which modules happen to be imported (a cassette recorded in one checkout
+    would not replay in another, and the case cache could not be keyed), and filtering
+    the literals against every draw's constraints took a fifth of generation. Hypothesis's
+    own constants (boundary numbers, tricky strings) are kept. Private API: on a Hypothesis
+    without it, generation goes on unchanged.
+    """
+    try:
+        from hypothesis.internal.conjecture import providers
+        from hypothesis.internal.constants_ast import Constants
+
+        cache = providers.CONSTANTS_CACHE.cache
+        original = providers._get_local_constants
+        empty = Constants()
+    except (ImportError, AttributeError):
+        yield
+        return
+    # Cached per constraint: entries made with the user's literals must not be reused, and
+    # ours must not outlive this block.
+    cache.clear()
+    providers._get_local_constants = lambda: empty
+    try:
+        yield
+    finally:
+        providers._get_local_constants = original
+        cache.clear()
 
 
 @contextlib.contextmanager
