@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 import pytest_antimetal.plugin
-from pytest_antimetal.fake import FakeServer
+from pytest_antimetal.fake import FakeAntimetal, FakeServer
 from pytest_antimetal.spec import vendored_spec
 from tests.planted_faults import make_fake
 
@@ -277,6 +277,63 @@ def test_xdist_spreads_items_and_sums_stats(project: pytest.Pytester) -> None:
     assert summary is not None
     replayed = set(re.findall(r"replay: +pytest .*--hypothesis-seed=(\d+)", out))
     assert replayed == {summary.group(1)}
+
+
+def _tags(body: object) -> list[object]:
+    context = body.get("context") if isinstance(body, dict) else None
+    tags = context.get("tags") if isinstance(context, dict) else None
+    return tags if isinstance(tags, list) else []
+
+
+LIVE_CONFTEST = """
+import pytest_antimetal.target as target
+
+# The test server listens on loopback; the suite must treat it as a live host (capped).
+target.is_loopback_url = lambda url: False
+"""
+
+
+def test_live_budget_caps_the_run_not_each_xdist_worker(
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, canary_key: str
+) -> None:
+    pytest.importorskip("xdist")
+    monkeypatch.setenv("ANTIMETAL_API_KEY", canary_key)
+    project.makeconftest(LIVE_CONFTEST)
+    with FakeServer(FakeAntimetal(api_keys=[canary_key], seed=1)) as server:
+        result = project.runpytest_subprocess(
+            "-p",
+            "antimetal",
+            "--antimetal-contract",
+            f"--antimetal-base-url={server.url}",
+            "--antimetal-live-budget=8",
+            "--antimetal-max-examples=5",
+            "--hypothesis-seed=4",
+            "-n",
+            "2",
+        )
+        created = list(server.fake.issues)
+        accepted = [r.json for r in server.fake.requests if r.status == 201]
+        # Issue-creating requests carry the tag (the auth probes re-send one, and count too).
+        tagged = [r for r in server.fake.requests if "pytest-antimetal" in _tags(r.json)]
+    result.assert_outcomes(passed=6)
+    out = result.stdout.str()
+    # Two workers, one budget: 4 + 4 issue-creating requests, not 8 each.
+    assert len(tagged) <= 8
+    assert 1 <= len(created) <= len(tagged)
+    assert f"issues created on {server.url}: {len(created)} (" in out
+    assert "live budget: 8 issue-creating request(s) per run" in out
+    assert re.search(r"not sent: \d+ \(live budget reached\)", out)
+    assert len(accepted) == len(created)
+    assert all("pytest-antimetal" in body["context"]["tags"] for body in accepted)
+
+
+@pytest.mark.parametrize(("budget", "count"), [(5, 1), (5, 2), (3, 8), (0, 3), (7, 3), (100, 7)])
+def test_budget_shares_add_up_to_the_budget(budget: int, count: int) -> None:
+    from pytest_antimetal.contract.plugin import budget_share
+
+    shares = [budget_share(budget, index, count) for index in range(count)]
+    assert sum(shares) == budget
+    assert max(shares) - min(shares) <= 1
 
 
 def test_key_echoed_in_any_spelling_never_shown(

@@ -87,6 +87,23 @@ def _seed(config: pytest.Config, deterministic: bool) -> int:
     return int.from_bytes(os.urandom(4), "big")
 
 
+def budget_share(budget: int, index: int, count: int) -> int:
+    """Worker *index*'s part of a run-wide *budget* split over *count* workers.
+
+    The parts add up to the budget exactly; the first ``budget % count`` workers get one more.
+    """
+    count = max(count, 1)
+    return budget // count + (1 if index < budget % count else 0)
+
+
+def _worker_index(workerinput: dict[str, Any]) -> tuple[int, int]:
+    # xdist names its workers gw0, gw1, ... and tells each how many there are.
+    count = int(workerinput.get("workercount", 1))
+    worker_id = str(workerinput.get("workerid", "gw0"))
+    digits = worker_id[2:] if worker_id.startswith("gw") else ""
+    return (int(digits) if digits.isdigit() else 0), count
+
+
 def _is_deterministic(config: pytest.Config) -> bool:
     """Cassettes need the same requests on every run: recording/replay implies a fixed seed."""
     if config.getoption("record_mode", None) is not None:
@@ -113,6 +130,11 @@ class ContractPlugin:
         )
         self.live_budget: int = _number(
             config, "antimetal_live_budget", "antimetal_live_budget", int, DEFAULT_LIVE_BUDGET
+        )
+        """The run's cap; under xdist, :attr:`budget_share` is this process's part of it."""
+        workerinput = getattr(config, "workerinput", None)
+        self.budget_share: int = int(
+            (workerinput or {}).get("antimetal_live_budget_share", self.live_budget)
         )
         self.deterministic = _is_deterministic(config)
         self.seed = _seed(config, self.deterministic)
@@ -182,7 +204,7 @@ class ContractPlugin:
                 max_examples=self.max_examples,
                 time_budget=self.time_budget,
                 seed=self.seed,
-                live_budget=self.live_budget if self.capped else None,
+                live_budget=self.budget_share if self.capped else None,
                 tag=LIVE_TAG if self.capped else None,
                 replay=self.replay_command,
                 cache_dir=self._cache_dir(),
@@ -259,8 +281,13 @@ class ContractPlugin:
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node: Any) -> None:
-        """xdist (controller): every worker runs with this process's seed."""
+        """xdist (controller): every worker runs with this process's seed and its share of
+        the live budget (the budget caps the run, not each worker)."""
         node.workerinput["antimetal_seed"] = self.seed
+        index, count = _worker_index(node.workerinput)
+        node.workerinput["antimetal_live_budget_share"] = budget_share(
+            self.live_budget, index, count
+        )
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         # Stats travel on the report, so an xdist controller can sum its workers' counts.
