@@ -18,6 +18,9 @@ any second run); a cold cache (``--cache-clear``, a new seed: a fresh checkout o
 CI without a cache); and the same seed again (a replay: every case cached). All are
 whole commands (process start included), interleaved with the anchor, several
 rounds; the report gives the median ratios (goal <= 0.5) and the checks each ran.
+For scale, the report also times ``pytest --antimetal-contract --co`` (start-up,
+collection and teardown of the same pytest, running nothing): no run of a pytest plugin
+can be faster than that.
 CPU is user+sys of the command and its children: on Linux with more than one CPU
 the suite generates fuzzing cases in forked workers (one; two on a cold cache), so
 its CPU time can exceed its wall time; schemathesis's figure leaves out the loopback
@@ -80,6 +83,18 @@ def _ours(
     if done.returncode != 0 or requests is None or checks is None:
         raise SystemExit(f"contract suite failed (exit {done.returncode}):\n{out[-3000:]}")
     return elapsed, int(requests.group(1)), int(checks.group(1)), done.returncode
+
+
+def _floor(project: Path, env: dict[str, str]) -> tuple[float, float]:
+    """pytest collecting the suite and running none of it: start-up, collection, teardown."""
+    command = [sys.executable, "-m", "pytest", "-p", "antimetal", "--antimetal-contract"]
+    start, cpu = time.perf_counter(), _cpu()
+    done = subprocess.run(
+        [*command, "--co", "-q"], cwd=project, env=env, capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"pytest --co failed (exit {done.returncode}):\n{done.stdout[-3000:]}")
+    return time.perf_counter() - start, _cpu() - cpu
 
 
 def _schemathesis(
@@ -146,7 +161,13 @@ def main() -> int:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ANTIMETAL_")}
     if not args.keep_dont_write_bytecode:
         env.pop("PYTHONDONTWRITEBYTECODE", None)
-    runs: dict[str, list[tuple[float, float]]] = {"new": [], "cold": [], "again": [], "st": []}
+    runs: dict[str, list[tuple[float, float]]] = {
+        "new": [],
+        "cold": [],
+        "again": [],
+        "floor": [],
+        "st": [],
+    }
     with tempfile.TemporaryDirectory() as raw, FakeServer(FakeAntimetal(api_keys=[KEY])) as server:
         tmp = Path(raw)
         (tmp / "pytest.ini").write_text("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
@@ -158,13 +179,20 @@ def main() -> int:
             cold_t, cold_requests, _, _ = _ours(tmp, n, 1000 + seed, env, "--cache-clear")
             new_t, requests, checks, _ = _ours(tmp, n, seed, env)
             again_t, _, _, _ = _ours(tmp, n, seed, env)
-            for key, value in (("new", new_t), ("cold", cold_t), ("again", again_t), ("st", st_t)):
+            floor_t = _floor(tmp, env)
+            for key, value in (
+                ("new", new_t),
+                ("cold", cold_t),
+                ("again", again_t),
+                ("floor", floor_t),
+                ("st", st_t),
+            ):
                 runs[key].append(value)
             print(
                 f"round {seed}: schemathesis run {_fmt(st_t)} ({st_requests} requests, "
                 f"{st_checks} checks) | contract suite: new seed {_fmt(new_t)} ({requests} "
                 f"requests, {checks} checks), cold cache {_fmt(cold_t)} ({cold_requests} "
-                f"requests), same seed again {_fmt(again_t)}"
+                f"requests), same seed again {_fmt(again_t)}, pytest --co {_fmt(floor_t)}"
             )
     print(f"schemathesis check kinds: {len(st_kinds)} ({', '.join(sorted(st_kinds))})")
     print(
@@ -175,7 +203,12 @@ def main() -> int:
         for index, label in ((0, "wall"), (1, "CPU")):
             anchor = pick(t[index] for t in runs["st"])
             parts = [f"schemathesis run {anchor:.2f} s"]
-            for key, name in (("new", "new seed"), ("cold", "cold cache"), ("again", "same seed")):
+            for key, name in (
+                ("new", "new seed"),
+                ("cold", "cold cache"),
+                ("again", "same seed"),
+                ("floor", "pytest --co"),
+            ):
                 figure = pick(t[index] for t in runs[key])
                 parts.append(f"{name} {figure:.2f} s (ratio {figure / anchor:.2f})")
             print(f"{stat} {label}: " + " | ".join(parts) + " | goal <= 0.5")
