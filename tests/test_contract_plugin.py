@@ -142,6 +142,10 @@ def test_live_loopback_target_is_checked_and_redacted(
     result.assert_outcomes(failed=1, deselected=5)
     out = _output(result)
     assert "[request_reflected] `title` sent as" in out
+    assert (
+        "what each check asks of the server: the pytest-antimetal README, 'The contract suite'"
+        in out
+    )
     assert f"POST {faulty_server.url}/issues" in out
     assert f"--antimetal-base-url={faulty_server.url}" in out  # in the replay command
     assert f"issues created on {faulty_server.url}: 1 (#1)" in out
@@ -179,6 +183,8 @@ def test_bad_configuration_is_one_line(
     err = result.stderr.str()
     assert message in err
     assert "Traceback" not in err
+    if "--antimetal-" in message:  # a bad value names the README section listing the options
+        assert "'Configuration reference'" in err
 
 
 def test_contract_modules_not_imported_without_the_option(project: pytest.Pytester) -> None:

@@ -25,7 +25,7 @@ from pytest_antimetal.contract.runner import DEFAULT_MAX_EXAMPLES, PARTS, PartRe
 from pytest_antimetal.redact import redact
 from pytest_antimetal.runconfig import run_spec, run_spec_path, run_target
 from pytest_antimetal.spec import Spec
-from pytest_antimetal.target import Target
+from pytest_antimetal.target import README_REF, Target
 
 if TYPE_CHECKING:
     from pytest_antimetal.contract.runner import ContractRunner
@@ -35,6 +35,7 @@ __all__ = ["DEFAULT_LIVE_BUDGET", "LIVE_TAG", "ContractFailed", "ContractItem", 
 
 DEFAULT_LIVE_BUDGET = 5
 LIVE_TAG = "pytest-antimetal"
+_SEE = f" (see {README_REF}, 'Configuration reference')"
 _STATS_PROPERTY = "antimetal_contract_stats"
 FAKE_REPRO_PORT = 8000
 FAKE_REPRO_URL = f"http://127.0.0.1:{FAKE_REPRO_PORT}"
@@ -62,13 +63,13 @@ def _number(config: pytest.Config, option: str, ini: str, kind: type, default: A
         try:
             value = kind(raw)
         except ValueError:
-            raise pytest.UsageError(f"{source}: expected a number, got {raw!r}") from None
+            raise pytest.UsageError(f"{source}: expected a number, got {raw!r}{_SEE}") from None
     # NaN compares false with everything, so `value <= 0` alone would let it (and inf) through
     # as "no limit".
     if not math.isfinite(value):
-        raise pytest.UsageError(f"{source}: must be a finite number, got {value}")
+        raise pytest.UsageError(f"{source}: must be a finite number, got {value}{_SEE}")
     if value <= 0 and not (kind is int and option == "antimetal_live_budget" and value == 0):
-        raise pytest.UsageError(f"{source}: must be positive, got {value}")
+        raise pytest.UsageError(f"{source}: must be positive, got {value}{_SEE}")
     return value
 
 

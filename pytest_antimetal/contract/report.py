@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from pytest_antimetal.redact import DEFAULT_PLACEHOLDER, redact
+from pytest_antimetal.target import README_REF
 
 __all__ = [
     "REDACTED",
@@ -263,4 +264,8 @@ def format_failures(
         if len(items) > per_check:
             out.append(f"[{name}] ... and {len(items) - per_check} more like this")
             out.append("")
+    out.append(
+        f"what each check asks of the server: {README_REF}, 'The contract suite'; "
+        "the spec's own inconsistencies: antimetal-contract lint"
+    )
     return "\n".join(out).rstrip() + "\n"
