@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -299,8 +300,9 @@ target.is_loopback_url = lambda url: False
 """
 
 
+@pytest.mark.parametrize("dist", ["load", "loadfile"])
 def test_live_budget_caps_the_run_not_each_xdist_worker(
-    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, canary_key: str
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, canary_key: str, dist: str
 ) -> None:
     pytest.importorskip("xdist")
     monkeypatch.setenv("ANTIMETAL_API_KEY", canary_key)
@@ -316,6 +318,7 @@ def test_live_budget_caps_the_run_not_each_xdist_worker(
             "--hypothesis-seed=4",
             "-n",
             "2",
+            f"--dist={dist}",
         )
         created = list(server.fake.issues)
         accepted = [r.json for r in server.fake.requests if r.status == 201]
@@ -323,14 +326,30 @@ def test_live_budget_caps_the_run_not_each_xdist_worker(
         tagged = [r for r in server.fake.requests if "pytest-antimetal" in _tags(r.json)]
     result.assert_outcomes(passed=6)
     out = result.stdout.str()
-    # Two workers, one budget: 4 + 4 issue-creating requests, not 8 each.
+    # One pool for the run, wherever the scheduler puts the parts (loadfile: all on one
+    # worker): exactly the budget is used, not 8 per worker, and none of it is left unused.
+    assert "live budget: 8 issue-creating request(s) per run, 8 used" in out
     assert len(tagged) <= 8
     assert 1 <= len(created) <= len(tagged)
     assert f"issues created on {server.url}: {len(created)} (" in out
-    assert "live budget: 8 issue-creating request(s) per run" in out
     assert re.search(r"not sent: \d+ \(live budget reached\)", out)
     assert len(accepted) == len(created)
     assert all("pytest-antimetal" in body["context"]["tags"] for body in accepted)
+
+
+def test_shared_budget_hands_out_each_unit_once(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from pytest_antimetal.contract.budget import SharedBudget
+
+    pool = SharedBudget(tmp_path / "pool", 7)
+    pool.directory.mkdir()
+    with ThreadPoolExecutor(max_workers=8) as executor:
+        claims = list(executor.map(lambda _: pool.claim(), range(40)))
+    assert claims.count(True) == 7
+    assert pool.taken() == 7
+    pool.remove()
+    assert not pool.claim()  # a pool that is gone spends nothing
 
 
 @pytest.mark.parametrize(("budget", "count"), [(5, 1), (5, 2), (3, 8), (0, 3), (7, 3), (100, 7)])

@@ -123,11 +123,30 @@ def test_generation_ignores_the_literals_of_local_modules(
         "NUMBERS = [" + ", ".join(str(90_000 + i) for i in range(400)) + "]\n"
     )
     monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.delitem(sys.modules, "users_module_with_literals", raising=False)
     __import__("users_module_with_literals")
-    after = generated()
+    try:
+        after = generated()
+    finally:
+        # Unloaded, so its literals do not reach later tests' Hypothesis draws.
+        del sys.modules["users_module_with_literals"]
     assert after == before
     assert not any(b"LOCAL-LITERAL-" in body for _, _, body in after)
+
+
+def test_the_constants_patch_is_removed_by_its_last_user_only() -> None:
+    from hypothesis.internal.conjecture import providers
+
+    from pytest_antimetal.contract.runner import _spec_only_constants
+
+    original = providers._get_local_constants
+    first, second = _spec_only_constants(), _spec_only_constants()
+    first.__enter__()
+    second.__enter__()
+    assert providers._get_local_constants is not original
+    first.__exit__(None, None, None)  # out of order, as two threads could
+    assert providers._get_local_constants is not original  # the second is still generating
+    second.__exit__(None, None, None)
+    assert providers._get_local_constants is original
 
 
 def test_another_seed_sends_other_fuzz_requests() -> None:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 
+from pytest_antimetal.contract.budget import SharedBudget
 from pytest_antimetal.contract.report import RunStats, format_failures
 from pytest_antimetal.contract.runner import DEFAULT_MAX_EXAMPLES, PARTS, PartResult
 from pytest_antimetal.redact import redact
@@ -132,11 +133,20 @@ class ContractPlugin:
         self.live_budget: int = _number(
             config, "antimetal_live_budget", "antimetal_live_budget", int, DEFAULT_LIVE_BUDGET
         )
-        """The run's cap; under xdist, :attr:`budget_share` is this process's part of it."""
-        workerinput = getattr(config, "workerinput", None)
-        self.budget_share: int = int(
-            (workerinput or {}).get("antimetal_live_budget_share", self.live_budget)
-        )
+        """The run's cap, shared by all of its processes (xdist workers take from one pool)."""
+        workerinput: dict[str, Any] = getattr(config, "workerinput", None) or {}
+        self.shared_budget: SharedBudget | None = None
+        """The pool this worker takes from; the controller's own for the run (xdist)."""
+        self.budget_share: int = self.live_budget
+        """This process's cap: the whole budget, or a worker's fixed part when it cannot see
+        the pool (a worker on another host)."""
+        pool = workerinput.get("antimetal_live_budget_dir")
+        if pool is not None:
+            shared = SharedBudget(Path(str(pool)), self.live_budget)
+            if shared.usable():
+                self.shared_budget = shared
+            else:
+                self.budget_share = int(workerinput.get("antimetal_live_budget_share", 0))
         self.deterministic = _is_deterministic(config)
         self.seed = _seed(config, self.deterministic)
         self.stats = RunStats()
@@ -206,6 +216,11 @@ class ContractPlugin:
                 time_budget=self.time_budget,
                 seed=self.seed,
                 live_budget=self.budget_share if self.capped else None,
+                budget_claim=(
+                    self.shared_budget.claim
+                    if self.capped and self.shared_budget is not None
+                    else None
+                ),
                 tag=LIVE_TAG if self.capped else None,
                 replay=self.replay_command,
                 cache_dir=self._cache_dir(),
@@ -282,9 +297,15 @@ class ContractPlugin:
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node: Any) -> None:
-        """xdist (controller): every worker runs with this process's seed and its share of
-        the live budget (the budget caps the run, not each worker)."""
+        """xdist (controller): every worker runs with this process's seed and takes from one
+        live budget (the budget caps the run, not each worker)."""
         node.workerinput["antimetal_seed"] = self.seed
+        if not self.capped:
+            return
+        if self.shared_budget is None:
+            self.shared_budget = SharedBudget.create(self.live_budget)
+        node.workerinput["antimetal_live_budget_dir"] = str(self.shared_budget.directory)
+        # Only for a worker that cannot see the pool (another host): a fixed part of the cap.
         index, count = _worker_index(node.workerinput)
         node.workerinput["antimetal_live_budget_share"] = budget_share(
             self.live_budget, index, count
@@ -330,7 +351,7 @@ class ContractPlugin:
             if self.capped:
                 tr.line(
                     f"live budget: {self.live_budget} issue-creating request(s) per run, "
-                    f"tagged {LIVE_TAG!r} in context.tags"
+                    f"{stats.budget_used} used, tagged {LIVE_TAG!r} in context.tags"
                 )
         for reason, count in sorted(stats.skipped.items()):
             tr.line(f"not sent: {count} ({reason})")
@@ -338,6 +359,8 @@ class ContractPlugin:
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         if self._runner is not None:
             self._runner.close()
+        if self.shared_budget is not None and not hasattr(config, "workerinput"):
+            self.shared_budget.remove()  # the controller made it
 
 
 class ContractCollector(pytest.Collector):

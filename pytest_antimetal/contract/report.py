@@ -229,9 +229,12 @@ class RunStats:
     failures: Counter[str] = field(default_factory=Counter)
     created: list[int | str] = field(default_factory=list)
     skipped: Counter[str] = field(default_factory=Counter)
+    budget_used: int = 0
+    """Issue-creating requests sent against a capped (live) target."""
 
     def merge(self, other: Mapping[str, Any]) -> None:
         self.requests += int(other.get("requests", 0))
+        self.budget_used += int(other.get("budget_used", 0))
         self.checks += int(other.get("checks", 0))
         self.failures.update(other.get("failures", {}))
         self.created.extend(other.get("created", []))
@@ -244,6 +247,7 @@ class RunStats:
             "failures": dict(self.failures),
             "created": list(self.created),
             "skipped": dict(self.skipped),
+            "budget_used": self.budget_used,
         }
 
 

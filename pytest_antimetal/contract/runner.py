@@ -118,6 +118,9 @@ class ContractSettings:
     seed: int = 0
     live_budget: int | None = None
     """At most this many issue-creating requests (``None``: no cap; loopback and fakes)."""
+    budget_claim: Callable[[], bool] | None = None
+    """Takes one unit of a budget shared with other processes (xdist workers); ``False`` when
+    it is spent. ``None``: this runner counts against ``live_budget`` alone."""
     tag: str | None = None
     """Appended to ``context.tags`` of issue-creating requests (live targets)."""
     clock: Callable[[], datetime] = _real_now
@@ -318,7 +321,9 @@ class ContractRunner:
             return self._fuzz_cases(part.split("-")[1])
 
     def _cache_path(self, part: str) -> Path | None:
-        if self.settings.cache_dir is None:
+        # Without the isolation from local modules, what generation gives depends on more than
+        # the key says: such cases are not worth keeping.
+        if self.settings.cache_dir is None or not _local_constants_isolated():
             return None
         import hypothesis
         import schemathesis
@@ -588,18 +593,27 @@ class ContractRunner:
     def _out_of_time(self) -> bool:
         return self._deadline is not None and time.monotonic() > self._deadline
 
-    def _capped(self) -> bool:
+    def _may_create(self) -> bool:
+        """Take one issue-creating request from the budget; ``False`` when it is spent."""
         cap = self.settings.live_budget
-        return cap is not None and self._creating_sent >= cap
+        if cap is None:
+            return True
+        if self._creating_sent >= cap:
+            return False
+        if self.settings.budget_claim is not None and not self.settings.budget_claim():
+            return False
+        self._creating_sent += 1
+        return True
 
     def _send(self, out: _Outgoing, result: PartResult) -> tuple[Any, ReceivedResponse] | None:
         import httpx
 
         if out.creates:
-            if self._capped():
+            if not self._may_create():
                 result.stats.skipped["live budget reached"] += 1
                 return None
-            self._creating_sent += 1
+            if self.settings.live_budget is not None:
+                result.stats.budget_used += 1
         request = self._client.build_request(
             out.method, out.url, headers=out.headers, content=out.content
         )
@@ -895,6 +909,28 @@ class ContractRunner:
             yield self._from_case(case, label)
 
 
+class _ConstantsPatch:
+    """The one patch of Hypothesis's local constants, shared by nested and concurrent users."""
+
+    lock = threading.Lock()
+    users = 0
+    original: Callable[[], Any] | None = None
+
+
+def _local_constants_isolated() -> bool:
+    """Whether this Hypothesis lets the suite leave local modules' literals out (see below)."""
+    try:
+        from hypothesis.internal.conjecture import providers
+        from hypothesis.internal.constants_ast import Constants
+    except ImportError:
+        return False
+    return (
+        callable(getattr(providers, "_get_local_constants", None))
+        and hasattr(getattr(providers, "CONSTANTS_CACHE", None), "cache")
+        and callable(Constants)
+    )
+
+
 @contextlib.contextmanager
 def _spec_only_constants() -> Iterator[None]:
     """Generate from the spec alone, not from the literals of the user's modules.
@@ -906,27 +942,34 @@ def _spec_only_constants() -> Iterator[None]:
     would not replay in another, and the case cache could not be keyed), and filtering
     the literals against every draw's constraints took a fifth of generation. Hypothesis's
     own constants (boundary numbers, tricky strings) are kept. Private API: on a Hypothesis
-    without it, generation goes on unchanged.
+    without it, generation goes on unchanged (and the case cache key says so). Nested and
+    concurrent uses share one patch, removed when the last one ends.
     """
-    try:
-        from hypothesis.internal.conjecture import providers
-        from hypothesis.internal.constants_ast import Constants
-
-        cache = providers.CONSTANTS_CACHE.cache
-        original = providers._get_local_constants
-        empty = Constants()
-    except (ImportError, AttributeError):
+    if not _local_constants_isolated():
         yield
         return
-    # Cached per constraint: entries made with the user's literals must not be reused, and
-    # ours must not outlive this block.
-    cache.clear()
-    providers._get_local_constants = lambda: empty
+    from hypothesis.internal.conjecture import providers
+    from hypothesis.internal.constants_ast import Constants
+
+    empty = Constants()
+    patch = _ConstantsPatch
+    with patch.lock:
+        if patch.users == 0:
+            patch.original = providers._get_local_constants
+            providers._get_local_constants = lambda: empty
+        patch.users += 1
+        # Cached per constraint (per thread): entries made with the user's literals must not
+        # be reused, and ours must not outlive this block.
+        providers.CONSTANTS_CACHE.cache.clear()
     try:
         yield
     finally:
-        providers._get_local_constants = original
-        cache.clear()
+        with patch.lock:
+            patch.users -= 1
+            if patch.users == 0 and patch.original is not None:
+                providers._get_local_constants = patch.original
+                patch.original = None
+            providers.CONSTANTS_CACHE.cache.clear()
 
 
 @contextlib.contextmanager
