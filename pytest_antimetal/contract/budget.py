@@ -32,10 +32,6 @@ class SharedBudget:
         """A new, empty pool in a private temporary directory."""
         return cls(Path(tempfile.mkdtemp(prefix="pytest-antimetal-budget-")), size)
 
-    def usable(self) -> bool:
-        """Whether this process sees the pool (an xdist worker on another host does not)."""
-        return self.directory.is_dir()
-
     def claim(self) -> bool:
         """Take one unit; ``False`` when all are taken (or the pool is gone)."""
         for unit in range(self.size):
@@ -44,17 +40,12 @@ class SharedBudget:
             except FileExistsError:
                 continue
             except OSError:
-                return False  # the pool is gone: spending nothing is the safe answer
+                # The pool is gone, or out of sight (an xdist worker on another host): spending
+                # nothing is the safe answer.
+                return False
             os.close(fd)
             return True
         return False
-
-    def taken(self) -> int:
-        """Units taken so far."""
-        try:
-            return sum(1 for _ in self.directory.iterdir())
-        except OSError:
-            return 0
 
     def remove(self) -> None:
         shutil.rmtree(self.directory, ignore_errors=True)

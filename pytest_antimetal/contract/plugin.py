@@ -89,23 +89,6 @@ def _seed(config: pytest.Config, deterministic: bool) -> int:
     return int.from_bytes(os.urandom(4), "big")
 
 
-def budget_share(budget: int, index: int, count: int) -> int:
-    """Worker *index*'s part of a run-wide *budget* split over *count* workers.
-
-    The parts add up to the budget exactly; the first ``budget % count`` workers get one more.
-    """
-    count = max(count, 1)
-    return budget // count + (1 if index < budget % count else 0)
-
-
-def _worker_index(workerinput: dict[str, Any]) -> tuple[int, int]:
-    # xdist names its workers gw0, gw1, ... and tells each how many there are.
-    count = int(workerinput.get("workercount", 1))
-    worker_id = str(workerinput.get("workerid", "gw0"))
-    digits = worker_id[2:] if worker_id.startswith("gw") else ""
-    return (int(digits) if digits.isdigit() else 0), count
-
-
 def _is_deterministic(config: pytest.Config) -> bool:
     """Cassettes need the same requests on every run: recording/replay implies a fixed seed."""
     if config.getoption("record_mode", None) is not None:
@@ -134,19 +117,11 @@ class ContractPlugin:
             config, "antimetal_live_budget", "antimetal_live_budget", int, DEFAULT_LIVE_BUDGET
         )
         """The run's cap, shared by all of its processes (xdist workers take from one pool)."""
-        workerinput: dict[str, Any] = getattr(config, "workerinput", None) or {}
-        self.shared_budget: SharedBudget | None = None
-        """The pool this worker takes from; the controller's own for the run (xdist)."""
-        self.budget_share: int = self.live_budget
-        """This process's cap: the whole budget, or a worker's fixed part when it cannot see
-        the pool (a worker on another host)."""
-        pool = workerinput.get("antimetal_live_budget_dir")
-        if pool is not None:
-            shared = SharedBudget(Path(str(pool)), self.live_budget)
-            if shared.usable():
-                self.shared_budget = shared
-            else:
-                self.budget_share = int(workerinput.get("antimetal_live_budget_share", 0))
+        pool = (getattr(config, "workerinput", None) or {}).get("antimetal_live_budget_dir")
+        self.shared_budget: SharedBudget | None = (
+            None if pool is None else SharedBudget(Path(str(pool)), self.live_budget)
+        )
+        """The run's pool: made by the xdist controller, taken from by its workers."""
         self.deterministic = _is_deterministic(config)
         self.seed = _seed(config, self.deterministic)
         self.stats = RunStats()
@@ -215,7 +190,7 @@ class ContractPlugin:
                 max_examples=self.max_examples,
                 time_budget=self.time_budget,
                 seed=self.seed,
-                live_budget=self.budget_share if self.capped else None,
+                live_budget=self.live_budget if self.capped else None,
                 budget_claim=(
                     self.shared_budget.claim
                     if self.capped and self.shared_budget is not None
@@ -305,11 +280,6 @@ class ContractPlugin:
         if self.shared_budget is None:
             self.shared_budget = SharedBudget.create(self.live_budget)
         node.workerinput["antimetal_live_budget_dir"] = str(self.shared_budget.directory)
-        # Only for a worker that cannot see the pool (another host): a fixed part of the cap.
-        index, count = _worker_index(node.workerinput)
-        node.workerinput["antimetal_live_budget_share"] = budget_share(
-            self.live_budget, index, count
-        )
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         # Stats travel on the report, so an xdist controller can sum its workers' counts.
