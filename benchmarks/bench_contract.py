@@ -57,26 +57,23 @@ def _cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+_SUITE = [sys.executable, "-m", "pytest", "-p", "antimetal", "--antimetal-contract", "-q"]
+
+
+def _timed(
+    command: list[str], cwd: Path, env: dict[str, str]
+) -> tuple[tuple[float, float], subprocess.CompletedProcess[str]]:
+    """Run *command*; its wall time and CPU (user+sys of it and its children)."""
+    start, cpu = time.perf_counter(), _cpu()
+    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    return (time.perf_counter() - start, _cpu() - cpu), done
+
+
 def _ours(
     project: Path, n: int, seed: int, env: dict[str, str], *extra: str
 ) -> tuple[tuple[float, float], int, int, int]:
-    command = [
-        sys.executable,
-        "-m",
-        "pytest",
-        "-p",
-        "antimetal",
-        "--antimetal-contract",
-        "-q",
-        f"--hypothesis-seed={seed}",
-        f"--antimetal-max-examples={n}",
-        *extra,
-    ]
-    start, cpu = time.perf_counter(), _cpu()
-    done = subprocess.run(
-        command, cwd=project, env=env, capture_output=True, text=True, check=False
-    )
-    elapsed = (time.perf_counter() - start, _cpu() - cpu)
+    command = [*_SUITE, f"--hypothesis-seed={seed}", f"--antimetal-max-examples={n}", *extra]
+    elapsed, done = _timed(command, project, env)
     out = done.stdout
     requests = re.search(r"requests sent: (\d+)", out)
     checks = re.search(r"checks run: (\d+)", out)
@@ -87,14 +84,10 @@ def _ours(
 
 def _floor(project: Path, env: dict[str, str]) -> tuple[float, float]:
     """pytest collecting the suite and running none of it: start-up, collection, teardown."""
-    command = [sys.executable, "-m", "pytest", "-p", "antimetal", "--antimetal-contract"]
-    start, cpu = time.perf_counter(), _cpu()
-    done = subprocess.run(
-        [*command, "--co", "-q"], cwd=project, env=env, capture_output=True, text=True, check=False
-    )
+    elapsed, done = _timed([*_SUITE, "--co"], project, env)
     if done.returncode != 0:
         raise SystemExit(f"pytest --co failed (exit {done.returncode}):\n{done.stdout[-3000:]}")
-    return time.perf_counter() - start, _cpu() - cpu
+    return elapsed
 
 
 def _schemathesis(
@@ -118,9 +111,7 @@ def _schemathesis(
         "--report-ndjson-path",
         str(report),
     ]
-    start, cpu = time.perf_counter(), _cpu()
-    done = subprocess.run(command, cwd=tmp, env=env, capture_output=True, text=True, check=False)
-    elapsed = (time.perf_counter() - start, _cpu() - cpu)
+    elapsed, done = _timed(command, tmp, env)
     if done.returncode != 0:
         raise SystemExit(
             f"schemathesis run failed (exit {done.returncode}):\n{done.stdout[-3000:]}"

@@ -13,7 +13,8 @@ from collections.abc import Generator
 
 import pytest
 
-from pytest_antimetal.fixtures import (
+# pytest finds a plugin's fixtures in its namespace; fixtures.py owns them (and their list).
+from pytest_antimetal.fixtures import (  # noqa: F401
     antimetal_async_client,
     antimetal_client,
     antimetal_fake,
@@ -21,15 +22,6 @@ from pytest_antimetal.fixtures import (
     antimetal_spec,
     antimetal_target,
 )
-
-__all__ = [
-    "antimetal_async_client",
-    "antimetal_client",
-    "antimetal_fake",
-    "antimetal_issue_factory",
-    "antimetal_spec",
-    "antimetal_target",
-]
 
 DEFAULT_DRIFT_SOURCE = "https://docs.antimetal.com/assets/openapi.mintlify.json"
 

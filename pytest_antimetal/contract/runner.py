@@ -917,6 +917,7 @@ class _ConstantsPatch:
     original: Callable[[], Any] | None = None
 
 
+@functools.cache
 def _local_constants_isolated() -> bool:
     """Whether this Hypothesis lets the suite leave local modules' literals out (see below)."""
     try:
