@@ -322,3 +322,50 @@ def test_positive_edge_inputs_are_valid_against_the_spec() -> None:
     empty = by_label["context.metadata empty"]
     assert empty.intent == "negative"
     assert "not valid per the spec: context.metadata" in empty.label
+
+
+# -- bounded, clean report text (README, 'Reading a failure') --------------------------
+
+
+def test_large_body_prints_head_and_tail_with_a_byte_count(tmp_path: Path) -> None:
+    body = b"[" * 100_000
+    response = ReceivedResponse(400, {"content-type": "application/json"}, body)
+    failure = Failure("c", "m", "case", _sent(body), response, body_dir=tmp_path / "bodies")
+    text = failure.format()
+    assert len(text) < 6_000  # was 2 x 2,000 characters, a 100 KB body printed 100 KB before
+    assert text.count("[... 99,104 of 100,000 bytes cut; full body: ") == 2
+    path = re.search(r"full body: (\S+) \.\.\.\]", text)
+    assert path is not None
+    assert Path(path.group(1)).read_bytes() == body  # the whole body, once (named by content)
+    assert len(list((tmp_path / "bodies").iterdir())) == 1
+
+
+def test_control_characters_are_escaped_in_every_line() -> None:
+    body = b'{"title": "a\x00b\nc\x1b[31m\xff"}'
+    response = ReceivedResponse(500, {"x-odd": "v\x07"}, body)
+    text = Failure("c", "got \x00", "case \r", _sent(body), response).format()
+    for char in ("\x00", "\x1b", "\x07", "\r"):
+        assert char not in text
+    assert '"a\\x00b\\nc\\x1b[31m\\xff"' in text
+    # One line per header/body: a newline in a body cannot forge report lines.
+    assert not any(line.startswith("c\\x1b") for line in text.splitlines())
+
+
+def test_cut_details_are_marked() -> None:
+    schema_dump = "\n".join(f'  "line{i}": {{' for i in range(50))
+    failure = Failure("c", "m", "case", _sent(b"{}"), None, details=schema_dump)
+    default = failure.format(verbose=False)
+    assert "line5" in default and "line6" not in default
+    assert "[... 44 more line(s) cut (-v shows more)]" in default
+    assert "line49" in failure.format(verbose=True)
+
+
+def test_part_header_counts_every_failure_not_the_kept_list() -> None:
+    from pytest_antimetal.contract.report import format_failures
+
+    kept = [Failure("request_reflected", "m", f"case {i}", _sent(b"{}"), None) for i in range(20)]
+    text = format_failures("coverage", kept, counts={"request_reflected": 38})
+    assert text.startswith(
+        "antimetal-contract::coverage: 38 failure(s) (20 kept): request_reflected x38"
+    )
+    assert "... and 35 more like this" in text

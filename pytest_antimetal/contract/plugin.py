@@ -365,7 +365,8 @@ class ContractItem(pytest.Item):
         secrets = self.plugin.secrets
         if isinstance(excinfo.value, ContractFailed):
             result = excinfo.value.result
-            return format_failures(result.part, result.failures, secrets)
+            counts = result.stats.failures
+            return format_failures(result.part, result.failures, secrets, counts=counts)
         return redact(str(super().repr_failure(excinfo)), secrets)
 
     def reportinfo(self) -> tuple[Path | str, int | None, str]:

@@ -31,7 +31,18 @@ __all__ = [
 ]
 
 REDACTED = DEFAULT_PLACEHOLDER
-BODY_LIMIT = 2_000
+BODY_LIMIT = 1024
+"""Bodies longer than this (bytes) print as head and tail with a byte count (README, 'Reading a
+failure'); the whole body goes to a file."""
+_HEAD_BYTES = 640
+_TAIL_BYTES = 256
+DETAIL_LINES = 6
+"""Lines of a check's details (e.g. a schema dump) shown at default verbosity; ``-v`` shows
+up to :data:`VERBOSE_DETAIL_LINES`."""
+VERBOSE_DETAIL_LINES = 200
+_QUIET_REQUEST_HEADERS = frozenset(
+    {"host", "accept", "accept-encoding", "connection", "user-agent", "content-length"}
+)
 INLINE_LIMIT = 4_096
 """Bodies larger than this (bytes) go to a file in the reproduction, not on the line."""
 _SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x-api-key"})
@@ -74,17 +85,56 @@ def _octal_escaped(body: bytes) -> str:
     return "".join(chr(b) if b in safe else f"\\0{b:03o}" for b in body)
 
 
-def _truncate(text: str, limit: int = BODY_LIMIT) -> str:
-    if len(text) <= limit:
+def printable(text: str) -> str:
+    """*text* on one line, safe for a CI log: control and invisible format characters escaped.
+
+    A raw NUL makes ``grep`` call the whole log binary; a raw newline or carriage return
+    inside a body would forge lines of the report.
+    """
+    if text.isprintable():
         return text
-    return f"{text[:limit]}... [{len(text) - limit} more characters]"
+    out: list[str] = []
+    for char in text:
+        if char.isprintable() or char == " ":
+            out.append(char)
+        elif char in _NAMED_ESCAPES:
+            out.append(_NAMED_ESCAPES[char])
+        else:
+            code = ord(char)
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+    return "".join(out)
 
 
-def _body_text(body: bytes) -> str:
-    try:
-        return body.decode("utf-8")
-    except UnicodeDecodeError:
-        return repr(body)
+_NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _decoded(body: bytes) -> str:
+    # Invalid UTF-8 (or a multi-byte character cut at the head/tail boundary) shows as \xNN.
+    return printable(body.decode("utf-8", errors="backslashreplace"))
+
+
+def bounded_body(body: bytes, body_dir: Path | None = None, limit: int = BODY_LIMIT) -> str:
+    """*body* for a report line: whole up to *limit* bytes, else head and tail with a byte count.
+
+    Above the limit the full body is written to *body_dir* (when given, named by content)
+    and the cut says where. The caller redacts *body* first.
+    """
+    if len(body) <= limit:
+        return _decoded(body)
+    head, tail = body[:_HEAD_BYTES], body[-_TAIL_BYTES:]
+    cut = len(body) - len(head) - len(tail)
+    where = ""
+    if body_dir is not None:
+        where = f"; full body: {_write_body(body, body_dir)}"
+    return f"{_decoded(head)} [... {cut:,} of {len(body):,} bytes cut{where} ...] {_decoded(tail)}"
+
+
+def cut_lines(lines: list[str], keep: int, hint: str = "") -> list[str]:
+    """The first *keep* of *lines*, then a line saying how many were left out."""
+    if len(lines) <= keep:
+        return lines
+    more = f" ({hint})" if hint else ""
+    return [*lines[:keep], f"[... {len(lines) - keep} more line(s) cut{more}]"]
 
 
 @dataclass(frozen=True)
@@ -150,11 +200,16 @@ class SentRequest:
         # printf's %b turns the octal escapes back into exactly the bytes sent.
         return f"printf '%b' '{_octal_escaped(self.body)}' | {command} --data-binary @-"
 
-    def describe(self) -> str:
-        lines = [f"{self.method} {self.url}"]
-        lines += [f"  {k}: {v}" for k, v in self.headers.items()]
+    def describe(self, *, verbose: bool = True, body_dir: Path | None = None) -> str:
+        """Request line, headers (``verbose=False``: only those a reader needs) and bounded body."""
+        lines = [printable(f"{self.method} {self.url}")]
+        lines += [
+            printable(f"  {k}: {v}")
+            for k, v in self.headers.items()
+            if verbose or k.lower() not in _QUIET_REQUEST_HEADERS
+        ]
         if self.body:
-            lines.append(f"  body: {_truncate(_body_text(self.body))}")
+            lines.append(f"  body: {bounded_body(self.body, body_dir)}")
         return "\n".join(lines)
 
 
@@ -173,10 +228,22 @@ class ReceivedResponse:
         except (ValueError, RecursionError):
             return None
 
-    def describe(self, secrets: Iterable[str] = ()) -> str:
+    def describe(
+        self,
+        secrets: Iterable[str] = (),
+        *,
+        verbose: bool = True,
+        body_dir: Path | None = None,
+    ) -> str:
+        """Status, headers (``verbose=False``: content type and ``Allow``) and bounded body."""
+        secrets = tuple(secrets)
         lines = [f"HTTP {self.status}"]
-        lines += [f"  {k}: {v}" for k, v in redact_headers(self.headers, secrets).items()]
-        lines.append(f"  body: {_truncate(redact(_body_text(self.body), secrets))}")
+        lines += [
+            printable(f"  {k}: {v}")
+            for k, v in redact_headers(self.headers, secrets).items()
+            if verbose or k.lower() in ("content-type", "allow", "www-authenticate")
+        ]
+        lines.append(f"  body: {bounded_body(redact(self.body, secrets), body_dir)}")
         return "\n".join(lines)
 
 
@@ -198,26 +265,46 @@ class Failure:
     body_dir: Path | None = None
     """Where the reproduction writes bodies too large to inline."""
 
-    def format(self, secrets: Iterable[str] = ()) -> str:
+    def format(self, secrets: Iterable[str] = (), *, verbose: bool = True) -> str:
+        """The failure as report lines: message, case, details, request, response, commands.
+
+        Every line is bounded and printable; cut details say how many lines were left out.
+        """
         secrets = tuple(secrets)
         out = [
-            f"[{self.check}] {redact(self.message, secrets)}",
-            f"  case: {redact(self.case, secrets)}",
+            printable(f"[{self.check}] {redact(self.message, secrets)}"),
+            printable(f"  case: {redact(self.case, secrets)}"),
         ]
-        if self.details:
-            detail_lines = redact(self.details, secrets).splitlines()
-            out += [f"  {line}" for line in detail_lines[:20]]
+        out += self.detail_lines(secrets, verbose=verbose)
         out.append("  request:")
-        out += [f"    {line}" for line in self.request.describe().splitlines()]
+        described = self.request.describe(verbose=verbose, body_dir=self.body_dir)
+        out += [f"    {line}" for line in described.splitlines()]
         if self.response is not None:
             out.append("  response:")
-            out += [f"    {line}" for line in self.response.describe(secrets).splitlines()]
+            text = self.response.describe(secrets, verbose=verbose, body_dir=self.body_dir)
+            out += [f"    {line}" for line in text.splitlines()]
+        out += self.command_lines(secrets)
+        return "\n".join(out)
+
+    def detail_lines(self, secrets: Iterable[str] = (), *, verbose: bool = False) -> list[str]:
+        """The check's details (e.g. a schema dump), bounded, each cut marked."""
+        if not self.details:
+            return []
+        lines = [
+            printable(f"  {line}") for line in redact(self.details, tuple(secrets)).splitlines()
+        ]
+        keep = VERBOSE_DETAIL_LINES if verbose else DETAIL_LINES
+        return cut_lines(lines, keep, "" if verbose else "-v shows more")
+
+    def command_lines(self, secrets: Iterable[str] = ()) -> list[str]:
+        """How to start the target (a local fake), resend the request, and replay the part."""
+        out: list[str] = []
         if self.setup:
-            out.append(f"  start:     {redact(self.setup, secrets)}")
+            out.append(f"  start:     {redact(self.setup, tuple(secrets))}")
         out.append(f"  reproduce: {self.request.curl(self.body_dir)}")
         if self.replay:
             out.append(f"  replay:    {self.replay}")
-        return "\n".join(out)
+        return out
 
 
 @dataclass
@@ -252,21 +339,33 @@ class RunStats:
 
 
 def format_failures(
-    part: str, failures: list[Failure], secrets: Iterable[str] = (), per_check: int = 3
+    part: str,
+    failures: list[Failure],
+    secrets: Iterable[str] = (),
+    per_check: int = 3,
+    counts: Mapping[str, int] | None = None,
 ) -> str:
-    """The text of a failed item: failures grouped by check, the first few shown in full."""
+    """The text of a failed item: failures grouped by check, the first few shown in full.
+
+    *counts* are every failure the part found per check (the list may keep fewer): the
+    header and the "more like this" lines count those, and say how many were kept.
+    """
     secrets = tuple(secrets)
     by_check: dict[str, list[Failure]] = {}
     for failure in failures:
         by_check.setdefault(failure.check, []).append(failure)
-    summary = ", ".join(f"{name} x{len(items)}" for name, items in by_check.items())
-    out = [f"antimetal-contract::{part}: {len(failures)} failure(s): {summary}", ""]
+    totals = dict(counts) if counts else {name: len(items) for name, items in by_check.items()}
+    summary = ", ".join(f"{name} x{n}" for name, n in totals.items())
+    total = sum(totals.values())
+    kept = "" if total == len(failures) else f" ({len(failures)} kept)"
+    out = [f"antimetal-contract::{part}: {total} failure(s){kept}: {summary}", ""]
     for name, items in by_check.items():
         for failure in items[:per_check]:
             out.append(failure.format(secrets))
             out.append("")
-        if len(items) > per_check:
-            out.append(f"[{name}] ... and {len(items) - per_check} more like this")
+        more = totals.get(name, len(items)) - min(len(items), per_check)
+        if more > 0:
+            out.append(f"[{name}] ... and {more} more like this")
             out.append("")
     out.append(
         f"what each check asks of the server: {README_REF}, 'The contract suite'; "
