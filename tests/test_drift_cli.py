@@ -81,11 +81,16 @@ def test_diff_json_shape_and_exit_status(
     assert main(["diff", str(old), str(new), "--format", "json"]) == 1
     out = json.loads(capsys.readouterr().out)
     assert set(out) == {"changes", "summary"}
+    notes = out["summary"].pop("notes")
     assert out["summary"] == {
         "counts": {"breaking": 1, "warning": 0, "info": 1},
         "total": 2,
         "breaking": True,
     }
+    assert notes == [
+        "info.version is still '2026-03-17' although 1 breaking change landed: clients "
+        "pinning '2026-03-17' (as Antimetal-Version) get the new behaviour"
+    ]
     breaking = [c for c in out["changes"] if c["level"] == "breaking"]
     assert breaking == [
         {

@@ -669,7 +669,14 @@ def test_summary_counts_per_level() -> None:
         "counts": {"breaking": 1, "warning": 1, "info": 1},
         "total": 3,
         "breaking": True,
+        "notes": [
+            "info.version is still '2026-03-17' although 1 breaking change landed: clients "
+            "pinning '2026-03-17' (as Antimetal-Version) get the new behaviour"
+        ],
     }
+    # A new date for the breaking change: nothing to remark on.
+    new["info"]["version"] = "2026-06-01"
+    assert "notes" not in diff_documents(old, new).summary()
 
 
 def test_read_only_properties_do_not_count_in_requests() -> None:

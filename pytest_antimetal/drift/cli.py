@@ -22,7 +22,7 @@ from pathlib import Path
 from pytest_antimetal.cli import UsageError
 from pytest_antimetal.drift.model import DiffResult, Level
 from pytest_antimetal.drift.report import FORMATS, render
-from pytest_antimetal.drift.rules import diff_documents
+from pytest_antimetal.drift.rules import DEFAULT_SUNSET_WINDOW, diff_documents
 from pytest_antimetal.drift.source import Loaded, is_url, load_source
 from pytest_antimetal.spec import SpecError
 
@@ -64,6 +64,33 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("old", metavar="OLD", help="path or http(s) URL (YAML or JSON)")
     parser.add_argument("new", metavar="NEW", help="path or http(s) URL (YAML or JSON)")
     _add_common(parser, fail_on_default="breaking")
+    parser.add_argument(
+        "--used-by",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="VCR.py cassettes (a file, or a directory searched recursively; repeatable): "
+        "changes to operations, parameters and fields they do not use become "
+        "'info: not used here'",
+    )
+    parser.add_argument(
+        "--sunset-window",
+        type=_days,
+        default=DEFAULT_SUNSET_WINDOW,
+        metavar="DAYS",
+        help="a sunset this close to today, of something used, is breaking "
+        f"(default: {DEFAULT_SUNSET_WINDOW})",
+    )
+
+
+def _days(text: str) -> int:
+    try:
+        days = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number of days: {text!r}") from None
+    if not 0 <= days <= 36500:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 36500 days, got {days}")
+    return days
 
 
 def _diff(old: Loaded, new: Loaded, old_source: str, new_source: str) -> DiffResult:
@@ -77,9 +104,25 @@ def _diff(old: Loaded, new: Loaded, old_source: str, new_source: str) -> DiffRes
 
 def run(args: argparse.Namespace) -> int:
     """Run ``diff``; the exit status."""
-    result = _diff(_load(args.old), _load(args.new), args.old, args.new)
+    from pytest_antimetal.drift import usage
+    from pytest_antimetal.drift.gate import evaluate
+
+    old, new = _load(args.old), _load(args.new)
+    try:
+        result = evaluate(
+            old.spec.document,
+            new.spec.document,
+            old_source=args.old,
+            new_source=args.new,
+            used_by=args.used_by,
+            sunset_window=args.sunset_window,
+        )
+    except usage.UsageError as exc:
+        raise UsageError(f"--used-by: {exc}") from None
+    except RecursionError:
+        raise UsageError(f"{args.new}: schemas nested too deeply to compare") from None
     sys.stdout.write(render(result, args.format))
-    return 1 if result.at_or_above(Level(args.fail_on)) else 0
+    return 1 if result.fails(Level(args.fail_on)) else 0
 
 
 def pull_configure_parser(parser: argparse.ArgumentParser) -> None:

@@ -135,6 +135,8 @@ class Normalizer:
     def __init__(self, document: Mapping[str, Any]) -> None:
         self.document = document
         self._cache: dict[str, dict[str, Any]] = {}
+        self.saw_sunset = False
+        """Whether a schema normalised so far declares ``x-sunset`` (none: no walk needed)."""
 
     # -- references -------------------------------------------------------
 
@@ -203,6 +205,7 @@ class Normalizer:
         for key, value in node.items():
             if key in ANNOTATION_KEYS or key.startswith("x-"):
                 ann[key] = value
+                self.saw_sunset = self.saw_sunset or key == "x-sunset"
             elif key in ("nullable", "$schema", "$id"):
                 continue
             elif key == "type":

@@ -15,7 +15,14 @@ import pytest
 
 from pytest_antimetal.drift.source import is_url
 
-__all__ = ["ITEM_NAME", "DriftFailure", "DriftItem", "DriftPlugin", "resolve_source"]
+__all__ = [
+    "ITEM_NAME",
+    "DriftFailure",
+    "DriftItem",
+    "DriftPlugin",
+    "project_cassettes",
+    "resolve_source",
+]
 
 ITEM_NAME = "antimetal-spec-drift"
 
@@ -42,6 +49,24 @@ def resolve_source(config: pytest.Config) -> str:
     return source if is_url(source) else str(base / source)
 
 
+def project_cassettes(config: pytest.Config) -> list[Path]:
+    """The project's cassette directory when it holds cassettes, else nothing.
+
+    Ini ``antimetal_cassette_dir`` (from the ini file's folder), else
+    ``cassettes/`` under the rootdir: the same place the cassette check reads.
+    With cassettes, the drift item judges only what they use.
+    """
+    from pytest_antimetal.drift.usage import CASSETTE_SUFFIXES
+
+    ini = str(config.getini("antimetal_cassette_dir") or "")
+    base = config.inipath.parent if config.inipath is not None else config.rootpath
+    folder = base / ini if ini else config.rootpath / "cassettes"
+    if not folder.is_dir():
+        return []
+    has_any = any(p.suffix in CASSETTE_SUFFIXES and p.is_file() for p in folder.rglob("*"))
+    return [folder] if has_any else []
+
+
 class DriftItem(pytest.Item):
     """Fails with the classified report when SOURCE breaks the run's spec.
 
@@ -54,21 +79,26 @@ class DriftItem(pytest.Item):
         self.source = source
 
     def runtest(self) -> None:
+        from pytest_antimetal.drift.gate import evaluate
         from pytest_antimetal.drift.model import Level
         from pytest_antimetal.drift.report import render_text
-        from pytest_antimetal.drift.rules import diff_documents
         from pytest_antimetal.drift.source import load_source
+        from pytest_antimetal.drift.usage import UsageError
         from pytest_antimetal.runconfig import run_spec
         from pytest_antimetal.spec import SpecError
 
         try:
             old = run_spec(self.config)
             new = load_source(self.source).spec
-        except (SpecError, pytest.UsageError) as exc:
+            result = evaluate(
+                old.document,
+                new.document,
+                old_source=old.source,
+                new_source=self.source,
+                used_by=project_cassettes(self.config),
+            )
+        except (SpecError, pytest.UsageError, UsageError) as exc:
             raise DriftFailure(f"{ITEM_NAME}: {exc}") from None
-        result = diff_documents(
-            old.document, new.document, old_source=old.source, new_source=self.source
-        )
         report = render_text(result)
         if result.breaking:
             count = result.count(Level.BREAKING)

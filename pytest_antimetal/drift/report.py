@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from pytest_antimetal.drift.model import DiffResult, Level
+from pytest_antimetal.drift.model import Change, DiffResult, Level
 
 __all__ = ["FORMATS", "render", "render_github", "render_json", "render_markdown", "render_text"]
 
@@ -17,13 +17,25 @@ def _counts(result: DiffResult) -> str:
 def render_text(result: DiffResult) -> str:
     """A plain report: a headline, then two lines per change (by operation, then location)."""
     lines = [f"Spec drift {result.old_source} -> {result.new_source}: {_counts(result)}"]
+    lines += [f"error: {error}" for error in result.errors]
+    lines += [f"note: {note}" for note in result.notes]
     if not result.changes:
         lines.append("No changes.")
-    for change in result.changes:
+    for change in sorted(result.changes, key=lambda c: c.report_key):
         where = change.operation or "(document)"
         lines.append(f"{change.level.value.upper():<9}{where}: {change.message}")
-        lines.append(f"{'':<9}[{change.id}] at {change.location}")
+        lines.append(f"{'':<9}[{change.id}] at {change.location}{_note(change)}")
     return "\n".join(lines) + "\n"
+
+
+def _note(change: Change) -> str:
+    """`` (not used here; breaking if used)`` and the like."""
+    if not change.note:
+        return ""
+    was = change.rule_level
+    if was is not None and was is not change.level:
+        return f" ({change.note}; {was.value} by rule)"
+    return f" ({change.note})"
 
 
 def render_json(result: DiffResult) -> str:

@@ -9,12 +9,13 @@ wider type) is what hurts.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pytest_antimetal.drift.model import Change, DiffResult, Level
+from pytest_antimetal.drift.model import Change, DiffResult, Level, Subject
 from pytest_antimetal.drift.normalize import (
     ANNOTATION_KEYS,
     Normalizer,
@@ -22,6 +23,7 @@ from pytest_antimetal.drift.normalize import (
     escape_pointer,
     path_key,
 )
+from pytest_antimetal.drift.sunset import Lifecycle, lifecycle, operation_lifecycle, parse_date
 from pytest_antimetal.spec import HTTP_METHODS, Spec
 
 __all__ = ["RULES", "Rule", "diff_documents", "diff_specs"]
@@ -44,7 +46,13 @@ _RULE_TABLE: tuple[tuple[str, Level, str], ...] = (
     ("api-operation-removed", B, "an operation was removed (its path remains)"),
     ("api-operation-added", INFO, "a new operation"),
     ("api-operation-id-changed", W, "operationId changed (generated SDK method names change)"),
-    ("api-operation-deprecated", INFO, "an operation became deprecated"),
+    (
+        "api-operation-deprecated",
+        W,
+        "an operation became deprecated (the message names its sunset)",
+    ),
+    ("api-sunset-announced", W, "a sunset date was announced or moved (x-sunset, a Sunset header)"),
+    ("api-sunset-imminent", B, "a sunset falls within the sunset window (default 90 days)"),
     ("api-path-parameter-renamed", INFO, "a path template placeholder was renamed"),
     # Success and error responses.
     ("response-success-status-removed", B, "a documented 2xx status was removed or changed"),
@@ -165,7 +173,12 @@ def _schema_rules() -> Iterator[tuple[str, Level, str]]:
             yield f"{prefix}-{loose}", (INFO if req else W), f"{where}: {slug} loosened"
         yield f"{prefix}-description-changed", INFO, f"{where}: description changed"
         yield f"{prefix}-example-changed", INFO, f"{where}: example or title changed"
-        yield f"{prefix}-deprecated", INFO, f"{where}: deprecated flag changed"
+        yield (
+            f"{prefix}-deprecated",
+            W,
+            f"{where}: became deprecated (the message names its sunset)",
+        )
+        yield f"{prefix}-undeprecated", INFO, f"{where}: no longer deprecated"
         yield f"{prefix}-extension-changed", INFO, f"{where}: an x- extension changed"
 
 
@@ -208,6 +221,12 @@ class _Ctx:
     prefix: str
     where: str
     default_rule: str | None = None
+    kind: str = "request-body"
+    status: str | None = None
+    name: str | None = None
+
+    def subject(self, label: str) -> Subject:
+        return Subject(self.kind, self.status, self.name, label)
 
 
 def _show(value: Any) -> str:
@@ -218,23 +237,58 @@ def _pointer(*tokens: str) -> str:
     return "".join(f"/{escape_pointer(t)}" for t in tokens)
 
 
+DEFAULT_SUNSET_WINDOW = 90
+"""Days before a sunset from which using the thing is breaking."""
+
+
 class _Differ:
-    def __init__(self, old: Mapping[str, Any], new: Mapping[str, Any]) -> None:
+    def __init__(
+        self,
+        old: Mapping[str, Any],
+        new: Mapping[str, Any],
+        today: dt.date | None = None,
+        sunset_window: int = DEFAULT_SUNSET_WINDOW,
+    ) -> None:
         self.old_doc = old
         self.new_doc = new
         self.old_norm = Normalizer(old)
         self.new_norm = Normalizer(new)
+        self.today = today or dt.date.today()
+        self.sunset_window = sunset_window
+        self._life: dict[str, Lifecycle] = {}
         self.changes: list[Change] = []
-        self._seen: set[tuple[int, int, str | None, str, str]] = set()
+        self._seen: set[tuple[int, int, str | None, str, str, str, str | None]] = set()
 
-    def emit(self, rule_id: str, operation: str | None, location: str, message: str) -> None:
+    def emit(
+        self,
+        rule_id: str,
+        operation: str | None,
+        location: str,
+        message: str,
+        *,
+        old_location: str | None = None,
+        subject: Subject | None = None,
+    ) -> None:
         rule = RULES[rule_id]  # a KeyError here is a bug: every id must be declared
-        self.changes.append(Change(rule.id, rule.level, operation, location, message))
+        if subject is None and operation is not None:
+            subject = Subject("operation")
+        self.changes.append(
+            Change(
+                rule.id,
+                rule.level,
+                operation,
+                location,
+                message,
+                old_location=old_location,
+                subject=subject,
+            )
+        )
 
     # -- schemas ----------------------------------------------------------
 
     def schema(self, old: dict[str, Any], new: dict[str, Any], ctx: _Ctx, label: str) -> None:
-        marker = (id(old), id(new), ctx.operation, ctx.prefix, label)
+        # Per status too: a schema shared by several responses is used by each.
+        marker = (id(old), id(new), ctx.operation, ctx.prefix, label, ctx.kind, ctx.status)
         if marker in self._seen:
             return
         self._seen.add(marker)
@@ -244,34 +298,55 @@ class _Differ:
             return  # the cycle's target is compared where it is first reached
         loc = new["@loc"]
         what = f"{ctx.where} property '{label}'" if label else ctx.where
-        emit = self._emitter(ctx, loc, what)
-        self._annotations(old, new, emit)
+        emit = self._emitter(ctx, loc, what, label, old["@loc"])
+        self._annotations(old, new, ctx, emit)
         self._types(old, new, ctx, emit)
         self._keywords(old, new, ctx, emit)
         self._bounds(old, new, emit)
         self._properties(old, new, ctx, label)
         self._subschemas(old, new, ctx, label, emit)
 
-    def _emitter(self, ctx: _Ctx, loc: str, what: str) -> Callable[[str, str], None]:
+    def _emitter(
+        self, ctx: _Ctx, loc: str, what: str, label: str, old_loc: str
+    ) -> Callable[[str, str], None]:
+        subject = ctx.subject(label)
+
         def emit(suffix: str, message: str) -> None:
-            self.emit(f"{ctx.prefix}-{suffix}", ctx.operation, loc, f"{what}: {message}")
+            self.emit(
+                suffix if suffix.startswith("api-") else f"{ctx.prefix}-{suffix}",
+                ctx.operation,
+                loc,
+                f"{what}: {message}",
+                old_location=old_loc,
+                subject=subject,
+            )
 
         return emit
 
-    @staticmethod
     def _annotations(
-        old: dict[str, Any], new: dict[str, Any], emit: Callable[[str, str], None]
+        self,
+        old: dict[str, Any],
+        new: dict[str, Any],
+        ctx: _Ctx,
+        emit: Callable[[str, str], None],
     ) -> None:
         old_ann, new_ann = old.get("@ann", {}), new.get("@ann", {})
         if old_ann == new_ann:
             return
+        was, now = lifecycle(old_ann), lifecycle(new_ann)
         for key in sorted(set(old_ann) | set(new_ann)):
             if old_ann.get(key) == new_ann.get(key):
                 continue
             if key == "description":
                 emit("description-changed", "description changed")
             elif key == "deprecated":
-                emit("deprecated", f"deprecated is now {new_ann.get(key, False)}")
+                if now.deprecated:
+                    emit("deprecated", f"deprecated ({self._describe(now, ctx)})")
+                else:
+                    emit("undeprecated", "no longer deprecated")
+            elif key == "x-sunset":
+                if now.sunset_declared and not (now.deprecated and not was.deprecated):
+                    emit("api-sunset-announced", f"{now.describe()} (was: {was.describe()})")
             elif key in ANNOTATION_KEYS:
                 emit("example-changed", f"{key} changed")
             else:
@@ -337,7 +412,16 @@ class _Differ:
                 f"default changed from {_show(old.get('default'))} to {_show(new.get('default'))}"
             )
             if ctx.default_rule is not None:
-                self.emit(ctx.default_rule, ctx.operation, new["@loc"], f"{ctx.where}: {text}")
+                pin = str((self.old_doc.get("info") or {}).get("version", ""))
+                self.emit(
+                    ctx.default_rule,
+                    ctx.operation,
+                    new["@loc"],
+                    f"{ctx.where}: {text}; this client pins {pin!r} (the old document's "
+                    "info.version), which is what it sends",
+                    old_location=old["@loc"],
+                    subject=ctx.subject(""),
+                )
             else:
                 emit("default-changed", text)
         if bool(old.get("uniqueItems")) != bool(new.get("uniqueItems")):
@@ -400,29 +484,41 @@ class _Differ:
             new_loc = f"{new['@loc']}/properties/{escape_pointer(name)}"
             old_loc = f"{old['@loc']}/properties/{escape_pointer(name)}"
             op = ctx.operation
+            subject = ctx.subject(sub_label)
+
+            def at(
+                rule: str,
+                loc: str,
+                text: str,
+                *,
+                op: str | None = op,
+                old_loc: str = old_loc,
+                subject: Subject = subject,
+            ) -> None:
+                self.emit(rule, op, loc, text, old_location=old_loc, subject=subject)
+
             if in_old and not in_new:
                 if request:
-                    self.emit("request-property-removed", op, old_loc, f"{what} removed")
+                    rule = "request-property-removed"
                 elif name in old_r:
-                    self.emit("response-required-property-removed", op, old_loc, f"{what} removed")
+                    rule = "response-required-property-removed"
                 else:
-                    self.emit("response-optional-property-removed", op, old_loc, f"{what} removed")
+                    rule = "response-optional-property-removed"
+                at(rule, old_loc, f"{what} removed")
                 continue
             if in_new and not in_old:
                 if not request:
-                    self.emit("response-property-added", op, new_loc, f"{what} added")
+                    at("response-property-added", new_loc, f"{what} added")
                 elif name in new_r:
-                    self.emit(
-                        "new-required-request-property", op, new_loc, f"{what} added, required"
-                    )
+                    at("new-required-request-property", new_loc, f"{what} added, required")
                 else:
-                    self.emit("new-optional-request-property", op, new_loc, f"{what} added")
+                    at("new-optional-request-property", new_loc, f"{what} added")
                 continue
             was, now = name in old_r, name in new_r
             if was != now:
                 state = "required" if now else "optional"
                 side = "request" if request else "response"
-                self.emit(f"{side}-property-became-{state}", op, new_loc, f"{what} became {state}")
+                at(f"{side}-property-became-{state}", new_loc, f"{what} became {state}")
             if name in old_p and name in new_p:
                 self.schema(old_p[name], new_p[name], ctx, sub_label)
 
@@ -496,9 +592,90 @@ class _Differ:
         for key, op in new_ops.items():
             if key not in old_ops:
                 self.emit("api-operation-added", op.label, op.loc, f"{op.label} added")
+                self._life[op.label] = operation_lifecycle(op.raw, self.new_norm.deref)
             else:
                 self._operation(old_ops[key], op)
+        for op in new_ops.values():
+            self._sunsets(op)
         return self.changes
+
+    # -- lifecycle and version policy -------------------------------------
+
+    def _describe(self, own: Lifecycle, ctx: _Ctx) -> str:
+        """*own*'s sunset, else the operation's."""
+        if own.sunset_declared or ctx.operation is None:
+            return own.describe()
+        return self._life.get(ctx.operation, own).describe()
+
+    def _deprecation(
+        self,
+        old: Mapping[str, Any],
+        /,
+        new: Mapping[str, Any],
+        label: str,
+        *,
+        loc: str,
+        where: str,
+        subject: Subject,
+    ) -> None:
+        was, now = lifecycle(old), lifecycle(new)
+        if now.deprecated and not was.deprecated:
+            text = f"{where} is deprecated ({self._describe(now, _Ctx(label, 'request', '', ''))})"
+            self.emit("request-parameter-deprecated", label, loc, text, subject=subject)
+        elif now.sunset_declared and (now.sunset, True) != (was.sunset, was.sunset_declared):
+            text = f"{where}: {now.describe()} (was: {was.describe()})"
+            self.emit("api-sunset-announced", label, loc, text, subject=subject)
+
+    def _imminent(
+        self, when: dt.date | None, label: str, loc: str, what: str, subject: Subject
+    ) -> None:
+        if when is None:
+            return
+        days = (when - self.today).days
+        if days > self.sunset_window:
+            return
+        if days >= 0:
+            left = f"{days} day{'s' if days != 1 else ''} from today"
+        else:
+            left = f"passed {-days} day{'s' if days != -1 else ''} ago"
+        text = (
+            f"{what} reaches its sunset on {when.isoformat()}, {left} "
+            f"(within the {self.sunset_window}-day sunset window)"
+        )
+        self.emit("api-sunset-imminent", label, loc, text, subject=subject)
+
+    def _sunsets(self, op: _Op) -> None:
+        """Every sunset of *op* within the window (changed or not: time moves on)."""
+        label = op.label
+        life = self._life.get(label) or operation_lifecycle(op.raw, self.new_norm.deref)
+        self._imminent(life.sunset, label, op.loc, label, Subject("operation"))
+        for key, (param, loc) in op.params.items():
+            when = parse_date(param.get("x-sunset"))
+            if when is None and isinstance(param.get("schema"), Mapping):
+                when = parse_date(param["schema"].get("x-sunset"))
+            where = f"{key[0]} parameter {param.get('name')!r}"
+            subject = Subject("parameter", name=f"{key[0]}:{key[1]}")
+            self._imminent(when, label, loc, f"{label} {where}", subject)
+        if not self.new_norm.saw_sunset:
+            return  # no schema declares one: skip the walk
+        body, body_loc = self.new_norm.deref(op.raw.get("requestBody"), f"{op.loc}/requestBody")
+        for media, content in _content(body):
+            schema_loc = f"{body_loc}/content/{escape_pointer(media)}/schema"
+            node = self.new_norm.schema(content.get("schema"), schema_loc)
+            for field, loc, when in _schema_sunsets(node):
+                subject = Subject("request-body", field=field)
+                self._imminent(when, label, loc, f"{label} request property '{field}'", subject)
+        for status, raw in (op.raw.get("responses") or {}).items():
+            response, response_loc = self.new_norm.deref(
+                raw, f"{op.loc}/responses/{escape_pointer(str(status))}"
+            )
+            for media, content in _content(response):
+                schema_loc = f"{response_loc}/content/{escape_pointer(media)}/schema"
+                node = self.new_norm.schema(content.get("schema"), schema_loc)
+                for field, loc, when in _schema_sunsets(node):
+                    subject = Subject("response", status=str(status), field=field)
+                    what = f"{label} {status} response property '{field}'"
+                    self._imminent(when, label, loc, what, subject)
 
     def _document(self) -> None:
         old_v = str(self.old_doc.get("info", {}).get("version", ""))
@@ -529,10 +706,17 @@ class _Differ:
                 f"{new.loc}/operationId",
                 f"operationId {old.raw.get('operationId')!r} -> {new.raw.get('operationId')!r}",
             )
-        if new.raw.get("deprecated") and not old.raw.get("deprecated"):
-            self.emit("api-operation-deprecated", label, new.loc, f"{label} is deprecated")
-        old_x = {k: v for k, v in old.raw.items() if k.startswith("x-")}
-        new_x = {k: v for k, v in new.raw.items() if k.startswith("x-")}
+        was = operation_lifecycle(old.raw, self.old_norm.deref)
+        now = self._life[label] = operation_lifecycle(new.raw, self.new_norm.deref)
+        if now.deprecated and not was.deprecated:
+            text = f"{label} is deprecated ({now.describe()})"
+            self.emit("api-operation-deprecated", label, new.loc, text, old_location=old.loc)
+        elif now.sunset_declared and (now.sunset, True) != (was.sunset, was.sunset_declared):
+            text = f"{label}: {now.describe()} (was: {was.describe()})"
+            self.emit("api-sunset-announced", label, new.loc, text, old_location=old.loc)
+        # x-sunset is reported above, as a sunset.
+        old_x = {k: v for k, v in old.raw.items() if k.startswith("x-") and k != "x-sunset"}
+        new_x = {k: v for k, v in new.raw.items() if k.startswith("x-") and k != "x-sunset"}
         for key in sorted(set(old_x) | set(new_x)):
             if old_x.get(key) != new_x.get(key):
                 self.emit("extension-changed", label, f"{new.loc}/{key}", f"{key} changed")
@@ -547,33 +731,47 @@ class _Differ:
             if key not in new.params:
                 name = param.get("name")
                 self.emit(
-                    "request-parameter-removed", label, loc, f"{key[0]} parameter {name!r} removed"
+                    "request-parameter-removed",
+                    label,
+                    loc,
+                    f"{key[0]} parameter {name!r} removed",
+                    old_location=loc,
+                    subject=Subject("parameter", name=f"{key[0]}:{key[1]}"),
                 )
         for key, (param, loc) in new.params.items():
             name = param.get("name")
             where = f"{key[0]} parameter {name!r}"
+            subject = Subject("parameter", name=f"{key[0]}:{key[1]}")
             if key not in old.params:
                 rule = (
                     "new-required-request-parameter"
                     if param.get("required")
                     else ("new-optional-request-parameter")
                 )
-                self.emit(rule, label, loc, f"{where} added")
+                self.emit(rule, label, loc, f"{where} added", subject=subject)
                 continue
-            old_param, _ = old.params[key]
+            old_param, old_loc = old.params[key]
             if old_param.get("name") != name:
                 self.emit(
                     "api-path-parameter-renamed",
                     label,
                     loc,
                     f"path parameter {old_param.get('name')!r} renamed to {name!r}",
+                    old_location=old_loc,
+                    subject=subject,
                 )
             was, now = bool(old_param.get("required")), bool(param.get("required"))
             if was != now:
                 state = "required" if now else "optional"
                 self.emit(
-                    f"request-parameter-became-{state}", label, loc, f"{where} became {state}"
+                    f"request-parameter-became-{state}",
+                    label,
+                    loc,
+                    f"{where} became {state}",
+                    old_location=old_loc,
+                    subject=subject,
                 )
+            self._deprecation(old_param, param, label, loc=loc, where=where, subject=subject)
             version_header = key[0] == "header" and str(name).lower() == "antimetal-version"
             ctx = _Ctx(
                 label,
@@ -581,6 +779,8 @@ class _Differ:
                 "request-parameter",
                 where,
                 "api-version-default-changed" if version_header else None,
+                kind="parameter",
+                name=subject.name,
             )
             self.schema(
                 _param_schema(self.old_norm, old_param, old.params[key][1]),
@@ -625,7 +825,7 @@ class _Differ:
                 self.schema(
                     self.old_norm.schema(old_c[media].get("schema"), f"{media_loc}/schema"),
                     self.new_norm.schema(new_c[media].get("schema"), f"{media_loc}/schema"),
-                    _Ctx(label, "request", "request-property", "request body"),
+                    _Ctx(label, "request", "request-property", "request body", kind="request-body"),
                     "",
                 )
 
@@ -637,15 +837,17 @@ class _Differ:
         for status in sorted(set(old_r) | set(new_r)):
             success = status.startswith("2")
             loc = f"{new.loc}/responses/{escape_pointer(status)}"
+            subject = Subject("response", status=status)
             if status not in new_r:
                 loc = f"{old.loc}/responses/{escape_pointer(status)}"
                 if success:
                     now = ", ".join(new_success) or "none"
                     text = f"{status} response removed (success statuses now: {now})"
-                    self.emit("response-success-status-removed", label, loc, text)
+                    self.emit("response-success-status-removed", label, loc, text, subject=subject)
                 else:
                     text = f"{status} response removed"
-                    self.emit("response-non-success-status-removed", label, loc, text)
+                    rule = "response-non-success-status-removed"
+                    self.emit(rule, label, loc, text, old_location=loc, subject=subject)
                 continue
             if status not in old_r:
                 rule = (
@@ -673,7 +875,7 @@ class _Differ:
                         if success
                         else "response-non-success-media-type-removed"
                     )
-                    self.emit(rule, label, media_loc, f"{status} {media} removed")
+                    self.emit(rule, label, media_loc, f"{status} {media} removed", subject=subject)
                 elif media not in old_c:
                     self.emit(
                         "response-media-type-added", label, media_loc, f"{status} {media} added"
@@ -682,7 +884,14 @@ class _Differ:
                     self.schema(
                         self.old_norm.schema(old_c[media].get("schema"), f"{media_loc}/schema"),
                         self.new_norm.schema(new_c[media].get("schema"), f"{media_loc}/schema"),
-                        _Ctx(label, "response", "response-property", f"{status} response"),
+                        _Ctx(
+                            label,
+                            "response",
+                            "response-property",
+                            f"{status} response",
+                            kind="response",
+                            status=status,
+                        ),
                         "",
                     )
 
@@ -704,6 +913,7 @@ class _Differ:
                 label,
                 f"{loc}/headers/{escape_pointer(name)}",
                 f"{status} response header {name!r} removed",
+                subject=Subject("response-header", status=status, name=key),
             )
         for key in sorted(set(new_h) - set(old_h)):
             name = new_h[key][0]
@@ -723,7 +933,15 @@ class _Differ:
             self.schema(
                 self.old_norm.schema(old_d.get("schema"), f"{header_loc}/schema"),
                 self.new_norm.schema(new_d.get("schema"), f"{header_loc}/schema"),
-                _Ctx(label, "response", "response-property", f"{status} response header {name!r}"),
+                _Ctx(
+                    label,
+                    "response",
+                    "response-property",
+                    f"{status} response header {name!r}",
+                    kind="response-header",
+                    status=status,
+                    name=key,
+                ),
                 "",
             )
 
@@ -804,6 +1022,38 @@ def _param_schema(norm: Normalizer, param: Mapping[str, Any], loc: str) -> dict[
     return {"@loc": loc}
 
 
+def _content(holder: Any) -> list[tuple[str, Mapping[str, Any]]]:
+    content = holder.get("content") if isinstance(holder, Mapping) else None
+    if not isinstance(content, Mapping):
+        return []
+    return [(str(k), v) for k, v in content.items() if isinstance(v, Mapping)]
+
+
+def _schema_sunsets(root: dict[str, Any]) -> list[tuple[str, str, dt.date]]:
+    """(property path, location, date) of every ``x-sunset`` under a normalised schema."""
+    found: list[tuple[str, str, dt.date]] = []
+    seen: set[int] = set()
+    stack: list[tuple[dict[str, Any], str]] = [(root, "")]
+    while stack:
+        node, label = stack.pop()
+        if id(node) in seen or "@cycle" in node:
+            continue
+        seen.add(id(node))
+        when = parse_date(node.get("@ann", {}).get("x-sunset"))
+        if when is not None and label:
+            found.append((label, str(node["@loc"]), when))
+        for name, sub in (node.get("properties") or {}).items():
+            stack.append((sub, f"{label}.{name}" if label else name))
+        for key, suffix in (("items", "[]"), ("additionalProperties", "{*}")):
+            if isinstance(node.get(key), dict):
+                stack.append((node[key], f"{label}{suffix}"))
+        for key in ("anyOf", "oneOf", "allOf"):
+            for member in node.get(key) or ():
+                if isinstance(member, dict):
+                    stack.append((member, f"{label}<{key}>"))
+    return sorted(found)
+
+
 def _scheme_names(security: Any) -> set[str]:
     names: set[str] = set()
     for requirement in security or []:
@@ -818,9 +1068,38 @@ def diff_documents(
     *,
     old_source: str = "old",
     new_source: str = "new",
+    today: dt.date | None = None,
+    sunset_window: int = DEFAULT_SUNSET_WINDOW,
 ) -> DiffResult:
-    """Classify every change from the OpenAPI document *old* to *new*."""
-    return DiffResult.build(old_source, new_source, _Differ(old, new).run())
+    """Classify every change from the OpenAPI document *old* to *new*.
+
+    Sunsets in *new* that fall within *sunset_window* days of *today* (default:
+    the current date) are reported as ``api-sunset-imminent``, changed or not.
+    """
+    changes = _Differ(old, new, today, sunset_window).run()
+    result = DiffResult.build(old_source, new_source, changes)
+    note = version_note(old, new, result)
+    return result.replace(old_document=old, new_document=new, notes=(note,) if note else ())
+
+
+def version_note(old: Mapping[str, Any], new: Mapping[str, Any], result: DiffResult) -> str | None:
+    """A remark when breaking changes landed under an unchanged ``info.version``.
+
+    The vendor dates its versions (``2026-03-17``) and the client sends that
+    date as ``Antimetal-Version``: a breaking change under the same date
+    reaches clients that pinned it.
+    """
+    old_v = str((old.get("info") or {}).get("version", ""))
+    new_v = str((new.get("info") or {}).get("version", ""))
+    # A sunset coming near is time passing, not a change the vendor made.
+    breaking = sum(1 for c in result.changes if c.level is B and c.id != "api-sunset-imminent")
+    if old_v != new_v or not breaking:
+        return None
+    return (
+        f"info.version is still {new_v!r} although {breaking} breaking "
+        f"change{'s' if breaking > 1 else ''} landed: clients pinning {new_v!r} "
+        "(as Antimetal-Version) get the new behaviour"
+    )
 
 
 def diff_specs(old: Spec, new: Spec) -> DiffResult:
