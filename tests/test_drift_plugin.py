@@ -210,3 +210,29 @@ def test_plugin_module_does_not_import_drift() -> None:
     )
     completed = subprocess.run([sys.executable, "-c", code], capture_output=True, check=False)
     assert completed.returncode == 0, completed.stderr.decode()
+
+
+def test_documented_run_it_alone_form_takes_the_node_id(project: pytest.Pytester) -> None:
+    """``pytest --antimetal-spec-drift antimetal-spec-drift`` (README): the item alone."""
+    _source(project, _vendored(), "published.json")
+    project.makeini(INI + "antimetal_drift_source = published.json\n")
+    project.makepyfile(test_broken="def test_broken():\n    assert False\n")
+    result = project.runpytest("-p", "antimetal", "--antimetal-spec-drift", ITEM, "-v")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["antimetal-spec-drift PASSED*"])
+    assert "cannot read" not in result.stdout.str()
+    # With other paths named, those run too (as `pytest NODEID PATH` would).
+    result = project.runpytest("-p", "antimetal", "--antimetal-spec-drift", ITEM, "test_ok.py")
+    result.assert_outcomes(passed=2)
+
+
+def test_a_file_named_like_the_item_is_still_a_source(project: pytest.Pytester) -> None:
+    doc = _vendored()
+    doc["components"]["schemas"]["CreateIssueDto"]["properties"]["title"]["maxLength"] = 100
+    _source(project, doc, ITEM)
+    result = project.runpytest("-p", "antimetal", "--antimetal-spec-drift", ITEM)
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines([f"1 breaking change in *{ITEM}"])
+
+
+ITEM = "antimetal-spec-drift"

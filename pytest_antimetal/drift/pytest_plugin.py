@@ -39,6 +39,8 @@ def resolve_source(config: pytest.Config) -> str:
     see :func:`pytest_antimetal.runconfig.run_spec_path`).
     """
     option = config.getoption("antimetal_spec_drift")
+    if option and item_named_as_source(config):
+        option = ""  # `--antimetal-spec-drift antimetal-spec-drift`: the node id, not a file
     if option:
         source, base = str(option), config.invocation_params.dir
     else:
@@ -65,6 +67,18 @@ def project_cassettes(config: pytest.Config) -> list[Path]:
         return []
     has_any = any(p.suffix in CASSETTE_SUFFIXES and p.is_file() for p in folder.rglob("*"))
     return [folder] if has_any else []
+
+
+def item_named_as_source(config: pytest.Config) -> bool:
+    """Whether ``--antimetal-spec-drift antimetal-spec-drift`` took the node id as SOURCE.
+
+    The option's value is optional, so argparse hands it the next word. A word
+    equal to the item's node id that names no file is the node id.
+    """
+    option = config.getoption("antimetal_spec_drift")
+    if option != ITEM_NAME:
+        return False
+    return not (config.invocation_params.dir / ITEM_NAME).exists()
 
 
 class DriftItem(pytest.Item):
@@ -127,6 +141,11 @@ class DriftPlugin:
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
         self.source = resolve_source(config)
+        if item_named_as_source(config) and config.args_source is not pytest.Config.ArgsSource.ARGS:
+            # Named alone (`pytest --antimetal-spec-drift antimetal-spec-drift`): as with
+            # `pytest NODEID`, collect nothing else (pytest filled in testpaths or the
+            # current directory because argparse took the only word).
+            config.args[:] = []
 
     # tryfirst: added before -k/-m deselection runs, so those select it too.
     @pytest.hookimpl(tryfirst=True)
