@@ -14,7 +14,6 @@ import os
 import random
 import re
 import threading
-import zlib
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
+from pytest_antimetal.content_coding import ContentCodingError, decode_content
 from pytest_antimetal.fake.validation import RequestValidator
 from pytest_antimetal.spec_facts import documented_default
 from pytest_antimetal.timestamps import format_instant, normalise_timestamp
@@ -208,38 +208,12 @@ def _check_content_type(value: str | None, declared: tuple[str, ...]) -> str:
     return match
 
 
-# zlib window bits: gzip framing, and zlib framing (what HTTP calls "deflate").
-_DECODINGS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
-
-
 def _inflate(body: bytes, header: str | None, limit: int) -> bytes:
-    """*body* with its ``Content-Encoding`` undone; the size *limit* applies to the result.
-
-    ``max_length`` bounds the output, so a small compressed bomb never expands
-    past ``limit + 1`` bytes in memory.
-    """
-    if header is None:
-        return body
-    codings = [c.strip().lower() for c in header.split(",") if c.strip()]
-    for coding in reversed(codings):  # the last one listed was applied last
-        if coding == "identity":
-            continue
-        wbits = _DECODINGS.get(coding)
-        if wbits is None:
-            raise _BodyError(
-                f"unsupported Content-Encoding {coding[:40]!r} (expected gzip, deflate or identity)"
-            )
-        inflater = zlib.decompressobj(wbits)
-        try:
-            out = inflater.decompress(body, limit + 1)
-        except zlib.error:
-            raise _BodyError(f"request body is not valid {coding} data") from None
-        if len(out) > limit or inflater.unconsumed_tail:
-            raise _BodyError(f"request body too large once decoded (limit {limit} bytes)")
-        if not inflater.eof:
-            raise _BodyError(f"request body is not valid {coding} data (truncated)")
-        body = out
-    return body
+    """*body* with its ``Content-Encoding`` undone, within *limit* (see ``content_coding``)."""
+    try:
+        return decode_content(body, header, limit=limit, what="request body")
+    except ContentCodingError as exc:
+        raise _BodyError(str(exc)) from None
 
 
 class FakeAntimetal:
