@@ -19,17 +19,16 @@ imported by the pytest plugin, which loads on every pytest run.
 
 from __future__ import annotations
 
-import gzip
 import json
 import os
 import re
-import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, AnyStr
 from urllib.parse import parse_qsl, urlsplit
 
+from pytest_antimetal.content_coding import MAX_CODINGS, ContentCodingError, decode_content
 from pytest_antimetal.redact import redact, secret_variants
 from pytest_antimetal.spec import Operation, Spec, SpecError, vendored_spec
 from pytest_antimetal.target import API_KEY_ENV, is_loopback_url, mask_secret
@@ -38,6 +37,7 @@ __all__ = [
     "AUTH_PLACEHOLDER",
     "CASSETTE_SUFFIXES",
     "MATCHER_NAME",
+    "MAX_DECODED_BYTES",
     "PLACEHOLDER",
     "AntimetalMatcher",
     "CassetteSecretError",
@@ -61,6 +61,11 @@ AUTH_PLACEHOLDER = f"Bearer {PLACEHOLDER}"
 MATCHER_NAME = "antimetal"
 """The name our matcher is registered under (usable in a user's ``match_on``)."""
 CASSETTE_SUFFIXES = (".yaml", ".yml", ".json")
+MAX_DECODED_BYTES = 16 * 1024 * 1024
+"""Largest body the guard and the check decode (per ``Content-Encoding`` layer): 16 MiB."""
+UNDECODABLE = "a body it cannot decode"
+"""What a :class:`SecretHit` is when a compressed body cannot be decoded, so not scanned."""
+_GZIP_MAGIC = b"\x1f\x8b"
 
 # Token characters of RFC 6750's b64token. Twelve or more of them with a digit
 # or mixed case look like a credential; "Bearer realm=..." or "Bearer token"
@@ -115,19 +120,18 @@ def _body_bytes(body: Any) -> bytes | None:
     return None
 
 
-def _decompress(data: bytes, encoding: str) -> bytes:
-    encoding = encoding.lower().strip()
-    try:
-        if encoding in ("gzip", "x-gzip"):
-            return gzip.decompress(data)
-        if encoding == "deflate":
-            try:
-                return zlib.decompress(data)
-            except zlib.error:
-                return zlib.decompress(data, -zlib.MAX_WBITS)
-    except (OSError, EOFError, zlib.error):
-        return data
-    return data
+def _decode(data: bytes, encoding: str) -> bytes:
+    """*data* with every ``Content-Encoding`` layer undone, bounded; then any gzip layer
+    the header does not declare (a body can lie). Raises :class:`ContentCodingError`."""
+    plain = decode_content(data, encoding, limit=MAX_DECODED_BYTES)
+    layers = len(encoding.split(",")) if encoding else 0
+    while plain[:2] == _GZIP_MAGIC and layers < MAX_CODINGS:
+        try:
+            plain = decode_content(plain, "gzip", limit=MAX_DECODED_BYTES)
+        except ContentCodingError:
+            break  # binary data that starts like gzip: scanned as it is
+        layers += 1
+    return plain
 
 
 def _header_values(headers: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
@@ -140,10 +144,8 @@ def _header_values(headers: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
 
 
 def _header(headers: Mapping[str, Any], name: str) -> str:
-    for key, value in _header_values(headers):
-        if key.lower() == name:
-            return value
-    return ""
+    """Every value of header *name*, joined as one comma-separated value."""
+    return ", ".join(value for key, value in _header_values(headers) if key.lower() == name)
 
 
 # --------------------------------------------------------------------------- scrubbing
@@ -224,18 +226,20 @@ class Scrubber:
         headers = response.get("headers") or {}
         encoding = _header(headers, "content-encoding")
         body = response.get("body")
-        if encoding and isinstance(body, dict) and secrets:
-            raw = _body_bytes(body.get("string"))
-            if raw is not None:
-                plain = _decompress(raw, encoding)
-                if plain != raw and any(f.encode() in plain for s in secrets for f in _variants(s)):
-                    # A compressed body escapes text replacement: store it decoded.
-                    response["body"] = {**body, "string": plain}
-                    response["headers"] = {
-                        k: v
-                        for k, v in headers.items()
-                        if k.lower() not in ("content-encoding", "content-length")
-                    }
+        raw = _body_bytes(body.get("string")) if isinstance(body, dict) else None
+        if encoding and raw and secrets:
+            try:
+                plain = _decode(raw, encoding)
+            except ContentCodingError:
+                plain = raw  # left as it is: the guard refuses a body it cannot read
+            if plain != raw and any(f.encode() in plain for s in secrets for f in _variants(s)):
+                # A compressed body escapes text replacement: store it decoded (every layer).
+                response["body"] = {**body, "string": plain}  # type: ignore[dict-item]
+                response["headers"] = {
+                    k: v
+                    for k, v in headers.items()
+                    if k.lower() not in ("content-encoding", "content-length")
+                }
         return dict(self._replace(response, secrets))
 
     def __call__(self, request: Any, response: Any, cassette: Any = None) -> tuple[Any, Any]:
@@ -275,11 +279,18 @@ def refusal_message(path: str, hits: Sequence[SecretHit]) -> str:
     """One message naming every hit (values masked) and what to do."""
     listed = "; ".join(str(hit) for hit in hits[:10])
     more = f" (and {len(hits) - 10} more)" if len(hits) > 10 else ""
-    return (
-        f"pytest-antimetal refused to write cassette {path}: found {listed}{more}. "
-        "Nothing was written. Keep the default scrubbing (do not replace "
-        "before_save_interaction / decode_compressed_response in vcr_config) or add a "
-        "filter_sensitive_data entry for the value."
+    advice = (
+        "Keep the default scrubbing (do not replace before_save_interaction / "
+        "decode_compressed_response in vcr_config) or add a filter_sensitive_data entry for "
+        "the value."
+    )
+    if any(hit.what == UNDECODABLE for hit in hits):
+        advice += (
+            f" A body is scanned once decoded: gzip or deflate, at most {MAX_CODINGS} "
+            f"Content-Encoding layers, at most {MAX_DECODED_BYTES:,} bytes decoded."
+        )
+    return f"pytest-antimetal refused to write cassette {path}: found {listed}{more}. " + (
+        f"Nothing was written. {advice}"
     )
 
 
@@ -302,11 +313,11 @@ def _scan_body(
     if not raw:
         return []
     hits = _scan_text(raw.decode("latin-1"), secrets, where)
-    encoding = _header(headers, "content-encoding")
-    plain = _decompress(raw, encoding) if encoding else raw
-    # Not declared compressed: still try gzip's magic, a body can lie.
-    if plain == raw and raw[:2] == b"\x1f\x8b":
-        plain = _decompress(raw, "gzip")
+    try:
+        plain = _decode(raw, _header(headers, "content-encoding"))
+    except ContentCodingError as exc:
+        # What cannot be read cannot be shown clean: fail closed.
+        return [*hits, SecretHit(UNDECODABLE, where, str(exc))]
     if plain != raw:
         hits += _scan_text(plain.decode("latin-1"), secrets, f"{where} (decompressed)")
     return hits
@@ -628,6 +639,13 @@ def install(
         vcr.register_persister(
             GuardedPersister(vcr.persister, secrets=scrubber.env_secrets, on_refusal=on_refusal)
         )
+    # Cassettes are read as untrusted documents: safe tags, bounded size and alias expansion.
+    from pytest_antimetal.cassettes_format import BoundedSerializer
+
+    for name, json_format in (("yaml", False), ("json", True)):
+        inner = vcr.serializers.get(name)
+        if inner is not None and not isinstance(inner, BoundedSerializer):
+            vcr.register_serializer(name, BoundedSerializer(inner, json_format=json_format))
     return vcr
 
 
@@ -643,13 +661,17 @@ class Finding:
     method: str
     url_path: str
     kind: str
-    """``stale``, ``undocumented``, ``secret`` or ``unreadable``."""
+    """``stale``, ``undocumented``, ``secret``, ``undecodable`` (a body that cannot be
+    decoded, so not scanned), ``malformed`` (an interaction VCR.py cannot replay) or
+    ``unreadable`` (the whole file)."""
     reason: str
 
     def __str__(self) -> str:
         where = self.path
         if self.index is not None:
-            where += f": interaction {self.index} ({self.method} {self.url_path})"
+            where += f": interaction {self.index}"
+            if self.method:
+                where += f" ({self.method} {self.url_path})"
         return f"{where}: {self.kind}: {self.reason}"
 
 
@@ -665,17 +687,6 @@ def find_cassettes(paths: Iterable[str | Path]) -> list[Path]:
         else:
             found.append(path)
     return list(dict.fromkeys(found))
-
-
-def _load_interactions(path: Path) -> list[tuple[Any, dict[str, Any]]]:
-    from vcr.serialize import deserialize
-    from vcr.serializers import jsonserializer, yamlserializer
-
-    text = path.read_text(encoding="utf-8")
-    serializer = jsonserializer if path.suffix == ".json" else yamlserializer
-    loaded = deserialize(text, serializer)
-    requests, responses = loaded[0], loaded[1]
-    return list(zip(requests, responses, strict=False))
 
 
 class _Checker:
@@ -714,7 +725,7 @@ class _Checker:
                 finding("stale", f"the spec documents {method} {rel} no more (allows {allowed})")
             ]
         op = ops[0]
-        status = int((response.get("status") or {}).get("code", 0))
+        status = int(response["status"]["code"])  # an int: read_cassette checked the shape
         findings: list[Finding] = []
         documented = any(k in op.responses for k in (str(status), f"{str(status)[0]}XX", "default"))
         if not documented:
@@ -800,9 +811,10 @@ class _Checker:
         headers = response.get("headers") or {}
         body = response.get("body")
         raw = _body_bytes(body.get("string") if isinstance(body, Mapping) else body) or b""
-        encoding = _header(headers, "content-encoding")
-        if encoding:
-            raw = _decompress(raw, encoding)
+        try:
+            raw = _decode(raw, _header(headers, "content-encoding"))
+        except ContentCodingError:
+            return []  # reported by the scan as undecodable
         try:
             parsed = json.loads(raw)
         except (ValueError, RecursionError):
@@ -826,6 +838,8 @@ def check_cassettes(
     Each interaction is also scanned for the key (``ANTIMETAL_API_KEY`` from
     *environ*) and bearer-looking tokens.
     """
+    from pytest_antimetal.cassettes_format import CassetteFormatError, read_cassette
+
     spec = vendored_spec() if spec is None else spec
     checker = _Checker(spec)
     secrets = Scrubber(environ).env_secrets()
@@ -833,23 +847,20 @@ def check_cassettes(
     for path in find_cassettes(paths):
         name = str(path)
         try:
-            interactions = _load_interactions(path)
-        except (OSError, UnicodeDecodeError) as exc:
-            findings.append(Finding(name, None, "", "", "unreadable", f"cannot read ({exc})"))
+            cassette = read_cassette(path)
+        except CassetteFormatError as exc:
+            findings.append(Finding(name, None, "", "", "unreadable", str(exc)))
             continue
-        except Exception as exc:  # vcr/yaml raise many types for a file that is not a cassette
-            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-            findings.append(
-                Finding(name, None, "", "", "unreadable", f"not a VCR.py cassette ({first})")
-            )
-            continue
-        for index, (request, response) in enumerate(interactions):
+        for index, problem in cassette.problems:
+            findings.append(Finding(name, index, "", "", "malformed", problem))
+        for index, request, response in cassette.interactions:
             method = str(request.method).upper()
             rel = checker.matcher.relative_path(urlsplit(str(request.uri)).path)
             for hit in scan_interaction(index, request, response, secrets):
-                findings.append(Finding(name, index, method, rel, "secret", str(hit)))
+                kind = "undecodable" if hit.what == UNDECODABLE else "secret"
+                findings.append(Finding(name, index, method, rel, kind, str(hit)))
             try:
                 findings += checker.check(name, index, request, response)
             except SpecError as exc:
                 findings.append(Finding(name, index, method, rel, "stale", str(exc)))
-    return findings
+    return sorted(findings, key=lambda f: (f.path, -1 if f.index is None else f.index))

@@ -304,3 +304,206 @@ def test_cli_names_the_empty_directory_among_several(
     empty.mkdir()
     assert cli.main(["cassettes", "check", str(cassette.parent), str(empty)]) == 2
     assert f"{empty}: no cassettes" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------- malformed cassettes
+
+
+def _first_interaction(cassette: Path) -> dict[str, Any]:
+    import yaml
+
+    return dict(yaml.safe_load(cassette.read_text())["interactions"][0])
+
+
+def _break_status_code(value: Any) -> Any:
+    def change(entry: dict[str, Any]) -> None:
+        entry["response"]["status"]["code"] = value
+
+    return change
+
+
+def _set_response_status(value: Any) -> Any:
+    def change(entry: dict[str, Any]) -> None:
+        entry["response"]["status"] = value
+
+    return change
+
+
+@pytest.mark.usefixtures("registered")
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        (
+            _break_status_code("abc"),
+            "response status code is 'abc', not an integer from 100 to 599",
+        ),
+        (_break_status_code(None), "response status code is missing or null, not an integer"),
+        (_break_status_code(True), "response status code is True, not an integer"),
+        (_break_status_code(2010), "response status code is 2010, not an integer from 100 to 599"),
+        (_set_response_status("201 Created"), "response status is '201 Created', not a mapping"),
+        (lambda entry: entry.pop("response"), "has no response mapping"),
+        (lambda entry: entry["response"].pop("body"), "response body is not a mapping"),
+        (lambda entry: entry["request"].pop("uri"), "request uri is missing or not text"),
+        (lambda entry: entry["request"].update(extra=1), "request has unknown key(s) extra"),
+        (lambda entry: entry.clear(), "has no request mapping"),
+    ],
+    ids=[
+        "code-abc",
+        "code-null",
+        "code-bool",
+        "code-out-of-range",
+        "status-string",
+        "no-response",
+        "no-body",
+        "no-uri",
+        "unknown-request-key",
+        "empty-entry",
+    ],
+)
+def test_malformed_interaction_is_one_line_naming_file_and_interaction(
+    cassette: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    change: Any,
+    reason: str,
+) -> None:
+    import yaml
+
+    good = _first_interaction(cassette)
+    bad = copy.deepcopy(good)
+    change(bad)
+    path = tmp_path / "broken" / "c.yaml"
+    path.parent.mkdir()
+    path.write_text(yaml.safe_dump({"version": 1, "interactions": [good, bad]}))
+
+    findings = check_cassettes([path])
+    assert [(f.kind, f.index) for f in findings] == [("malformed", 1)]
+    assert str(findings[0]).startswith(f"{path}: interaction 1: malformed: {reason}")
+
+    assert cli.main(["cassettes", "check", str(path)]) == 1
+    captured = capsys.readouterr()
+    assert captured.err == ""
+    assert captured.out.splitlines() == [
+        str(findings[0]),
+        "1 finding(s) in 1 cassette (spec 2026-03-17)",
+    ]
+
+
+@pytest.mark.usefixtures("registered")
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("", "empty: not a VCR.py cassette"),
+        ("# nothing recorded\n", "empty: not a VCR.py cassette"),
+        ("- 1\n- 2\n", "a list, not a VCR.py cassette mapping"),
+        ("version: 99\ninteractions: []\n", "format version 99 is not supported"),
+        ("version: '1'\ninteractions: []\n", "format version '1' is not supported"),
+        ("interactions: []\n", "no format version (VCR.py writes version: 1)"),
+        ("version: 1\ninteractions: {}\n", "interactions is {}, not a list"),
+        ("version: 1\n", "interactions is missing or null, not a list"),
+        ("version: 1\ninteractions: [\n", "not a VCR.py cassette ("),
+        (
+            "version: 1\ninteractions: !!python/object/apply:os.system ['touch pwned']\n",
+            "not a VCR.py cassette (could not determine a constructor",
+        ),
+        (
+            "version: 1\nbomb: &a [x, x, x, x, x, x, x, x, x, x]\n"
+            + "".join(
+                f"{n}: &{n} [{', '.join([f'*{p}'] * 10)}]\n"
+                for p, n in zip("abcdefg", "bcdefgh", strict=True)
+            )
+            + "interactions: []\n",
+            "YAML aliases expand past 1,000,000 nodes",
+        ),
+        ("version: 1\ninteractions: &loop [*loop]\n", "recursive YAML alias"),
+    ],
+    ids=[
+        "empty",
+        "comment-only",
+        "list",
+        "version-99",
+        "version-string",
+        "no-version",
+        "interactions-mapping",
+        "no-interactions",
+        "not-yaml",
+        "python-tag",
+        "alias-bomb",
+        "recursive-alias",
+    ],
+)
+def test_unusable_cassette_file_is_one_line(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    text: str,
+    reason: str,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "c.yaml"
+    path.write_text(text)
+    findings = check_cassettes([path])
+    assert [f.kind for f in findings] == ["unreadable"]
+    assert str(findings[0]).startswith(f"{path}: unreadable: {reason}")
+    assert cli.main(["cassettes", "check", str(path)]) == 1
+    captured = capsys.readouterr()
+    assert captured.err == ""
+    assert captured.out.splitlines() == [
+        str(findings[0]),
+        "1 finding(s) in 1 cassette (spec 2026-03-17)",
+    ]
+    assert not (tmp_path / "pwned").exists()
+
+
+def test_cassette_over_the_size_bound_is_not_parsed(
+    cassette: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pytest_antimetal import cassettes_format
+
+    size = cassette.stat().st_size
+    monkeypatch.setattr(cassettes_format, "MAX_CASSETTE_BYTES", size - 1)
+    findings = check_cassettes([cassette])
+    assert [str(f) for f in findings] == [f"{cassette}: unreadable: larger than {size - 1:,} bytes"]
+    monkeypatch.setattr(cassettes_format, "MAX_CASSETTE_BYTES", size)
+    assert check_cassettes([cassette]) == []
+
+
+def test_stacked_encoding_in_a_cassette_is_decoded_for_the_check(
+    cassette: Path, tmp_path: Path, canary_key: str
+) -> None:
+    import gzip
+    import zlib
+
+    import yaml
+
+    entry = _first_interaction(cassette)
+    echo = json.dumps({"type": "authentication_error", "message": f"bad token {canary_key}"})
+    entry["response"]["status"] = {"code": 401, "message": "Unauthorized"}
+    entry["response"]["headers"] = {
+        "content-type": ["application/json"],
+        "content-encoding": ["deflate, gzip"],
+    }
+    entry["response"]["body"] = {"string": gzip.compress(zlib.compress(echo.encode()))}
+    path = tmp_path / "stacked" / "c.yaml"
+    path.parent.mkdir()
+    path.write_text(yaml.safe_dump({"version": 1, "interactions": [entry]}))
+    findings = check_cassettes([path], environ={"ANTIMETAL_API_KEY": canary_key})
+    kinds = [f.kind for f in findings]
+    assert "secret" in kinds, findings
+    assert not any("not JSON" in f.reason for f in findings), findings
+    secret = next(f for f in findings if f.kind == "secret")
+    assert "interaction 0 response body (decompressed)" in secret.reason
+    assert canary_key not in str(secret)
+
+
+def test_undecodable_body_in_a_cassette_is_a_finding(cassette: Path, tmp_path: Path) -> None:
+    import yaml
+
+    entry = _first_interaction(cassette)
+    entry["response"]["headers"]["content-encoding"] = ["gzip, gzip, gzip, gzip, gzip"]
+    path = tmp_path / "odd" / "c.yaml"
+    path.parent.mkdir()
+    path.write_text(yaml.safe_dump({"version": 1, "interactions": [entry]}))
+    findings = check_cassettes([path])
+    assert [f.kind for f in findings] == ["undecodable"]
+    assert "5 Content-Encoding layers (at most 4)" in findings[0].reason

@@ -402,3 +402,121 @@ def test_user_match_on_falls_back_to_vcr_scan(tmp_path: Path) -> None:
         # method+path ignore the body: the first recorded answer comes first.
         assert client.post("/issues", json={"title": "x"}).json()["number"] == 1
         assert cassette.play_count == 1
+
+
+# --------------------------------------------------------------------- stacked Content-Encoding
+
+
+def _deflate(data: bytes) -> bytes:
+    import zlib
+
+    return zlib.compress(data)
+
+
+_CODERS: dict[str, Callable[[bytes], bytes]] = {"gzip": gzip.compress, "deflate": _deflate}
+
+
+def _encoded(data: bytes, header: str) -> bytes:
+    for coding in header.split(","):  # the first one listed was applied first
+        data = _CODERS[coding.strip()](data)
+    return data
+
+
+def _record_401_echo(tmp_path: Path, key: str, header: str, **use_kwargs: Any) -> Path:
+    """A 401 echoing the bearer token, its body encoded per *header* (e.g. ``deflate, gzip``)."""
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        echo = json.dumps({"message": f"invalid token: {request.headers['authorization']}"})
+        headers = {"content-type": "application/json", "content-encoding": header}
+        return httpx.Response(401, headers=headers, content=_encoded(echo.encode(), header))
+
+    cassette = tmp_path / "c.yaml"
+    vcr = _vcr("once", {"ANTIMETAL_API_KEY": key})
+    with (
+        vcr.use_cassette(str(cassette), **use_kwargs),
+        httpx.Client(
+            transport=httpx.MockTransport(handle),
+            base_url=PROD,
+            headers={"Authorization": f"Bearer {key}"},
+        ) as client,
+    ):
+        response = client.post("/issues", json=BODY)
+        assert key in response.text  # the client decoded every layer: the echo is real
+    return cassette
+
+
+@pytest.mark.parametrize("header", ["deflate, gzip", "gzip, gzip", "gzip, deflate, gzip"])
+def test_stacked_encodings_are_decoded_then_scrubbed(
+    tmp_path: Path, canary_key: str, header: str
+) -> None:
+    cassette = _record_401_echo(tmp_path, canary_key, header)
+    text = _assert_clean(cassette, canary_key)
+    assert "!!binary" not in text
+    response = _interaction(cassette)["response"]
+    assert "content-encoding" not in response["headers"]
+    message = json.loads(response["body"]["string"])["message"]
+    assert message == f"invalid token: {AUTH_PLACEHOLDER}"
+
+
+@pytest.mark.usefixtures("finalize_vcr")
+@pytest.mark.parametrize("header", ["deflate, gzip", "gzip, gzip"])
+def test_guard_decodes_every_layer_of_a_body_kept_compressed(
+    tmp_path: Path, canary_key: str, header: str
+) -> None:
+    def keep(request: Any, response: Any) -> tuple[Any, Any]:
+        request.headers = {}
+        return request, response
+
+    with pytest.raises(CassetteSecretError) as excinfo:
+        _record_401_echo(
+            tmp_path,
+            canary_key,
+            header,
+            decode_compressed_response=False,
+            before_save_interaction=[keep],
+        )
+    message = str(excinfo.value)
+    assert "interaction 0 response body (decompressed)" in message
+    assert canary_key not in message
+    assert not (tmp_path / "c.yaml").exists()
+
+
+@pytest.mark.usefixtures("finalize_vcr")
+@pytest.mark.parametrize(
+    ("header", "body", "reason"),
+    [
+        ("br", b"\x8b\x02\x80key\x03", "unsupported Content-Encoding 'br'"),
+        ("gzip", b"\x1f\x8bnot really gzip", "not valid gzip data"),
+        ("gzip", gzip.compress(b"x" * 100)[:-12], "not valid gzip data (truncated)"),
+        ("gzip, gzip, gzip, gzip, gzip", b"", "5 Content-Encoding layers (at most 4)"),
+        ("gzip", gzip.compress(b"0" * (16 * 1024 * 1024 + 1)), "too large once decoded"),
+    ],
+    ids=["unsupported", "corrupt", "truncated", "too-many-layers", "bomb"],
+)
+def test_guard_refuses_a_body_it_cannot_decode(
+    tmp_path: Path, canary_key: str, header: str, body: bytes, reason: str
+) -> None:
+    import vcr as vcrpy
+    from vcr.serializers import yamlserializer
+
+    refusals: list[tuple[str, list[Any]]] = []
+    persister = GuardedPersister(
+        vcrpy.VCR().persister,
+        secrets=lambda: [canary_key],
+        on_refusal=lambda p, h: refusals.append((p, h)),
+    )
+    request = vcrpy.request.Request("POST", f"{PROD}/issues", b"{}", {})
+    response = {
+        "status": {"code": 401, "message": "Unauthorized"},
+        "headers": {"content-encoding": [header]},
+        "body": {"string": body or b"\x00"},
+    }
+    path = tmp_path / "x.yaml"
+    persister.save_cassette(path, {"requests": [request], "responses": [response]}, yamlserializer)
+    assert not path.exists()
+    assert len(refusals) == 1
+    hits = [str(hit) for hit in refusals[0][1]]
+    assert len(hits) == 1
+    assert hits[0].startswith("a body it cannot decode (")
+    assert reason in hits[0]
+    assert hits[0].endswith("in interaction 0 response body")
