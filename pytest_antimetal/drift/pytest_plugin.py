@@ -93,6 +93,7 @@ class DriftItem(pytest.Item):
         self.source = source
 
     def runtest(self) -> None:
+        from pytest_antimetal.drift.accept import AcceptError, AcceptFile
         from pytest_antimetal.drift.gate import evaluate
         from pytest_antimetal.drift.model import Level
         from pytest_antimetal.drift.report import render_text
@@ -110,13 +111,16 @@ class DriftItem(pytest.Item):
                 old_source=old.source,
                 new_source=self.source,
                 used_by=project_cassettes(self.config),
+                accept=AcceptFile.discover(self.config.rootpath),
             )
-        except (SpecError, pytest.UsageError, UsageError) as exc:
+        except (SpecError, pytest.UsageError, UsageError, AcceptError) as exc:
             raise DriftFailure(f"{ITEM_NAME}: {exc}") from None
         report = render_text(result)
+        if result.errors:
+            # The first line is what -ra's short summary shows.
+            raise DriftFailure(f"{result.errors[0]}\n{report.rstrip()}")
         if result.breaking:
             count = result.count(Level.BREAKING)
-            # The first line is what -ra's short summary shows.
             headline = f"{count} breaking change{'s' if count > 1 else ''} in {self.source}"
             raise DriftFailure(f"{headline}\n{report.rstrip()}")
         # Shown with -rP (and in JUnit XML): the warnings and info a pass hides.
