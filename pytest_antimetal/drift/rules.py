@@ -712,7 +712,7 @@ class _Differ:
             text = f"{label} is deprecated ({now.describe()})"
             self.emit("api-operation-deprecated", label, new.loc, text, old_location=old.loc)
         elif now.sunset_declared and (now.sunset, True) != (was.sunset, was.sunset_declared):
-            text = f"{label}: {now.describe()} (was: {was.describe()})"
+            text = f"{now.describe()} (was: {was.describe()})"
             self.emit("api-sunset-announced", label, new.loc, text, old_location=old.loc)
         # x-sunset is reported above, as a sunset.
         old_x = {k: v for k, v in old.raw.items() if k.startswith("x-") and k != "x-sunset"}
