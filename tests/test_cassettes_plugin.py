@@ -126,13 +126,49 @@ def test_canary_never_on_disk_and_offline_replay_needs_no_key(
     assert len(fake.requests) == 1
 
 
-def test_replay_without_cassette_is_refused_offline(
-    downstream: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("args", "mode"),
+    [
+        (REPLAY, "--record-mode=none"),
+        (("-p", "antimetal"), "record mode 'none' (pytest-recording's"),
+    ],
+    ids=["record-mode-none", "default-mode"],
+)
+def test_replay_without_cassette_names_it_and_the_command_that_records_it(
+    downstream: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...], mode: str
 ) -> None:
     monkeypatch.setenv("DOWNSTREAM_BASE_URL", PROD)
+    result = downstream.runpytest(*args)
+    result.assert_outcomes(failed=1)
+    output = result.stdout.str()
+    # VCR.py's own text calls 'once' the default: pytest-recording's default is 'none'.
+    assert "(the default)" not in output
+    assert "Traceback" not in output
+    result.stdout.fnmatch_lines(
+        [
+            "pytest-antimetal: no cassette to replay for test_downstream.py::test_create_issue: "
+            f"{_cassette(downstream)} does not exist, and {mode}*only replays. Record it once: "
+            "pytest --record-mode=once test_downstream.py::test_create_issue *"
+        ]
+    )
+
+
+def test_replay_of_an_unrecorded_request_says_how_to_record_it_again(
+    downstream: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, canary_key: str
+) -> None:
+    monkeypatch.setenv("ANTIMETAL_API_KEY", canary_key)
+    _record_loopback(downstream, monkeypatch, canary_key)
+    monkeypatch.delenv("ANTIMETAL_API_KEY")
+    downstream.makepyfile(test_downstream=DOWNSTREAM.replace("Checkout 500s", "Disk full"))
     result = downstream.runpytest(*REPLAY)
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["*CannotOverwriteExistingCassetteException*"])
+    result.stdout.fnmatch_lines(
+        [
+            "*Can't play back this request: *",
+            "pytest-antimetal: to record this test's cassette again: "
+            "pytest --record-mode=rewrite test_downstream.py::test_create_issue",
+        ]
+    )
 
 
 def _record_loopback(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, key: str) -> None:
@@ -458,3 +494,49 @@ def test_antimetal_client_records_on_loopback_and_replays_offline(
     monkeypatch.delenv("ANTIMETAL_API_KEY")
     replayed = pytester.runpytest(*REPLAY, f"--antimetal-base-url={PROD}")
     replayed.assert_outcomes(passed=1)
+
+
+UNMARKED_CLIENT_TEST = """
+def test_create_issue(antimetal_client):
+    antimetal_client.issues.create(title="Checkout 500s", description="spike", environment="prod")
+"""
+
+
+@pytest.mark.parametrize("key", [None, "amk-canary-7f3e1c9b2d4a6e8f0a1b"], ids=["no-key", "key"])
+def test_replay_mode_never_sends_from_a_test_without_a_cassette(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, key: str | None
+) -> None:
+    pytester.makeini(INI)
+    pytester.makepyfile(test_downstream=UNMARKED_CLIENT_TEST)
+    fake = FakeAntimetal(api_keys=[key or "amk-unused-0123456789"])
+    if key:
+        monkeypatch.setenv("ANTIMETAL_API_KEY", key)
+    else:
+        monkeypatch.delenv("ANTIMETAL_API_KEY", raising=False)
+    with FakeServer(fake) as server:
+        monkeypatch.setenv("ANTIMETAL_BASE_URL", server.url)
+        result = pytester.runpytest_subprocess("-p", "antimetal", "--record-mode=none")
+    assert fake.requests == []  # nothing reached the server: no bearer header sent anywhere
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "pytest-antimetal: --record-mode=none replays cassettes, but "
+            "test_downstream.py::test_create_issue has none (no @pytest.mark.vcr): it would "
+            f"send requests to {server.url}. Mark it @pytest.mark.vcr*"
+        ]
+    )
+    if key:
+        assert key not in result.stdout.str() + result.stderr.str()
+
+
+def test_replay_mode_leaves_fake_tests_alone(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytester.makeini(INI)
+    pytester.makepyfile(
+        test_downstream="import pytest\n\npytestmark = pytest.mark.antimetal_fake\n"
+        + UNMARKED_CLIENT_TEST
+    )
+    monkeypatch.setenv("ANTIMETAL_BASE_URL", PROD)
+    monkeypatch.delenv("ANTIMETAL_API_KEY", raising=False)
+    pytester.runpytest("-p", "antimetal", "--record-mode=none").assert_outcomes(passed=1)

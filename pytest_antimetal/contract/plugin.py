@@ -14,9 +14,9 @@ import math
 import os
 import zlib
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -214,17 +214,19 @@ class ContractPlugin:
 
         ``cassettes/antimetal-contract/<part>.yaml`` (under ini ``antimetal_cassette_dir``),
         with the project's scrubbing, matcher and fail-closed guard. Generation is
-        deterministic in that mode, so a replay sends the same requests.
+        deterministic in that mode, so a replay sends the same requests. ``--block-network``
+        holds as for test functions.
         """
-        mode = self.config.getoption("record_mode", None)
-        if mode is None:
-            return nullcontext()
         from pytest_antimetal.cassettes_plugin import PLUGIN_NAME, CassettePlugin
 
         cassettes = self.config.pluginmanager.get_plugin(PLUGIN_NAME)
         assert isinstance(cassettes, CassettePlugin)
         path = cassettes.cassette_dir() / "antimetal-contract" / f"{part}.yaml"
-        return cast(AbstractContextManager[Any], cassettes.use_cassette(path, str(mode)))
+        record = f"{self.replay_command(part)} --record-mode=once"
+        if not self.target.is_fake:
+            record = f"ANTIMETAL_API_KEY=<your key> {record}"
+        base_url = None if self.target.is_fake else self.target.base_url
+        return cassettes.item_context(path, base_url=base_url, record_command=record)
 
     def replay_command(self, part: str) -> str:
         """The pytest command that sends the same requests for *part* again."""
