@@ -135,13 +135,16 @@ def test_diff_markdown_and_github(
     main(["diff", str(old), str(new), "--format", "markdown"])
     markdown = capsys.readouterr().out
     assert markdown.startswith("### Antimetal API spec drift: breaking changes")
-    assert "| **breaking** | `POST /issues` |" in markdown
+    assert "#### Breaking (1)\n\n##### `POST /issues`\n" in markdown
     assert "`request-property-became-required`" in markdown
     main(["diff", str(old), str(new), "--format", "github"])
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].startswith("::error title=Spec drift%3A request-property-became-required::")
+    # NEW is a local file: annotations point at its lines (a one-line JSON file here).
+    assert lines[0].startswith("::error file=")
+    assert ",line=1,title=Spec drift%3A request-property-became-required::" in lines[0]
     assert "POST /issues: request body property 'severity' became required" in lines[0]
-    assert lines[1].startswith("::notice title=Spec drift%3A api-description-changed::")
+    assert "title=Spec drift%3A api-description-changed::" in lines[1]
+    assert lines[1].startswith("::notice file=")
 
 
 @pytest.mark.parametrize(

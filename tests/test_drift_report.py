@@ -47,19 +47,20 @@ def test_json_is_exactly_changes_and_summary() -> None:
     assert data["summary"]["counts"] == {"breaking": 1, "warning": 1, "info": 1}
 
 
-def test_markdown_escapes_table_cells() -> None:
+def test_markdown_escapes_and_keeps_one_line_per_change() -> None:
     out = render(_result(), "markdown")
     assert "'a\\|b'" in out
-    row = next(line for line in out.splitlines() if "pattern-changed" in line)
-    assert row.count(" | ") == 4  # five cells, none split by the message's '|'
+    (item,) = [line for line in out.splitlines() if "pattern-changed" in line]
+    assert item.startswith("- pattern changed from 'a\\|b' to '100% c'")  # newline folded
 
 
 def test_github_annotations_escape_newlines_and_percent() -> None:
     lines = render(_result(), "github").splitlines()
-    assert lines[0].startswith("::notice title=Spec drift%3A info-version-changed::")
+    # Breaking first; no local file (the sources are not files here): no file=.
+    assert lines[0].startswith("::error title=Spec drift%3A request-property-pattern-changed::")
     assert lines[1].startswith("::warning title=Spec drift%3A server-removed::")
-    assert lines[2].startswith("::error title=Spec drift%3A request-property-pattern-changed::")
-    assert "100%25%0Ac" in lines[2]
+    assert lines[2].startswith("::notice title=Spec drift%3A info-version-changed::")
+    assert "100%25%0Ac" in lines[0]
     assert len(lines) == 4  # three annotations and the counts
 
 
