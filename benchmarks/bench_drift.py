@@ -7,6 +7,10 @@ ratio against an anchor measured in the same run on the same document: a
 ``json.loads(json.dumps(doc))`` round trip. When the vendor's full document
 (../shared/vendor/openapi.mintlify.json) is present it is measured too, as is
 the diff of its source YAML against it (the normalisation-heavy case).
+
+``diff --used-by`` (read the project's cassettes, compute what they use, scope
+the diff) is timed against the plain diff of the same documents, interleaved
+in the same run; the goal is at most 3x.
 """
 
 from __future__ import annotations
@@ -20,9 +24,12 @@ from pathlib import Path
 from typing import Any
 
 from pytest_antimetal.drift import diff_documents
+from pytest_antimetal.drift.gate import evaluate
 from pytest_antimetal.spec import parse_document, vendored_spec
 
 VENDOR = Path(__file__).resolve().parents[2] / "shared" / "vendor"
+CASSETTES = Path(__file__).resolve().parents[1] / "cassettes"
+USED_BY_GOAL = 3.0
 
 
 def _best_seconds(funcs: list[Callable[[], object]], repeat: int) -> list[float]:
@@ -66,6 +73,24 @@ def _measure(label: str, old: dict[str, Any], new: dict[str, Any], repeat: int) 
     )
 
 
+def _measure_used_by(label: str, old: dict[str, Any], new: dict[str, Any], repeat: int) -> None:
+    """``diff --used-by cassettes/`` against the plain ``diff``, same documents, same run."""
+    plain, scoped = _best_seconds(
+        [
+            lambda: diff_documents(old, new),
+            lambda: evaluate(old, new, used_by=[CASSETTES]),
+        ],
+        repeat,
+    )
+    files = len(list(CASSETTES.glob("*.yaml")))
+    ratio = scoped / plain
+    verdict = "met" if ratio <= USED_BY_GOAL else "NOT met"
+    print(
+        f"{label:<44} diff {plain * 1e3:8.2f} ms  --used-by ({files} cassettes) "
+        f"{scoped * 1e3:8.2f} ms  ratio {ratio:5.2f}x  (goal <= {USED_BY_GOAL:.0f}x: {verdict})"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument(
@@ -80,6 +105,7 @@ def main() -> None:
     if full_json.is_file():
         full = json.loads(full_json.read_text(encoding="utf-8"))
         _measure("vendor full document vs modified copy", full, _modified(full), args.repeat)
+        _measure_used_by("vendor full document, diff --used-by", full, _modified(full), args.repeat)
         if full_yaml.is_file():
             source = parse_document(full_yaml.read_text(encoding="utf-8"))
             _measure("vendor full JSON vs its source YAML", full, source, args.repeat)

@@ -106,6 +106,13 @@ def test_github_annotations_point_at_the_vendored_spec_line(repo: Path) -> None:
         f"::error file=spec/antimetal-openapi.yaml,line={line},"
         "title=Spec drift%3A request-property-max-length-decreased::"
     )
+    # The same check against a downloaded copy: still the vendored file, not the copy.
+    (repo / "published.json").write_text("{}")
+    result = evaluate(
+        old, new, old_source="spec/antimetal-openapi.yaml", new_source="published.json"
+    )
+    first = render(result, "github").splitlines()[0]
+    assert first.startswith(f"::error file=spec/antimetal-openapi.yaml,line={line},")
     # A pull request refreshing the vendored copy: NEW is the file in the repository.
     (repo / "main.yaml").write_text(vendored_file.read_text().replace("500", "900"))
     result = evaluate(old, new, old_source="main.yaml", new_source="spec/antimetal-openapi.yaml")

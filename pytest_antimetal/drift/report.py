@@ -172,22 +172,27 @@ def _shown(path: Path) -> str:
         return path.as_posix()
 
 
-class _Annotator:
-    """``file=`` and ``line=`` for a change: in NEW when it is a local file, else in OLD.
+VENDORED_NAME = "antimetal-openapi.yaml"
 
-    A pull request that refreshes the vendored spec diffs the old copy against
-    the new one (NEW is the vendored file); a scheduled check diffs the vendored
-    copy against the published URL (OLD is). Either way the file is the one in
-    the repository.
+
+class _Annotator:
+    """``file=`` and ``line=`` for a change, in the vendored spec when it is one side.
+
+    The vendored spec (a local ``antimetal-openapi.yaml``, NEW first) is the
+    file in the repository: NEW in a pull request that refreshes it, OLD in a
+    scheduled check against the published document. Failing that, NEW when it
+    is a local file, else OLD.
     """
 
     def __init__(self, result: DiffResult) -> None:
         from pytest_antimetal.drift.lines import LineIndex
 
-        self.side = "new"
-        path = _local(result.new_source)
-        if path is None:
-            self.side, path = "old", _local(result.old_source)
+        sides = [("new", _local(result.new_source)), ("old", _local(result.old_source))]
+        local = [(side, path) for side, path in sides if path is not None]
+        vendored = [(side, path) for side, path in local if path.name == VENDORED_NAME]
+        chosen = (vendored or local)[:1]
+        self.side = chosen[0][0] if chosen else "new"
+        path = chosen[0][1] if chosen else None
         self.file = _shown(path) if path is not None else None
         self.index = LineIndex.from_file(path) if path is not None else None
 
