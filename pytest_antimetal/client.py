@@ -37,7 +37,16 @@ from pytest_antimetal.errors import (
 )
 from pytest_antimetal.models import Issue, format_timestamp
 from pytest_antimetal.redact import redact
-from pytest_antimetal.target import API_KEY_ENV, BASE_URL_ENV, mask_secret
+from pytest_antimetal.secrets import (
+    API_KEY_ENV,
+    APIKey,
+    api_key_from_env,
+    bearer,
+    key_error_message,
+    mask_secret,
+    redacted_headers,
+)
+from pytest_antimetal.target import BASE_URL_ENV, base_url_problem
 
 if TYPE_CHECKING:
     from pytest_antimetal.spec import Operation, Spec
@@ -47,6 +56,7 @@ __all__ = [
     "BASE_URL_ENV",
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_TIMEOUT",
+    "APIKey",
     "AntimetalClient",
     "AsyncAntimetalClient",
     "AsyncIssues",
@@ -59,7 +69,6 @@ __all__ = [
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 DEFAULT_MAX_RETRIES = 2
 _ISSUES_PATH = "/issues"
-_REDACTED = "Bearer [REDACTED]"
 
 _HttpT = TypeVar("_HttpT", httpx.Client, httpx.AsyncClient)
 
@@ -72,11 +81,11 @@ def _package_version() -> str:
     return __version__
 
 
-def _redacted_headers(headers: httpx.Headers) -> dict[str, str]:
-    return {
-        key: (_REDACTED if key.lower() in ("authorization", "proxy-authorization") else value)
-        for key, value in headers.items()
-    }
+def _as_key(api_key: str | APIKey | None) -> APIKey | None:
+    """A key given by a user, wrapped at once (``None``: read ``ANTIMETAL_API_KEY``)."""
+    if api_key is None:
+        return api_key_from_env()
+    return api_key if isinstance(api_key, APIKey) else APIKey(api_key)
 
 
 class _BaseClient(Generic[_HttpT]):
@@ -92,7 +101,7 @@ class _BaseClient(Generic[_HttpT]):
     def __init__(
         self,
         *,
-        api_key: str | None,
+        api_key: str | APIKey | None,
         base_url: str | None,
         timeout: float | httpx.Timeout | None,
         max_retries: int | None,
@@ -102,7 +111,10 @@ class _BaseClient(Generic[_HttpT]):
         retry_policy: RetryPolicy | None,
         spec: Spec | None,
     ) -> None:
-        __tracebackhide__ = True  # keep the raw key (a local here) out of pytest tracebacks
+        __tracebackhide__ = True  # a configuration error points at the caller's line
+        # Rebound before anything can raise: no frame's argument or local holds the bare key,
+        # even under --full-trace (where __tracebackhide__ does not apply).
+        api_key = _as_key(api_key)
         if http_client is not None and transport is not None:
             raise ValueError("pass http_client or transport, not both")
         if spec is None:
@@ -110,24 +122,22 @@ class _BaseClient(Generic[_HttpT]):
 
             spec = vendored_spec()
         self.spec: Spec = spec
-        key = api_key if api_key is not None else os.environ.get(API_KEY_ENV, "")
-        if not key:
+        if not api_key:
             raise MissingAPIKeyError(
                 f"no API key: pass api_key=... or set the {API_KEY_ENV} environment variable"
             )
-        if not (key.isascii() and key.isprintable()) or any(c.isspace() for c in key):
-            # Never echo the value: it is (almost) a secret.
-            raise ValueError(
-                f"api_key contains whitespace or non-ASCII characters (check {API_KEY_ENV})"
-            )
-        self._api_key = key
+        message = key_error_message(api_key, f"api_key (or {API_KEY_ENV})")
+        if message is not None:
+            raise ValueError(message)
+        self._api_key: APIKey = api_key
         url = base_url or os.environ.get(BASE_URL_ENV) or (spec.servers[0] if spec.servers else "")
         if not url:
             raise ValueError(
                 f"no base URL: pass base_url=..., set {BASE_URL_ENV}, or use a spec with servers"
             )
-        if not url.startswith(("http://", "https://")):
-            raise ValueError(f"base_url must start with http:// or https://, got {url!r}")
+        problem = base_url_problem(url)
+        if problem is not None:  # told, never quoted: a query or userinfo may hold a secret
+            raise ValueError(f"base_url {problem}")
         self.base_url: str = url.rstrip("/")
         policy = retry_policy or RetryPolicy()
         overrides: dict[str, Any] = {}
@@ -165,7 +175,7 @@ class _BaseClient(Generic[_HttpT]):
     def with_options(
         self,
         *,
-        api_key: str | None = None,
+        api_key: str | APIKey | None = None,
         base_url: str | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
@@ -178,7 +188,8 @@ class _BaseClient(Generic[_HttpT]):
         on the same ``transport`` when one was given (closing the copy leaves a
         given transport open). A copy of a client given ``http_client`` uses that client.
         """
-        __tracebackhide__ = True  # the raw key is a local here
+        __tracebackhide__ = True  # a configuration error points at the caller's line
+        api_key = _as_key(api_key) if api_key is not None else None  # no bare key in this frame
         copy = type(self)(
             api_key=api_key or self._api_key,
             base_url=base_url or self.base_url,
@@ -198,8 +209,8 @@ class _BaseClient(Generic[_HttpT]):
         return copy
 
     @property
-    def api_key(self) -> str:
-        """The API key in use (the only way to read it back; never printed)."""
+    def api_key(self) -> APIKey:
+        """The API key in use, masked when printed (``.get_secret_value()`` reads it)."""
         return self._api_key
 
     @property
@@ -214,7 +225,7 @@ class _BaseClient(Generic[_HttpT]):
     def default_headers(self) -> dict[str, str]:
         """Headers sent with every request (includes the key: do not log)."""
         return {
-            "Authorization": f"Bearer {self._api_key}",
+            "Authorization": bearer(self._api_key),
             "Antimetal-Version": self.api_version,
             "User-Agent": f"pytest-antimetal/{_package_version()}",
             "Accept": "application/json",
@@ -224,18 +235,19 @@ class _BaseClient(Generic[_HttpT]):
     def __repr__(self) -> str:
         return (
             f"{type(self).__name__}(base_url={self.base_url!r}, "
-            f"api_key={mask_secret(self._api_key)!r}, max_retries={self.max_retries})"
+            f"api_key={str(self._api_key)!r}, max_retries={self.max_retries})"
         )
 
     __str__ = __repr__
 
-    def _secrets(self, request: httpx.Request | None) -> list[str]:
-        """What errors must not show: the key, and the bearer token *request* really sent."""
+    def _secrets(self, request: httpx.Request | None) -> list[APIKey]:
+        """What errors must not show: the key, and the bearer token *request* really sent.
+
+        Wrapped too, so a frame that holds the list shows masked keys only.
+        """
         found = [self._api_key]
         if request is not None:
-            scheme, _, token = request.headers.get("authorization", "").strip().partition(" ")
-            if scheme.lower() == "bearer" and token.strip():
-                found.append(token.strip())
+            found += _sent_token(request)
         return found
 
     def _create_operation(self) -> Operation | None:
@@ -295,7 +307,7 @@ class _BaseClient(Generic[_HttpT]):
                 request.method,
                 request.url,
                 retries_taken + 1,
-                _redacted_headers(request.headers),
+                redacted_headers(request.headers),
             )
 
     def _next_step(
@@ -315,9 +327,10 @@ class _BaseClient(Generic[_HttpT]):
             decision = policy.for_exception(request.method, outcome, retries)
             if not decision.retry:
                 error = self._connection_error(outcome, request, retries + 1)
-                # httpx's message may quote a header; then its traceback is not chained in.
-                raw = str(outcome)
-                raise error from (outcome if redact(raw, self._secrets(request)) == raw else None)
+                # httpx's message may quote a header; then its traceback is not chained in
+                # (and the message is no local of this frame).
+                clean = redact(str(outcome), self._secrets(request)) == str(outcome)
+                raise error from (outcome if clean else None)
         else:
             if logger.isEnabledFor(logging.DEBUG):
                 logger.debug(
@@ -393,6 +406,12 @@ class _BaseClient(Generic[_HttpT]):
                 response=response,
                 secrets=secrets,
             ) from None
+
+
+def _sent_token(request: httpx.Request) -> list[APIKey]:
+    """The bearer token *request* carries, wrapped (this frame never raises)."""
+    scheme, _, token = request.headers.get("authorization", "").strip().partition(" ")
+    return [APIKey(token.strip())] if scheme.lower() == "bearer" and token.strip() else []
 
 
 def _resolve_timeout(
@@ -512,7 +531,7 @@ class AntimetalClient(_BaseClient[httpx.Client]):
     def __init__(
         self,
         *,
-        api_key: str | None = None,
+        api_key: str | APIKey | None = None,
         base_url: str | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
@@ -522,7 +541,8 @@ class AntimetalClient(_BaseClient[httpx.Client]):
         retry_policy: RetryPolicy | None = None,
         spec: Spec | None = None,
     ) -> None:
-        __tracebackhide__ = True  # keep the raw key (a local here) out of pytest tracebacks
+        __tracebackhide__ = True  # a configuration error points at the caller's line
+        api_key = _as_key(api_key)  # before anything can raise: see _BaseClient.__init__
         super().__init__(
             api_key=api_key,
             base_url=base_url,
@@ -587,7 +607,7 @@ class AsyncAntimetalClient(_BaseClient[httpx.AsyncClient]):
     def __init__(
         self,
         *,
-        api_key: str | None = None,
+        api_key: str | APIKey | None = None,
         base_url: str | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
@@ -597,7 +617,8 @@ class AsyncAntimetalClient(_BaseClient[httpx.AsyncClient]):
         retry_policy: RetryPolicy | None = None,
         spec: Spec | None = None,
     ) -> None:
-        __tracebackhide__ = True  # keep the raw key (a local here) out of pytest tracebacks
+        __tracebackhide__ = True  # a configuration error points at the caller's line
+        api_key = _as_key(api_key)  # before anything can raise: see _BaseClient.__init__
         super().__init__(
             api_key=api_key,
             base_url=base_url,

@@ -31,7 +31,7 @@ import math
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from pytest_antimetal.redact import redact
+from pytest_antimetal.redact import Secret, redact
 
 if TYPE_CHECKING:
     import httpx
@@ -82,7 +82,7 @@ class APIConnectionError(AntimetalError):
         *,
         request: httpx.Request | None = None,
         attempts: int = 1,
-        secrets: Iterable[str] = (),
+        secrets: Iterable[Secret] = (),
     ) -> None:
         super().__init__(redact(message, secrets) + _attempts_note(attempts))
         self.request = request
@@ -98,7 +98,7 @@ class APITimeoutError(APIConnectionError):
         *,
         request: httpx.Request | None = None,
         attempts: int = 1,
-        secrets: Iterable[str] = (),
+        secrets: Iterable[Secret] = (),
     ) -> None:
         super().__init__(message, request=request, attempts=attempts, secrets=secrets)
 
@@ -107,7 +107,7 @@ class APIResponseValidationError(AntimetalError):
     """A successful status whose body does not match the documented schema."""
 
     def __init__(
-        self, message: str, *, response: httpx.Response, secrets: Iterable[str] = ()
+        self, message: str, *, response: httpx.Response, secrets: Iterable[Secret] = ()
     ) -> None:
         super().__init__(f"HTTP {response.status_code}: {redact(message, secrets)}")
         self.response = response
@@ -136,7 +136,7 @@ class APIStatusError(AntimetalError):
         attempts: int = 1,
         note: str | None = None,
         body: Any = None,
-        secrets: Iterable[str] = (),
+        secrets: Iterable[Secret] = (),
     ) -> None:
         secrets = tuple(secrets)  # never stored: only used to redact
         self.status_code: int = response.status_code
@@ -223,7 +223,7 @@ def _error_class(status: int) -> type[APIStatusError]:
     return _BY_STATUS.get(status, APIStatusError)
 
 
-def snippet(text: str, secrets: Iterable[str] = ()) -> str:
+def snippet(text: str, secrets: Iterable[Secret] = ()) -> str:
     """A one-line ``repr`` of the start of *text*, redacted before it is cut short.
 
     Redacting first matters: a key cut in half by the length limit would no
@@ -235,7 +235,7 @@ def snippet(text: str, secrets: Iterable[str] = ()) -> str:
     return repr(text)
 
 
-def parse_error_body(response: httpx.Response, secrets: Iterable[str] = ()) -> dict[str, Any]:
+def parse_error_body(response: httpx.Response, secrets: Iterable[Secret] = ()) -> dict[str, Any]:
     """Read ``type``/``message``/``request_id``/``details`` from any error body.
 
     Keeps each field only when it has the documented type; describes the body
@@ -315,7 +315,7 @@ def make_status_error(
     now: float,
     attempts: int = 1,
     note: str | None = None,
-    secrets: Iterable[str] = (),
+    secrets: Iterable[Secret] = (),
 ) -> APIStatusError:
     """Build the right :class:`APIStatusError` subclass for a non-2xx *response*.
 

@@ -15,7 +15,6 @@ client, the fake and hypothesis load when a fixture is first used.
 
 from __future__ import annotations
 
-import os
 import secrets
 import zlib
 from collections.abc import Callable, Iterator
@@ -24,7 +23,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from pytest_antimetal.runconfig import run_spec, run_target
-from pytest_antimetal.target import API_KEY_ENV, Target
+from pytest_antimetal.secrets import APIKey, api_key_from_env
+from pytest_antimetal.target import Target
 
 if TYPE_CHECKING:
     from pytest_antimetal.client import AntimetalClient, AsyncAntimetalClient
@@ -45,6 +45,8 @@ __all__ = [
 CREATED_KEY = pytest.StashKey[list[dict[str, Any]]]()
 """Issues the factory created on a live server: ``{"number", "uuid", "title"}`` each."""
 MARKER = "antimetal_fake"
+_REPLAY_KEY = "cassette-replay"
+"""Sent when replaying cassettes without ``ANTIMETAL_API_KEY`` (the matcher ignores credentials)."""
 
 
 def _is_str_list(value: Any) -> bool:
@@ -147,9 +149,11 @@ def _new_fake(request: pytest.FixtureRequest, spec: Spec) -> FakeAntimetal:
         # The fake's own key, never the user's real one: `.api_key` is handed to code under
         # test and may be printed in a failure report. Code that reads ANTIMETAL_API_KEY
         # itself is still let in, as a second accepted key.
-        keys = [f"am-fake-{secrets.token_hex(12)}"]
-        env_key = os.environ.get(API_KEY_ENV)
-        if env_key:
+        # A malformed one is left out: the fake could not accept it (nor would the API), and
+        # tests on the run's target get a usage error naming the variable instead.
+        keys: list[str | APIKey] = [f"am-fake-{secrets.token_hex(12)}"]
+        env_key = api_key_from_env()
+        if env_key is not None and env_key.problem() is None:
             keys.append(env_key)
         options["api_keys"] = keys
     fake = _TestFake(spec=spec, **options)
@@ -193,8 +197,8 @@ def _client_kwargs(request: pytest.FixtureRequest, *, asynchronous: bool = False
             "spec": spec,
         }
     target = run_target(request.config)
-    # Replaying cassettes needs no key: any placeholder matches the recording.
-    api_key = target.api_key or f"<{API_KEY_ENV}>"
+    # Replaying cassettes needs no key: any well-formed placeholder matches the recording.
+    api_key = target.api_key or APIKey(_REPLAY_KEY)
     kwargs: dict[str, Any] = {"api_key": api_key, "base_url": target.base_url, "spec": spec}
     if asynchronous:
         import httpx

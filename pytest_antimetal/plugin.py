@@ -22,8 +22,10 @@ from pytest_antimetal.fixtures import (  # noqa: F401
     antimetal_spec,
     antimetal_target,
 )
+from pytest_antimetal.secrets import LogRedaction, install_log_redaction
 
 DEFAULT_DRIFT_SOURCE = "https://docs.antimetal.com/assets/openapi.mintlify.json"
+_LOG_REDACTION = pytest.StashKey[LogRedaction]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -132,6 +134,8 @@ def pytest_configure(config: pytest.Config) -> None:
     from pytest_antimetal.runconfig import validate_at_configure
 
     config.stash[CREATED_KEY] = []
+    # Before anything can log: httpx/httpcore/vcr records never show the key (README, Security).
+    config.stash[_LOG_REDACTION] = install_log_redaction()
     validate_at_configure(config)
     # Cassette defaults must be present whenever a test uses @pytest.mark.vcr; the plugin
     # object is cheap (vcr and yaml load only when pytest-recording calls its hook).
@@ -148,6 +152,12 @@ def pytest_configure(config: pytest.Config) -> None:
         from pytest_antimetal.drift.pytest_plugin import DriftPlugin
 
         config.pluginmanager.register(DriftPlugin(config), "antimetal-drift")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    redaction = config.stash.get(_LOG_REDACTION, None)
+    if redaction is not None:
+        redaction.remove()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -21,12 +21,22 @@ import json
 import re
 from collections.abc import Iterable
 from functools import lru_cache
-from typing import AnyStr
+from typing import AnyStr, Protocol, TypeAlias
 from urllib.parse import quote
 
-__all__ = ["DEFAULT_PLACEHOLDER", "redact", "secret_variants"]
+__all__ = ["DEFAULT_PLACEHOLDER", "Secret", "SecretLike", "redact", "secret_variants"]
 
 DEFAULT_PLACEHOLDER = "[REDACTED]"
+
+
+class SecretLike(Protocol):
+    """A wrapped secret, e.g. :class:`pytest_antimetal.secrets.APIKey`."""
+
+    def get_secret_value(self) -> str: ...
+
+
+Secret: TypeAlias = "str | SecretLike"
+"""What :func:`redact` takes out: a string, or a wrapped secret (unwrapped only here)."""
 
 _PERCENT_ESCAPE = re.compile(r"%[0-9A-F]{2}")
 
@@ -68,13 +78,19 @@ def _pattern(forms: tuple[str, ...]) -> tuple[re.Pattern[str], re.Pattern[bytes]
     return re.compile(text), re.compile(data)
 
 
-def redact(text: AnyStr, secrets: Iterable[str], placeholder: str = DEFAULT_PLACEHOLDER) -> AnyStr:
+def _bare(secret: Secret) -> str:
+    return secret if isinstance(secret, str) else secret.get_secret_value()
+
+
+def redact(
+    text: AnyStr, secrets: Iterable[Secret], placeholder: str = DEFAULT_PLACEHOLDER
+) -> AnyStr:
     """*text* (``str`` or UTF-8 ``bytes``) with every variant of every secret replaced.
 
     >>> redact('{"error": "unknown key sk-123456"}', ["sk-123456"])
     '{"error": "unknown key [REDACTED]"}'
     """
-    forms = tuple(sorted({form for secret in secrets for form in secret_variants(secret)}))
+    forms = tuple(sorted({form for s in secrets for form in secret_variants(_bare(s))}))
     if not forms:
         return text
     text_re, bytes_re = _pattern(forms)

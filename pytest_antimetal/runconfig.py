@@ -89,11 +89,13 @@ def target_error(config: pytest.Config) -> TargetError | None:
 def validate_at_configure(config: pytest.Config) -> None:
     """Fail fast on what the user asked for explicitly on the command line or in ini.
 
-    A base URL given with ``--antimetal-base-url`` without a key, or any unusable
-    ``--antimetal-spec``, stops the run at once. A base URL that only comes from
-    ini or the environment is checked when a test actually needs the target:
-    teams export ``ANTIMETAL_BASE_URL`` for their app, and runs that never touch
-    Antimetal (or ``pytest --help``) must not break because of it.
+    The target (base URL and key) is resolved and fully validated here, once. A
+    problem with ``--antimetal-base-url`` (malformed, no key, a malformed key), or
+    any unusable ``--antimetal-spec``, stops the run at once. A problem that only
+    comes from ini or the environment (``ANTIMETAL_BASE_URL``, ``ANTIMETAL_API_KEY``)
+    is kept and raised when a test actually needs the target: teams export these
+    for their app, and runs that never touch Antimetal (or ``pytest --help``) must
+    not break because of them. No message quotes the key or the URL.
     """
     error = target_error(config)
     if error is not None and config.getoption("antimetal_base_url", None):

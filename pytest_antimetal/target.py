@@ -17,9 +17,18 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 from urllib.parse import urlsplit
+
+from pytest_antimetal.secrets import (
+    API_KEY_ENV,
+    APIKey,
+    api_key_from_env,
+    key_error_message,
+    mask_secret,
+)
 
 __all__ = [
     "API_KEY_ENV",
@@ -27,15 +36,18 @@ __all__ = [
     "README_REF",
     "Target",
     "TargetError",
+    "base_url_problem",
     "is_loopback_url",
     "mask_secret",
     "resolve_target",
 ]
 
-API_KEY_ENV = "ANTIMETAL_API_KEY"
 BASE_URL_ENV = "ANTIMETAL_BASE_URL"
 README_REF = "the pytest-antimetal README"
-_MIN_LEN_TO_SHOW_TAIL = 20
+_MAX_URL_CHARS = 2048
+# RFC 3986 reg-name: unreserved, percent-encoded and sub-delims.
+_REG_NAME = re.compile(r"[A-Za-z0-9\-._~%!$&'()*+,;=]+\Z")
+_URL_FORM = "http(s)://host[:port][/path], e.g. https://bff.antimetal.com/api/v2"
 
 
 class TargetError(Exception):
@@ -46,18 +58,6 @@ class _ConfigLike(Protocol):
     def getoption(self, name: str, default: Any = ...) -> Any: ...
 
     def getini(self, name: str) -> Any: ...
-
-
-def mask_secret(value: str | None) -> str:
-    """A printable stand-in for a secret: ``'…abcd'`` for keys of 20+ characters, else ``'…'``.
-
-    Four characters of a short key would be too much of it. ``None`` is ``'<unset>'``.
-    """
-    if value is None:
-        return "<unset>"
-    if len(value) >= _MIN_LEN_TO_SHOW_TAIL:
-        return "…" + value[-4:]
-    return "…"
 
 
 def is_loopback_url(url: str) -> bool:
@@ -77,7 +77,8 @@ class Target:
 
     kind: Literal["fake", "live"]
     base_url: str | None
-    api_key: str | None = field(repr=False)
+    api_key: APIKey | None = field(repr=False)
+    """Masked in ``repr``/``str``; well-formed (a malformed key is a :class:`TargetError`)."""
     source: str
     """Where the choice came from, e.g. ``--antimetal-base-url`` (for messages)."""
     replaying: bool = False
@@ -94,16 +95,87 @@ class Target:
     def __repr__(self) -> str:
         return (
             f"Target(kind={self.kind!r}, base_url={self.base_url!r}, "
-            f"api_key={mask_secret(self.api_key)!r}, source={self.source!r})"
+            f"api_key={self.api_key!r}, source={self.source!r})"
         )
 
 
+def _describe_char(url: str, char: str) -> str:
+    names = {" ": "a space", "\t": "a tab", "\n": "a line break", "\r": "a carriage return"}
+    what = names.get(char) or ("whitespace" if char.isspace() else "a control character")
+    index = url.index(char)
+    where = (
+        "at the start"
+        if index == 0
+        else "at the end"
+        if index == len(url) - 1
+        else f"at character {index + 1}"
+    )
+    return f"contains {what} {where}"
+
+
+def base_url_problem(url: str) -> str | None:
+    """Why *url* cannot be a base URL, in words that do not quote it (``None`` when fine).
+
+    A base URL is ``http(s)://host[:port][/path]``: no whitespace or control
+    characters, ASCII only, a valid host and port, and no query string,
+    fragment or userinfo, which would carry secrets (a key belongs in
+    ``ANTIMETAL_API_KEY``) and would mangle every request path appended to it.
+    Only the problem's kind is told, never the URL: its parts may be secrets.
+    """
+    if not url:
+        return "is empty"
+    if len(url) > _MAX_URL_CHARS:
+        return f"is longer than {_MAX_URL_CHARS} characters"
+    odd = next((c for c in url if c.isspace() or not c.isprintable()), None)
+    if odd is not None:
+        return _describe_char(url, odd)
+    if not url.isascii():
+        return "contains non-ASCII characters (use the punycode or percent-encoded form)"
+    scheme, sep, rest = url.partition("://")
+    if not sep or scheme.lower() not in ("http", "https"):
+        return "is not an http(s) URL"
+    authority = rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+    if "@" in authority:
+        return "contains userinfo (user:password@): pass the key in ANTIMETAL_API_KEY"
+    if "?" in url:
+        return "contains a query string (?...): pass the key in ANTIMETAL_API_KEY"
+    if "#" in url:
+        return "contains a fragment (#...)"
+    bad_port = "has an invalid port (expected a number from 1 to 65535)"
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:  # e.g. an unclosed '[' of an IPv6 address
+        return "has an invalid host"
+    try:
+        port = parts.port
+    except ValueError:
+        return bad_port
+    if not host:
+        return "has no host"
+    if parts.netloc.endswith(":") or port == 0:
+        return bad_port
+    if authority.startswith("["):
+        try:
+            ipaddress.IPv6Address(host)
+        except ValueError:
+            return "has an invalid IPv6 address"
+    elif re.fullmatch(r"[0-9.]+", host):
+        try:
+            ipaddress.IPv4Address(host)
+        except ValueError:
+            return "has an invalid IPv4 address"
+    elif not _REG_NAME.match(host):
+        return "has an invalid host name"
+    return None
+
+
 def _validate_base_url(url: str, source: str) -> str:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    problem = base_url_problem(url)
+    if problem is not None:
         raise TargetError(
-            f"{source}: {url!r} is not an http(s) URL (expected e.g. "
-            "https://bff.antimetal.com/api/v2 or http://127.0.0.1:8000)"
+            f"{source}: the base URL {problem}; expected {_URL_FORM} "
+            f"(see {README_REF}, 'Choosing the target')"
         )
     return url.rstrip("/")
 
@@ -111,11 +183,16 @@ def _validate_base_url(url: str, source: str) -> str:
 def resolve_target(config: _ConfigLike, environ: dict[str, str] | None = None) -> Target:
     """Decide the run's target from options, ini and environment.
 
-    Raises :class:`TargetError` (one line) for a live target without a key,
-    unless cassettes are being replayed (``--record-mode=none``).
+    Raises :class:`TargetError` (one line) for a malformed ``ANTIMETAL_API_KEY``
+    or base URL, and for a live target without a key unless cassettes are
+    being replayed (``--record-mode=none``). No message quotes the key or the URL.
     """
     env = os.environ if environ is None else environ
-    api_key = env.get(API_KEY_ENV) or None
+    api_key = api_key_from_env(env)
+    if api_key is not None:
+        message = key_error_message(api_key)
+        if message is not None:
+            raise TargetError(message)
     record_mode = config.getoption("record_mode", None)
     replaying = record_mode == "none"
 

@@ -139,7 +139,7 @@ def test_env_fallbacks(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ANTIMETAL_API_KEY", "env-key")
     monkeypatch.setenv("ANTIMETAL_BASE_URL", "http://127.0.0.1:9/api/")
     client = AntimetalClient()
-    assert client.api_key == "env-key"
+    assert client.api_key.get_secret_value() == "env-key"
     assert client.base_url == "http://127.0.0.1:9/api"
 
 
@@ -147,7 +147,7 @@ def test_arguments_beat_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ANTIMETAL_API_KEY", "env-key")
     monkeypatch.setenv("ANTIMETAL_BASE_URL", "http://127.0.0.1:9")
     client = AntimetalClient(api_key="arg-key", base_url="http://localhost:1")
-    assert client.api_key == "arg-key"
+    assert client.api_key.get_secret_value() == "arg-key"
     assert client.base_url == "http://localhost:1"
 
 
@@ -171,7 +171,7 @@ def test_custom_spec_drives_base_url_and_version() -> None:
 
 
 def test_bad_base_url_is_one_clear_error() -> None:
-    with pytest.raises(ValueError, match="http:// or https://"):
+    with pytest.raises(ValueError, match=r"is not an http\(s\) URL"):
         AntimetalClient(api_key="k", base_url="bff.antimetal.com")
 
 

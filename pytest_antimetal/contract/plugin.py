@@ -25,6 +25,7 @@ from pytest_antimetal.contract.report import RunStats, format_failures
 from pytest_antimetal.contract.runner import DEFAULT_MAX_EXAMPLES, PARTS, PartResult
 from pytest_antimetal.redact import redact
 from pytest_antimetal.runconfig import run_spec, run_spec_path, run_target
+from pytest_antimetal.secrets import APIKey
 from pytest_antimetal.spec import Spec
 from pytest_antimetal.target import README_REF, Target
 
@@ -42,7 +43,7 @@ FAKE_REPRO_PORT = 8000
 FAKE_REPRO_URL = f"http://127.0.0.1:{FAKE_REPRO_PORT}"
 """Base URL of a fake-target run: where `antimetal-contract fake --port 8000` listens."""
 
-FakeFactory = Callable[[Spec, int, str], "FakeAntimetal"]
+FakeFactory = Callable[[Spec, int, APIKey], "FakeAntimetal"]
 
 
 class ContractFailed(Exception):
@@ -133,14 +134,14 @@ class ContractPlugin:
     # -- the runner ------------------------------------------------------
 
     @property
-    def api_key(self) -> str:
+    def api_key(self) -> APIKey:
         if self.target.api_key:
             return self.target.api_key
         if self.target.is_fake:
             from pytest_antimetal.fake import DEFAULT_FAKE_API_KEY
 
-            return DEFAULT_FAKE_API_KEY
-        return "cassette-replay"  # replaying cassettes: nothing reaches a server
+            return APIKey(DEFAULT_FAKE_API_KEY)
+        return APIKey("cassette-replay")  # replaying cassettes: nothing reaches a server
 
     @property
     def key_is_public(self) -> bool:
@@ -150,7 +151,8 @@ class ContractPlugin:
     @property
     def secrets(self) -> tuple[str, ...]:
         """What every output of the suite must not show."""
-        return () if self.key_is_public else (self.api_key,)
+        # Bare for the reports' redaction only (they match text); never stored or printed.
+        return () if self.key_is_public else (self.api_key.get_secret_value(),)
 
     @property
     def capped(self) -> bool:
@@ -178,7 +180,7 @@ class ContractPlugin:
                 transport = self.fake.transport
                 setup = f"antimetal-contract fake --port {FAKE_REPRO_PORT}"
                 if self.key_is_public:
-                    setup += f" --api-key {self.api_key}"
+                    setup += f" --api-key {self.api_key.get_secret_value()}"  # the fake's own
             else:
                 assert self.target.base_url is not None
                 base_url = self.target.base_url

@@ -50,6 +50,7 @@ from pytest_antimetal.contract.report import (
     SentRequest,
 )
 from pytest_antimetal.contract.spec_rules import classify_datetime, get_path
+from pytest_antimetal.secrets import APIKey, bearer
 from pytest_antimetal.spec import Spec
 
 if TYPE_CHECKING:
@@ -110,7 +111,8 @@ class ContractSettings:
 
     spec: Spec
     base_url: str
-    api_key: str = field(repr=False)
+    api_key: APIKey = field(repr=False)
+    """Masked when printed; a ``str`` given here is wrapped at once."""
     transport: httpx.BaseTransport | None = None
     """An in-process transport (the fake's); ``None`` sends over the network."""
     max_examples: int = DEFAULT_MAX_EXAMPLES
@@ -138,6 +140,10 @@ class ContractSettings:
     workers: int = 2
     """At most this many forked processes generate fuzzing cases ahead (0: none); see
     :meth:`ContractRunner.prefetch`."""
+
+    def __post_init__(self) -> None:
+        if isinstance(self.api_key, str):
+            self.api_key = APIKey(self.api_key)
 
     def __repr__(self) -> str:
         return (
@@ -218,12 +224,13 @@ class ContractRunner:
 
     @property
     def secrets(self) -> tuple[str, ...]:
-        return () if self.settings.key_is_public else (self.settings.api_key,)
+        # Bare for the reports' redaction only (they match text); never stored or printed.
+        return () if self.settings.key_is_public else (self.settings.api_key.get_secret_value(),)
 
     @property
     def _public(self) -> tuple[str, ...]:
         if self.settings.key_is_public:
-            return (*_PUBLIC_CREDENTIALS, f"Bearer {self.settings.api_key}")
+            return (*_PUBLIC_CREDENTIALS, bearer(self.settings.api_key))
         return _PUBLIC_CREDENTIALS
 
     # -- schemathesis ----------------------------------------------------
@@ -483,7 +490,7 @@ class ContractRunner:
         return self.settings.base_url.rstrip("/") + self.settings.path
 
     def _auth_headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.settings.api_key}"}
+        return {"Authorization": bearer(self.settings.api_key)}
 
     def _from_case(self, case: Any, label: str) -> _Outgoing | None:
         mode = case.meta.generation.mode.value if case.meta is not None else "unknown"

@@ -23,6 +23,7 @@ from urllib.parse import unquote, urlsplit
 
 from pytest_antimetal.content_coding import ContentCodingError, decode_content
 from pytest_antimetal.fake.validation import RequestValidator
+from pytest_antimetal.secrets import REDACTED_BEARER, APIKey
 from pytest_antimetal.spec_facts import documented_default
 from pytest_antimetal.timestamps import format_instant, normalise_timestamp
 
@@ -47,7 +48,7 @@ DEFAULT_FAKE_API_KEY = "am-fake-key-0000000000000000"
 MAX_JSON_DEPTH = 64
 """Deepest nesting of arrays/objects the fake parses; deeper bodies get a 400."""
 
-REDACTED_AUTHORIZATION = "Bearer [REDACTED]"
+REDACTED_AUTHORIZATION = REDACTED_BEARER
 
 _IMPLEMENTED = {("POST", "/issues")}
 _TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*\Z")
@@ -232,8 +233,8 @@ class FakeAntimetal:
         self,
         *,
         spec: Spec | None = None,
-        api_keys: Iterable[str] | None = None,
-        forbidden_keys: Iterable[str] = (),
+        api_keys: Iterable[str | APIKey] | None = None,
+        forbidden_keys: Iterable[str | APIKey] = (),
         seed: int | None = None,
         clock: Callable[[], datetime] | None = None,
         max_body_bytes: int = 1_048_576,
@@ -321,14 +322,20 @@ class FakeAntimetal:
         with self._lock:
             self._reset_state()
 
-    def add_key(self, key: str, *, organization: str = "default", forbidden: bool = False) -> None:
+    def add_key(
+        self, key: str | APIKey, *, organization: str = "default", forbidden: bool = False
+    ) -> None:
         """Accept *key*; a *forbidden* key authenticates but may not create issues (403)."""
-        if not isinstance(key, str) or not _TOKEN.match(key):
+        if isinstance(key, str):
+            key = APIKey(key)  # rebound at once: no argument of a raising frame holds it bare
+        if not isinstance(key, APIKey) or key.problem() is not None:
             raise ValueError(
                 "an API key must be a non-empty bearer token (letters, digits, -._~+/)"
             )
         with self._lock:
-            self._keys[key] = _Key(organization=organization, forbidden=forbidden)
+            self._keys[key.get_secret_value()] = _Key(
+                organization=organization, forbidden=forbidden
+            )
 
     @property
     def api_key(self) -> str:
