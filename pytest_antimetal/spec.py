@@ -9,19 +9,24 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 __all__ = [
+    "DEFAULT_LIMITS",
     "HTTP_METHODS",
     "VENDORED_SPEC_PATH",
+    "DocumentLimits",
     "Operation",
     "Spec",
     "SpecError",
+    "check_refs",
+    "load_json_bounded",
     "load_spec",
+    "load_yaml_bounded",
     "parse_document",
     "read_text",
     "resolve_pointer",
@@ -52,7 +57,54 @@ class SpecError(Exception):
     """A document could not be read, parsed, or does not look like OpenAPI."""
 
 
-def _yaml_load(text: str) -> Any:
+@dataclass(frozen=True)
+class DocumentLimits:
+    """Bounds every document the package parses must stay within.
+
+    A document over any of them is refused with one line before it can cost
+    memory or time: a YAML alias bomb is a few hundred bytes that expand to
+    billions of nodes, and nesting deeper than a few dozen levels is not an
+    API description but an attack on recursive code.
+    """
+
+    max_bytes: int = 10 * 1024 * 1024
+    """Size of the text (10 MiB: the vendor's full document is 120 KB)."""
+    max_depth: int = 64
+    """Nesting of mappings and sequences (the vendor's documents reach 20)."""
+    max_nodes: int = 1_000_000
+    """Keys, values and containers once YAML aliases (and, for a spec, the
+    ``$ref``s of its paths) are expanded."""
+
+
+DEFAULT_LIMITS = DocumentLimits()
+"""The bounds :func:`parse_document`, :func:`read_text` and :func:`load_spec` apply."""
+
+
+def _too_big(source: str, size: int, limits: DocumentLimits) -> SpecError:
+    return SpecError(
+        f"{source}: {size:,} bytes is over the {limits.max_bytes:,}-byte limit for a document"
+    )
+
+
+def _too_deep(source: str, limits: DocumentLimits) -> SpecError:
+    return SpecError(
+        f"{source}: nested more than {limits.max_depth} levels deep (the limit for a document)"
+    )
+
+
+def _too_many(source: str, limits: DocumentLimits, what: str | None = None) -> SpecError:
+    expanded = f" once {what} are expanded" if what else ""
+    return SpecError(
+        f"{source}: more than {limits.max_nodes:,} nodes{expanded} (the limit for a document)"
+    )
+
+
+def _not_parsed(source: str, detail: str) -> SpecError:
+    return SpecError(f"{source}: not valid JSON or YAML ({detail})")
+
+
+@cache
+def _yaml_loader() -> Any:
     import yaml  # lazy: the plugin must stay cheap when unused
 
     # The C loader when libyaml is there (~5x faster on the vendored document).
@@ -69,20 +121,136 @@ def _yaml_load(text: str) -> Any:
         first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
         for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
     }
-    return yaml.load(text, Loader=_Loader)
+    return _Loader
+
+
+def _yaml_problem(exc: Exception) -> str:
+    problem = getattr(exc, "problem", None)
+    mark = getattr(exc, "problem_mark", None)
+    if problem and mark is not None:
+        return f"{problem} at line {mark.line + 1}, column {mark.column + 1}"
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _check_node_graph(root: Any, source: str, limits: DocumentLimits) -> None:
+    """Refuse a composed YAML node graph that is too deep or expands too far.
+
+    An alias is the very node object its anchor composed, so a bomb's graph
+    is small; walking it level by level counts every node construction would
+    produce, and stops as soon as the count passes the limit (so the walk
+    itself is bounded). An alias to its own ancestor never ends: the depth
+    limit stops it.
+    """
+    from yaml.nodes import CollectionNode, MappingNode
+
+    collection = CollectionNode  # a local: looked up once per node below
+    level = [root] if isinstance(root, collection) else []
+    count = 1
+    depth = 0
+    while level:
+        depth += 1
+        if depth > limits.max_depth:
+            raise _too_deep(source, limits)
+        below: list[Any] = []
+        for node in level:
+            if isinstance(node, MappingNode):
+                count += 2 * len(node.value)
+                below += [n for pair in node.value for n in pair if isinstance(n, collection)]
+            else:
+                count += len(node.value)
+                below += [n for n in node.value if isinstance(n, collection)]
+            if count > limits.max_nodes:
+                raise _too_many(source, limits, "YAML aliases")
+        level = below
+
+
+_CONTAINERS = (dict, list)
+
+
+def _check_tree(data: Any, source: str, limits: DocumentLimits) -> None:
+    """Refuse parsed JSON that is nested too deeply or has too many nodes."""
+    containers = _CONTAINERS  # a local tuple: the cheapest isinstance in the loops below
+    level = [data] if isinstance(data, containers) else []
+    count = 1
+    depth = 0
+    while level:
+        depth += 1
+        if depth > limits.max_depth:
+            raise _too_deep(source, limits)
+        below: list[Any] = []
+        for node in level:
+            if isinstance(node, dict):
+                count += 2 * len(node)
+                below += [v for v in node.values() if isinstance(v, containers)]
+            else:
+                count += len(node)
+                below += [v for v in node if isinstance(v, containers)]
+        if count > limits.max_nodes:
+            raise _too_many(source, limits)
+        level = below
+
+
+def _check_size(text: str, source: str, limits: DocumentLimits) -> None:
+    # Characters, not bytes: no encoding pass over a large text, and the byte
+    # count can only be larger. read_text and fetches count exact bytes.
+    if len(text) > limits.max_bytes:
+        raise _too_big(source, len(text), limits)
+
+
+def load_yaml_bounded(
+    text: str, source: str = "<string>", *, limits: DocumentLimits = DEFAULT_LIMITS
+) -> Any:
+    """Parse one YAML document within *limits*, safely (no Python tags).
+
+    Aliases are counted as what they expand to, so an alias bomb is refused
+    before it is constructed. Unquoted timestamps stay strings. Raises
+    :class:`SpecError` with one line naming *source*.
+    """
+    import yaml
+
+    _check_size(text, source, limits)
+    loader = _yaml_loader()(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_node_graph(node, source, limits)
+        return loader.construct_document(node)
+    except yaml.YAMLError as exc:
+        if "maximum nesting depth" in str(getattr(exc, "problem", "")):  # libyaml's own bound
+            raise _too_deep(source, limits) from None
+        raise _not_parsed(source, _yaml_problem(exc)) from None
+    except RecursionError:  # the pure-Python composer, without libyaml
+        raise _too_deep(source, limits) from None
+    finally:
+        loader.dispose()
+
+
+def load_json_bounded(
+    text: str, source: str = "<string>", *, limits: DocumentLimits = DEFAULT_LIMITS
+) -> Any:
+    """Parse JSON within *limits*; :class:`SpecError` with one line naming *source*."""
+    _check_size(text, source, limits)
+    try:
+        data = json.loads(text)
+    except RecursionError:
+        raise _too_deep(source, limits) from None
+    except ValueError as exc:
+        raise _not_parsed(source, str(exc).strip().splitlines()[0]) from None
+    _check_tree(data, source, limits)
+    return data
 
 
 def parse_document(text: str, *, source: str = "<string>") -> dict[str, Any]:
-    """Parse a JSON or YAML OpenAPI document into a dict.
+    """Parse a JSON or YAML OpenAPI document into a dict, within :data:`DEFAULT_LIMITS`.
 
     Raises :class:`SpecError` with a one-line message naming *source*.
     """
-    stripped = text.lstrip()
-    try:
-        data = json.loads(text) if stripped.startswith("{") else _yaml_load(text)
-    except Exception as exc:  # both json and yaml raise several types
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise SpecError(f"{source}: not valid JSON or YAML ({first})") from None
+    if text.lstrip().startswith("{"):
+        data = load_json_bounded(text, source)
+    else:
+        data = load_yaml_bounded(text, source)
     if not isinstance(data, dict):
         raise SpecError(
             f"{source}: expected an OpenAPI document (a mapping), got {type(data).__name__}"
@@ -94,13 +262,22 @@ def parse_document(text: str, *, source: str = "<string>") -> dict[str, Any]:
     return data
 
 
-def read_text(path: str | Path) -> str:
-    """A document file's text; :class:`SpecError` (one line) when it cannot be read."""
+def read_text(path: str | Path, *, limits: DocumentLimits = DEFAULT_LIMITS) -> str:
+    """A document file's text; :class:`SpecError` (one line) when it cannot be read.
+
+    Reads at most ``limits.max_bytes`` (plus one, to tell): a huge file, or a
+    device that never ends, is refused without being held in memory.
+    """
     path = Path(path)
     try:
-        return path.read_text(encoding="utf-8")
+        with path.open("rb") as handle:
+            raw = handle.read(limits.max_bytes + 1)
     except OSError as exc:
         raise SpecError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if len(raw) > limits.max_bytes:
+        raise SpecError(f"{path}: over the {limits.max_bytes:,}-byte limit for a document")
+    try:
+        return raw.decode("utf-8")
     except UnicodeDecodeError:
         raise SpecError(f"{path}: not UTF-8 text") from None
 
@@ -141,6 +318,181 @@ def resolve_refs(node: Any, document: Mapping[str, Any], _seen: tuple[str, ...] 
     if isinstance(node, list):
         return [resolve_refs(item, document, _seen) for item in node]
     return node
+
+
+def _escape(part: str) -> str:
+    return part.replace("~", "~0").replace("/", "~1")
+
+
+def _shallow_refs(node: Any) -> tuple[int, list[str]]:
+    """How many nodes *node* holds (not following ``$ref``s), and its ``$ref``s.
+
+    A ``$ref`` is any mapping's string ``$ref``, wherever it sits: the rule
+    :func:`resolve_refs` follows. Parsed documents hold dicts and lists only.
+    """
+    containers = _CONTAINERS
+    count = 1
+    refs: list[str] = []
+    stack = [node] if isinstance(node, containers) else []
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            ref = item.get("$ref")
+            if isinstance(ref, str):
+                refs.append(ref)
+            count += 2 * len(item)
+            stack += [v for v in item.values() if isinstance(v, containers)]
+        else:
+            count += len(item)
+            stack += [v for v in item if isinstance(v, containers)]
+    return count, refs
+
+
+def _ref_sites(node: Any, pointer: str) -> Iterator[tuple[str, str]]:
+    """``(where, ref)`` for every ``$ref`` under *node*, in document order.
+
+    Slower than :func:`_shallow_refs` (it builds every pointer): only run to
+    name the place of a problem already found.
+    """
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str):
+            yield pointer, ref
+        entries: Iterator[tuple[Any, Any]] = iter(node.items())
+    elif isinstance(node, list):
+        entries = enumerate(node)
+    else:
+        return
+    for key, value in entries:
+        yield from _ref_sites(value, f"{pointer}/{_escape(str(key))}")
+
+
+def check_refs(
+    document: Mapping[str, Any],
+    *,
+    source: str = "<dict>",
+    limits: DocumentLimits = DEFAULT_LIMITS,
+) -> None:
+    """Refuse, with one line naming the pointer, a ``$ref`` the package cannot follow.
+
+    - a ``$ref`` that is not local (``#/...``) or points at nothing, anywhere;
+    - a cycle of ``$ref``s reachable from ``POST /issues``: the fake's
+      validator and the issue factory work on schemas expanded in full, so a
+      recursive one would only fail later, in every test, with a misleading
+      message (a cycle elsewhere is left alone: nothing expands it);
+    - ``paths`` whose ``$ref``s expand past ``limits.max_nodes``: the
+      ``$ref`` form of an alias bomb (:meth:`Spec.operations` inlines them).
+    """
+    targets: dict[str, tuple[int, list[str]]] = {}
+    for ref in dict.fromkeys(_shallow_refs(document)[1]):
+        try:
+            targets[ref] = _shallow_refs(resolve_pointer(document, ref))
+        except SpecError:
+            where = next(w for w, r in _ref_sites(document, "#") if r == ref)
+            if not ref.startswith("#/"):
+                raise SpecError(
+                    f"{source}: $ref {ref!r} at {where} is not local (only '#/...' is supported)"
+                ) from None
+            raise SpecError(f"{source}: $ref {ref!r} at {where} points at nothing") from None
+
+    def refs_of(pointer: str) -> tuple[int, list[str]]:
+        if pointer not in targets:  # a path item or an operation, not itself a $ref's target
+            targets[pointer] = _shallow_refs(resolve_pointer(document, pointer))
+        return targets[pointer]
+
+    paths = document.get("paths")
+    if not isinstance(paths, Mapping):
+        return
+    _check_ref_cycles(document, paths, refs_of, source)
+
+    _check_ref_expansion(paths, refs_of, source, limits)
+
+
+def _check_ref_expansion(
+    paths: Mapping[str, Any],
+    refs_of: Callable[[str], tuple[int, list[str]]],
+    source: str,
+    limits: DocumentLimits,
+) -> None:
+    """Refuse ``paths`` that :meth:`Spec.operations` would inline past ``limits.max_nodes``.
+
+    A ``$ref`` back into its own chain stays a ``$ref`` (one node), as in
+    :func:`resolve_refs`. Each target's expanded size is computed once, so a
+    cycle outside ``POST /issues`` makes the count an estimate, not a bound.
+    """
+    sizes: dict[str, int] = {}
+    total = 0
+    for path in paths:
+        root = f"#/paths/{_escape(str(path))}"
+        chain = [root]
+        on_chain = {root}
+        pending = [iter(refs_of(root)[1])]
+        counts = [refs_of(root)[0]]
+        while pending:
+            ref = next(pending[-1], None)
+            if ref is None:
+                pending.pop()
+                finished = chain.pop()
+                on_chain.discard(finished)
+                sizes[finished] = counts.pop()
+                if counts:
+                    counts[-1] += sizes[finished]
+                else:
+                    total += sizes[finished]
+            elif ref in on_chain:
+                counts[-1] += 1
+            elif ref in sizes:
+                counts[-1] += sizes[ref]
+            else:
+                chain.append(ref)
+                on_chain.add(ref)
+                pending.append(iter(refs_of(ref)[1]))
+                counts.append(refs_of(ref)[0])
+                continue
+            if total > limits.max_nodes or (counts and counts[-1] > limits.max_nodes):
+                raise _too_many(source, limits, "its $refs")
+
+
+def _check_ref_cycles(
+    document: Mapping[str, Any],
+    paths: Mapping[str, Any],
+    refs_of: Callable[[str], tuple[int, list[str]]],
+    source: str,
+) -> None:
+    """:class:`SpecError` naming the first ``$ref`` cycle reachable from ``POST /issues``."""
+    item = paths.get("/issues")
+    if not isinstance(item, Mapping):
+        return
+    here = f"#/paths/{_escape('/issues')}"
+    roots = (
+        [here] if "$ref" in item else [f"{here}/{k}" for k in ("post", "parameters") if k in item]
+    )
+    walking: dict[str, bool] = {}  # pointer -> still on the chain being walked
+    for root in roots:
+        if root in walking:
+            continue
+        chain = [root]
+        walking[root] = True
+        pending = [iter(refs_of(root)[1])]
+        while pending:
+            ref = next(pending[-1], None)
+            if ref is None:
+                pending.pop()
+                walking[chain.pop()] = False
+            elif walking.get(ref):
+                last = chain[-1]
+                where = next(
+                    w for w, r in _ref_sites(resolve_pointer(document, last), last) if r == ref
+                )
+                cycle = " -> ".join([*chain[chain.index(ref) :], ref])
+                raise SpecError(
+                    f"{source}: recursive $ref at {where} ({cycle}): the fake and the issue "
+                    "factory need schemas they can expand in full"
+                )
+            elif ref not in walking:
+                walking[ref] = True
+                chain.append(ref)
+                pending.append(iter(refs_of(ref)[1]))
 
 
 @dataclass(frozen=True)
@@ -299,11 +651,16 @@ class Spec:
 def load_spec(source: str | Path | None = None) -> Spec:
     """Load *source* (a path), or the vendored document when ``None``.
 
-    The vendored document is parsed once per process.
+    The document is parsed within :data:`DEFAULT_LIMITS` and its ``$ref``s
+    are checked (:func:`check_refs`): a user's mistake is one line now, not
+    an error in every test later. The vendored document is parsed once per
+    process.
     """
     if source is None:
         return vendored_spec()
-    return Spec.from_path(source)
+    spec = Spec.from_path(source)
+    check_refs(spec.document, source=spec.source)
+    return spec
 
 
 @cache

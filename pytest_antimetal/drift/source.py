@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pytest_antimetal.spec import Spec, SpecError, parse_document, read_text
+from pytest_antimetal.spec import DEFAULT_LIMITS, Spec, SpecError, parse_document, read_text
 
 __all__ = ["Loaded", "check_url", "fetch_text", "is_url", "load_source"]
 
@@ -48,7 +48,10 @@ def check_url(url: str) -> None:
 
 
 def fetch_text(url: str, *, timeout: float = DEFAULT_TIMEOUT) -> str:
-    """GET *url* and return its body as text; :class:`SpecError` (one line) on any failure."""
+    """GET *url* and return its body as text; :class:`SpecError` (one line) on any failure.
+
+    At most ``DEFAULT_LIMITS.max_bytes`` are read: a larger body is refused.
+    """
     import http.client
     import urllib.error
     import urllib.request
@@ -59,7 +62,11 @@ def fetch_text(url: str, *, timeout: float = DEFAULT_TIMEOUT) -> str:
             url, headers={"Accept": "application/json, application/yaml, text/yaml, */*"}
         )
         with urllib.request.urlopen(request, timeout=timeout) as response:
-            body: bytes = response.read()
+            # One byte past the limit tells an oversized document without holding it.
+            body: bytes = response.read(DEFAULT_LIMITS.max_bytes + 1)
+            if len(body) <= DEFAULT_LIMITS.max_bytes and response.length:
+                # read(amt) returns a truncated body where read() raises: raise it too.
+                raise http.client.IncompleteRead(body, response.length)
             charset = response.headers.get_content_charset() or "utf-8"
     except urllib.error.HTTPError as exc:
         raise SpecError(f"{url}: cannot fetch (HTTP {exc.code} {exc.reason})") from None
@@ -68,6 +75,8 @@ def fetch_text(url: str, *, timeout: float = DEFAULT_TIMEOUT) -> str:
     # InvalidURL and IncompleteRead are HTTPExceptions, not OSErrors.
     except (OSError, ValueError, http.client.HTTPException) as exc:
         raise SpecError(f"{url}: cannot fetch ({exc or type(exc).__name__})") from None
+    if len(body) > DEFAULT_LIMITS.max_bytes:
+        raise SpecError(f"{url}: over the {DEFAULT_LIMITS.max_bytes:,}-byte limit for a document")
     try:
         return body.decode(charset)
     except (UnicodeDecodeError, LookupError):
@@ -75,7 +84,11 @@ def fetch_text(url: str, *, timeout: float = DEFAULT_TIMEOUT) -> str:
 
 
 def load_source(source: str | Path, *, timeout: float = DEFAULT_TIMEOUT) -> Loaded:
-    """Load the OpenAPI document at *source* (a path or an http(s) URL)."""
+    """Load the OpenAPI document at *source* (a path or an http(s) URL).
+
+    Read and parsed within :data:`~pytest_antimetal.spec.DEFAULT_LIMITS` (size,
+    nesting, YAML aliases), like every document the package reads.
+    """
     name = str(source)
     text = fetch_text(name, timeout=timeout) if is_url(name) else read_text(source)
     return Loaded(Spec(parse_document(text, source=name), source=name), text)
