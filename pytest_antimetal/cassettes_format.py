@@ -48,6 +48,7 @@ MAX_NODES = 1_000_000
 # (slower) count below runs and finds nothing to refuse.
 _ANCHOR_RE = re.compile(r"(?:^|[\s\[\]{},])&[^\s\[\]{},]")
 _REQUEST_KEYS = frozenset({"method", "uri", "body", "headers"})
+_CONTAINERS = (dict, list, tuple)
 
 
 class CassetteFormatError(ValueError):
@@ -83,33 +84,34 @@ def _expanded_nodes(root: Any, limit: int) -> int:
     PyYAML builds an alias as a reference to the anchored object, so loading
     a "billion laughs" document is cheap; walking it (scrubbing, matching,
     checking) is not. Raises :class:`CassetteFormatError` past *limit* or on a
-    recursive structure.
+    recursive structure. Each container is sized once (depth-first, no recursion).
     """
     sizes: dict[int, int] = {}
-    open_: set[int] = set()
-    stack: list[tuple[Any, bool]] = [(root, False)]
+    opened: set[int] = set()  # containers whose children are being sized: the current path
+    stack: list[Any] = [root]
     while stack:
-        node, closing = stack.pop()
+        node = stack[-1]
         key = id(node)
-        children = list(node.values()) if isinstance(node, dict) else node
-        if closing:
-            open_.discard(key)
-            total = 1 + sum(
-                sizes[id(c)] if isinstance(c, dict | list | tuple) else 1 for c in children
-            )
-            if total > limit:
-                raise CassetteFormatError(
-                    f"YAML aliases expand past {limit:,} nodes (an alias bomb?)"
-                )
-            sizes[key] = total
-            continue
         if key in sizes:
+            stack.pop()
             continue
-        if key in open_:
-            raise CassetteFormatError("recursive YAML alias (an anchor used inside itself)")
-        open_.add(key)
-        stack.append((node, True))
-        stack.extend((c, False) for c in children if isinstance(c, dict | list | tuple))
+        kids = node.values() if isinstance(node, dict) else node
+        if key not in opened:
+            opened.add(key)
+            pending = [c for c in kids if isinstance(c, _CONTAINERS) and id(c) not in sizes]
+            if any(id(c) in opened for c in pending):
+                raise CassetteFormatError("recursive YAML alias (an anchor used inside itself)")
+            if pending:
+                stack.extend(pending)
+                continue
+        total = 1
+        for child in kids:
+            total += sizes[id(child)] if isinstance(child, _CONTAINERS) else 1
+        if total > limit:
+            raise CassetteFormatError(f"YAML aliases expand past {limit:,} nodes (an alias bomb?)")
+        sizes[key] = total
+        opened.discard(key)
+        stack.pop()
     return sizes.get(id(root), 1)
 
 
