@@ -227,7 +227,7 @@ def test_cached_cases_send_the_same_requests(part: str, tmp_path: Path) -> None:
             result = runner.run(part)
         assert result.passed, format_failures(part, result.failures)
         runs.append(_sent(fake))
-    assert len(list(tmp_path.glob(f"{part}-*.pickle"))) == 1
+    assert len(list(tmp_path.glob(f"{part}-*.json"))) == 1
     assert runs[0] == runs[1]
 
 
@@ -235,7 +235,7 @@ def test_unreadable_cache_is_regenerated(tmp_path: Path) -> None:
     fake = FakeAntimetal(api_keys=[KEY], seed=3)
     with _runner(fake, cache_dir=tmp_path) as runner:
         runner.run("examples")
-    (cached,) = tmp_path.glob("examples-*.pickle")
+    (cached,) = tmp_path.glob("examples-*.json")
     cached.write_bytes(b"not a pickle")
     fake = FakeAntimetal(api_keys=[KEY], seed=3)
     with _runner(fake, cache_dir=tmp_path) as runner:
@@ -328,3 +328,67 @@ def test_constrained_spec_gives_no_false_positives() -> None:
         result = runner.run("edge-cases")
     assert result.passed, format_failures("edge-cases", result.failures)
     assert len(fake.issues) > 10
+
+
+# -- the case cache holds nothing executable ---------------------------------------------
+
+
+class _Planted:
+    """A pickle that, once loaded, leaves a mark on disk (as a planted CI cache would run code)."""
+
+    def __init__(self, mark: Path) -> None:
+        self.mark = mark
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (os.mkdir, (str(self.mark),))
+
+
+@pytest.mark.parametrize("planted", ["pickle", "garbage", "json-of-another-shape"])
+@pytest.mark.parametrize("part", ["examples", "fuzz-negative"])
+def test_a_planted_cache_file_is_never_run_and_is_regenerated(
+    tmp_path: Path, part: str, planted: str
+) -> None:
+    import json
+    import pickle
+
+    cache = tmp_path / "cache"
+    first = FakeAntimetal(api_keys=[KEY], seed=3)
+    with _runner(first, cache_dir=cache) as runner:
+        runner.run(part)
+    files = [p for p in cache.rglob("*") if p.is_file() and p.name.startswith(part)]
+    assert files, "the first run keeps its cases"
+    mark = tmp_path / "planted-code-ran"
+    content = {
+        "pickle": pickle.dumps(_Planted(mark)),
+        "garbage": b"\x80\x04garbage{[" + bytes(range(256)),
+        "json-of-another-shape": json.dumps({"format": 3, "cases": [{"method": 1}]}).encode(),
+    }[planted]
+    for path in files:  # wherever the cache lives, whatever it is called
+        path.write_bytes(content)
+    second = FakeAntimetal(api_keys=[KEY], seed=3)
+    with _runner(second, cache_dir=cache) as runner:
+        result = runner.run(part)
+    assert not mark.exists(), "a planted cache file ran code"
+    assert result.passed, format_failures(part, result.failures)
+    assert _sent(second) == _sent(first)  # regenerated: the same requests
+    for path in files:  # and the planted file replaced by the regenerated cases
+        assert path.read_bytes() != content
+
+
+def test_no_module_of_the_package_uses_pickle() -> None:
+    import ast
+
+    import pytest_antimetal
+
+    package = Path(pytest_antimetal.__file__).parent
+    users = []
+    for path in sorted(package.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            if any(n.split(".")[0] in ("pickle", "_pickle", "cPickle", "dill") for n in names):
+                users.append(f"{path.relative_to(package)}:{node.lineno}")
+    assert users == []

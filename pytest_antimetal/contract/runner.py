@@ -15,6 +15,7 @@ fuzzing parts while the earlier parts run, and the requests do not change.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import copy
 import functools
@@ -22,13 +23,12 @@ import gc
 import hashlib
 import json
 import os
-import pickle
 import signal
 import sys
 import threading
 import time
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -96,7 +96,9 @@ _META_CHECKS = frozenset(
 )
 
 USER_AGENT = "pytest-antimetal contract suite"
-_CACHE_FORMAT = 2  # 2: generation no longer reads local modules' literals
+_CACHE_FORMAT = 3  # 3: JSON (was a pickle); 2: generation no longer reads local modules' literals
+_CACHE_MAX_BYTES = 64 * 1024 * 1024
+"""A cache file above this is not read (the default budget's parts take well under 1 MB)."""
 INVALID_KEY = "pytest-antimetal-invalid-key-0000"
 _PUBLIC_CREDENTIALS = (f"Bearer {INVALID_KEY}",)
 
@@ -346,37 +348,66 @@ class ContractRunner:
             "budget": self.settings.max_examples if part.startswith("fuzz") else None,
         }
         digest = hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode())
-        return self.settings.cache_dir / f"{part}-{digest.hexdigest()[:32]}.pickle"
+        return self.settings.cache_dir / f"{part}-{digest.hexdigest()[:32]}.json"
 
-    def _to_rows(self, cases: list[Any]) -> list[tuple[Any, ...]]:
-        return [
-            (
-                c.method,
-                c.path_parameters,
-                c.headers,
-                c.cookies,
-                c.query,
-                c.body,
-                c.media_type,
-                c.meta,
-            )
-            for c in cases
-        ]
+    def _from_json(self, data: bytes) -> list[Any] | None:
+        """The cases in *data* (from :func:`_cases_json`); ``None`` for anything else.
 
-    def _from_rows(self, rows: list[tuple[Any, ...]]) -> list[Any]:
-        return [
-            self.operation.Case(
-                method=m,
-                path_parameters=pp,
-                headers=h,
-                cookies=ck,
-                query=q,
-                body=b,
-                media_type=mt,
-                _meta=meta,
-            )
-            for (m, pp, h, ck, q, b, mt, meta) in rows
-        ]
+        The cache lives in ``.pytest_cache``, which CI shares between branches: a file there
+        is untrusted input. It is parsed as JSON data only (nothing in it can run) and
+        checked field by field; a file that does not parse, or has another shape, counts as
+        absent.
+        """
+        from schemathesis.core import NOT_SET
+        from schemathesis.generation.meta import CaseMetadata
+
+        try:
+            document = json.loads(data)
+        except (ValueError, RecursionError):
+            return None
+        if not isinstance(document, dict) or document.get("format") != _CACHE_FORMAT:
+            return None
+        rows = document.get("cases")
+        if not isinstance(rows, list):
+            return None
+        cases = []
+        try:
+            for row in rows:
+                method, media_type, body = row["method"], row["media_type"], row["body"]
+                meta = row["meta"]
+                containers = [row[k] for k in ("path_parameters", "headers", "cookies", "query")]
+                if (
+                    not isinstance(method, str)
+                    or not (media_type is None or isinstance(media_type, str))
+                    or not all(isinstance(c, dict) for c in containers)
+                    or not isinstance(body, dict)
+                    or not (meta is None or isinstance(meta, dict))
+                ):
+                    return None
+                if "json" in body:
+                    value: Any = body["json"]
+                elif isinstance(body.get("base64"), str):
+                    value = base64.b64decode(body["base64"], validate=True)
+                elif body == {"absent": True}:
+                    value = NOT_SET
+                else:
+                    return None
+                path_parameters, headers, cookies, query = containers
+                cases.append(
+                    self.operation.Case(
+                        method=method,
+                        path_parameters=path_parameters,
+                        headers=headers,
+                        cookies=cookies,
+                        query=query,
+                        body=value,
+                        media_type=media_type,
+                        _meta=None if meta is None else CaseMetadata.from_dict(meta),
+                    )
+                )
+        except Exception:  # any field of the wrong shape: not our cache
+            return None
+        return cases
 
     def _generated(self, part: str) -> list[Any]:
         """The part's cases, generated once per (spec, versions, seed, budget) and cached.
@@ -386,20 +417,22 @@ class ContractRunner:
         cache only saves time (a corrupt or stale file is ignored).
         """
         path = self._cache_path(part)
-        if path is not None and path.is_file():
-            try:
-                return self._from_rows(pickle.loads(path.read_bytes()))
-            except Exception:  # any unreadable cache: regenerate
-                pass
-        rows = self._background_rows(part)
-        cases = self._from_rows(rows) if rows is not None else self._generate(part)
+        if path is not None:
+            cached = _read_bounded(path, _CACHE_MAX_BYTES)
+            cases = None if cached is None else self._from_json(cached)
+            if cases is not None:
+                return cases
+        cases = self._background_cases(part)
+        if cases is None:
+            cases = self._generate(part)
         if path is not None and not self._out_of_time():
             try:
+                data = _cases_json(cases)
                 path.parent.mkdir(parents=True, exist_ok=True)
                 partial = path.with_suffix(f".{os.getpid()}.tmp")
-                partial.write_bytes(pickle.dumps(self._to_rows(cases)))
+                partial.write_bytes(data)
                 os.replace(partial, path)
-            except Exception:  # a cache that cannot be written is no cache
+            except (OSError, TypeError, ValueError):  # a cache that cannot be written is no cache
                 pass
         return cases
 
@@ -439,6 +472,7 @@ class ContractRunner:
         return fuzz
 
     def _is_cached(self, part: str) -> bool:
+        # A file that is there but not valid is regenerated here: no worker for it (rare).
         path = self._cache_path(part)
         return path is not None and path.is_file()
 
@@ -450,7 +484,7 @@ class ContractRunner:
             try:
                 os.close(read_end)
                 gc.set_threshold(_GC_THRESHOLD, *gc.get_threshold()[1:])
-                data = pickle.dumps(self._to_rows(self._generate(part)))
+                data = _cases_json(self._generate(part))
                 with os.fdopen(write_end, "wb") as out:
                     out.write(data)
                 code = 0
@@ -459,8 +493,8 @@ class ContractRunner:
         os.close(write_end)
         self._workers[part] = (pid, read_end)
 
-    def _background_rows(self, part: str) -> list[tuple[Any, ...]] | None:
-        """The rows a worker generated for *part*; ``None`` when there is no worker or it failed."""
+    def _background_cases(self, part: str) -> list[Any] | None:
+        """The cases a worker generated for *part*; ``None``: no worker, or it failed."""
         worker = self._workers.pop(part, None)
         if worker is None:
             return None
@@ -470,11 +504,7 @@ class ContractRunner:
         _, status = os.waitpid(pid, 0)
         if os.waitstatus_to_exitcode(status) != 0:
             return None
-        try:
-            rows = pickle.loads(data)
-        except Exception:
-            return None
-        return rows if isinstance(rows, list) else None
+        return self._from_json(data)
 
     def _stop_workers(self) -> None:
         for pid, fd in self._workers.values():
@@ -1018,6 +1048,51 @@ def _can_fork() -> bool:
         and threading.active_count() == 1
         and len(os.sched_getaffinity(0)) > 1
     )
+
+
+def _cases_json(cases: list[Any]) -> bytes:
+    """*cases* as the JSON :meth:`ContractRunner._from_json` reads (the case cache, and what a
+    worker sends back): data only, so loading it can never run code."""
+    from schemathesis.core import NotSet
+
+    def body(value: Any) -> dict[str, Any]:
+        if isinstance(value, NotSet):
+            return {"absent": True}
+        if isinstance(value, bytes):
+            return {"base64": base64.b64encode(value).decode("ascii")}
+        return {"json": value}
+
+    rows = [
+        {
+            "method": case.method,
+            "path_parameters": case.path_parameters,
+            "headers": dict(case.headers),
+            "cookies": case.cookies,
+            "query": case.query,
+            "body": body(case.body),
+            "media_type": case.media_type,
+            "meta": None if case.meta is None else case.meta.to_dict(),
+        }
+        for case in cases
+    ]
+    # A value JSON cannot hold (a tuple would come back a list) makes no cache: TypeError.
+    return json.dumps({"format": _CACHE_FORMAT, "cases": rows}, default=_json_only).encode()
+
+
+def _json_only(value: Any) -> Any:
+    if isinstance(value, Mapping):  # requests' CaseInsensitiveDict in the metadata
+        return dict(value)
+    raise TypeError(f"not JSON data: {type(value).__name__}")
+
+
+def _read_bounded(path: Path, limit: int) -> bytes | None:
+    """The file's bytes, or ``None`` when it is missing, unreadable or larger than *limit*."""
+    try:
+        with path.open("rb") as file:
+            data = file.read(limit + 1)
+    except OSError:
+        return None
+    return data if len(data) <= limit else None
 
 
 def _as_schemathesis_response(cls: Any, response: httpx.Response) -> Any:
