@@ -70,3 +70,44 @@ def test_bad_input_is_one_line_exit_2(tmp_path: Path, capsys: pytest.CaptureFixt
 def test_vendor_full_document(capsys: pytest.CaptureFixture[str]) -> None:
     assert _run(str(SHARED_VENDOR / "openapi.mintlify.json")) == 1
     assert "FileArtifactDto/properties/createdAt: [pattern-vs-format]" in capsys.readouterr().out
+
+
+def test_an_alias_bomb_is_one_line_exit_2_and_quick(tmp_path: Path) -> None:
+    # Used to hang: the lint walk visited every expansion of every alias.
+    from tests.test_drift_pull import contract_cli
+    from tests.test_spec import alias_bomb
+
+    path = tmp_path / "bomb.yaml"
+    path.write_text(alias_bomb(), encoding="utf-8")
+    result = contract_cli("lint", str(path), timeout=60)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr == (
+        f"antimetal-contract lint: error: {path}: more than 1,000,000 nodes once YAML aliases "
+        "are expanded (the limit for a document)\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('{"openapi": "3.0.0", "paths": {}, "x": ' + "[" * 100 + "]" * 100 + "}", "nested more"),
+        (
+            "openapi: 3.0.0\npaths: {}\ncomponents:\n  schemas:\n"
+            "    A: {properties: {b: {$ref: '#/components/schemas/B'}}}\n",
+            "$ref '#/components/schemas/B' at #/components/schemas/A/properties/b points at nothing",
+        ),
+    ],
+    ids=["json-too-deep", "dangling-ref"],
+)
+def test_unusable_documents_are_one_line_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, message: str
+) -> None:
+    from pytest_antimetal.cli import main
+
+    path = tmp_path / "spec.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert main(["lint", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert message in err

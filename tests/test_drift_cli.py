@@ -308,7 +308,10 @@ def test_pull_writes_yaml_and_prints_the_diff(
 def test_pull_keeps_a_yaml_source_byte_for_byte(
     spec_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    text = "# vendor comment\n" + VENDORED_SPEC_PATH.read_text(encoding="utf-8")
+    # A comment and a new summary: an unchanged document is not rewritten at all.
+    text = "# vendor comment\n" + VENDORED_SPEC_PATH.read_text(encoding="utf-8").replace(
+        "summary: Create a new issue", "summary: Open an issue", 1
+    )
     source = tmp_path / "published.yaml"
     source.write_text(text, encoding="utf-8")
     assert main(["pull", "--source", str(source), "--spec-dir", str(spec_dir)]) == 0

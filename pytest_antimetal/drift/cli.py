@@ -3,10 +3,12 @@
 ``diff OLD NEW`` exits 1 when a change at or above ``--fail-on`` (default
 ``breaking``) is found, 0 otherwise, 2 when a document cannot be read.
 
-``pull`` fetches the vendor's current document, checks it parses and still
-has ``POST /issues``, prints the classified diff against the vendored copy,
-then writes it to ``SPEC_DIR/antimetal-openapi.yaml`` (as YAML; a YAML source
-is written byte for byte). It exits 0 after writing: refreshing is the point.
+``pull`` fetches the vendor's current document, checks it parses, still
+has ``POST /issues`` and that its ``$ref``s load, prints the classified diff
+against the vendored copy, then writes it to ``SPEC_DIR/antimetal-openapi.yaml``
+(as YAML; a YAML source is written byte for byte). It exits 0 after writing:
+refreshing is the point. A document that means the same as the vendored copy
+leaves the file as it is, byte for byte.
 With ``--fail-on LEVEL`` it refuses (writes nothing, exit 1) when a change at
 or above LEVEL is found; ``--dry-run`` never writes.
 """
@@ -25,7 +27,7 @@ from pytest_antimetal.drift.model import Change, DiffResult, Level
 from pytest_antimetal.drift.report import FORMATS, render
 from pytest_antimetal.drift.rules import DEFAULT_SUNSET_WINDOW, diff_documents
 from pytest_antimetal.drift.source import Loaded, is_url, load_source
-from pytest_antimetal.spec import SpecError
+from pytest_antimetal.spec import SpecError, check_refs
 
 if TYPE_CHECKING:
     from pytest_antimetal.drift.accept import AcceptFile
@@ -257,16 +259,26 @@ def pull_run(args: argparse.Namespace) -> int:
         new.spec.operation("post", "/issues")
     except SpecError:
         raise UsageError(f"{args.source}: has no POST /issues; refusing to vendor it") from None
+    try:  # what the plugin would refuse to load is not vendored either
+        check_refs(new.spec.document, source=args.source)
+    except SpecError as exc:
+        raise UsageError(f"{exc}; refusing to vendor it") from None
     target: Path = args.spec_dir / SPEC_FILENAME
     if target.exists():
-        result = _diff(_load(str(target)), new, str(target), args.source)
+        old = _load(str(target))
+        result = _diff(old, new, str(target), args.source)
+        sys.stdout.write(render(result, args.format))
+        if args.fail_on is not None and result.at_or_above(Level(args.fail_on)):
+            print(f"not written: changes at or above {args.fail_on} (see above)", file=sys.stderr)
+            return 1
+        if old.spec.document == new.spec.document:
+            # Same document, other text (the vendor serves JSON, spec/ holds YAML):
+            # rewriting would make a textual diff with no change in it.
+            print(f"{target} is up to date with {args.source}: not rewritten", file=sys.stderr)
+            return 0
     else:
-        result = DiffResult.build(str(target), args.source, [])
-        print(f"{target} does not exist yet: nothing to compare with", file=sys.stderr)
-    sys.stdout.write(render(result, args.format))
-    if args.fail_on is not None and result.at_or_above(Level(args.fail_on)):
-        print(f"not written: changes at or above {args.fail_on} (see above)", file=sys.stderr)
-        return 1
+        # Nothing to compare with: no diff report (it would say "No changes.").
+        print(f"{target} does not exist yet: the whole document is new", file=sys.stderr)
     if args.dry_run:
         print(f"dry run: {target} not written", file=sys.stderr)
         return 0
