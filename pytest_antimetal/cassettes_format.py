@@ -1,25 +1,19 @@
 """Reading VCR.py cassette files safely: bounded, tag-safe, and checked entry by entry.
 
 A cassette is a document from disk, possibly from another branch or another
-person: it is parsed with a safe YAML loader (no Python tags beyond the three
-plain ones VCR.py writes), refused past a size bound or when its aliases
-expand past a node bound, and every interaction is checked for the shape
-VCR.py replays, so a malformed one is one line naming the file and the
-interaction, never a ``KeyError`` from deep inside vcrpy.
+person: it is parsed with the package's bounded, safe parser (no Python tags;
+size, depth and alias-expanded node count bounded), and every interaction is
+checked for the shape VCR.py replays, so a malformed one is one line naming the
+file and the interaction, never a ``KeyError`` from deep inside vcrpy.
 
 :class:`BoundedSerializer` applies the same parsing to cassettes VCR.py loads
 for replay (installed by :func:`pytest_antimetal.cassettes.install`).
 
 yaml and vcr are imported inside functions (the pytest plugin loads on every run).
-
-Note: spec.py is to get a bounded YAML loader of its own (issue 10, item 14);
-once it does, this module's alias check can move there and be shared.
 """
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +22,7 @@ from typing import Any
 __all__ = [
     "FORMAT_VERSION",
     "MAX_CASSETTE_BYTES",
+    "MAX_DEPTH",
     "MAX_NODES",
     "BoundedSerializer",
     "CassetteFile",
@@ -38,108 +33,41 @@ __all__ = [
 
 FORMAT_VERSION = 1
 """The cassette format VCR.py writes (``version: 1``) and the only one it reads."""
-MAX_CASSETTE_BYTES = 64 * 1024 * 1024
-"""Largest cassette file read (64 MiB)."""
-MAX_NODES = 1_000_000
-"""Most YAML nodes a cassette may hold once its aliases are expanded."""
+MAX_CASSETTE_BYTES = 32 * 1024 * 1024
+"""Largest cassette file read (32 MiB)."""
+MAX_NODES = 2_000_000
+"""Most YAML/JSON nodes a cassette may hold, YAML aliases expanded."""
+MAX_DEPTH = 64
+"""Deepest nesting of a cassette's mappings and sequences (VCR.py writes 5 levels)."""
 
-# An anchor (`&name`) can only start a node: after a line start, blank or flow indicator.
-# A `&` inside a URL query or a quoted string rarely matches; when one does, the exact
-# (slower) count below runs and finds nothing to refuse.
-_ANCHOR_RE = re.compile(r"(?:^|[\s\[\]{},])&[^\s\[\]{},]")
+_SOURCE = "cassette"
 _REQUEST_KEYS = frozenset({"method", "uri", "body", "headers"})
-_CONTAINERS = (dict, list, tuple)
 
 
 class CassetteFormatError(ValueError):
     """A cassette that cannot be read at all; the message is one line."""
 
 
-def _loader() -> type:
-    import yaml
-
-    base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-    class CassetteLoader(base):  # type: ignore[misc]
-        """Safe loader plus the plain Python tags VCR.py's dumper may write."""
-
-    def as_str(loader: Any, node: Any) -> Any:
-        return loader.construct_scalar(node)
-
-    def as_tuple(loader: Any, node: Any) -> Any:
-        return tuple(loader.construct_sequence(node))
-
-    for tag in ("python/str", "python/unicode"):
-        CassetteLoader.add_constructor(f"tag:yaml.org,2002:{tag}", as_str)
-    CassetteLoader.add_constructor("tag:yaml.org,2002:python/tuple", as_tuple)
-    return CassetteLoader
-
-
-_LOADER: list[type] = []
-
-
-def _expanded_nodes(root: Any, limit: int) -> int:
-    """Nodes of *root* with every shared container counted each time it is reached.
-
-    PyYAML builds an alias as a reference to the anchored object, so loading
-    a "billion laughs" document is cheap; walking it (scrubbing, matching,
-    checking) is not. Raises :class:`CassetteFormatError` past *limit* or on a
-    recursive structure. Each container is sized once (depth-first, no recursion).
-    """
-    sizes: dict[int, int] = {}
-    opened: set[int] = set()  # containers whose children are being sized: the current path
-    stack: list[Any] = [root]
-    while stack:
-        node = stack[-1]
-        key = id(node)
-        if key in sizes:
-            stack.pop()
-            continue
-        kids = node.values() if isinstance(node, dict) else node
-        if key not in opened:
-            opened.add(key)
-            pending = [c for c in kids if isinstance(c, _CONTAINERS) and id(c) not in sizes]
-            if any(id(c) in opened for c in pending):
-                raise CassetteFormatError("recursive YAML alias (an anchor used inside itself)")
-            if pending:
-                stack.extend(pending)
-                continue
-        total = 1
-        for child in kids:
-            total += sizes[id(child)] if isinstance(child, _CONTAINERS) else 1
-        if total > limit:
-            raise CassetteFormatError(f"YAML aliases expand past {limit:,} nodes (an alias bomb?)")
-        sizes[key] = total
-        opened.discard(key)
-        stack.pop()
-    return sizes.get(id(root), 1)
-
-
 def parse_cassette(text: str, *, json_format: bool = False) -> Any:
-    """The data of a cassette's *text*: safe YAML (or JSON), bounded in size and alias expansion."""
-    if len(text) > MAX_CASSETTE_BYTES:
-        raise CassetteFormatError(f"larger than {MAX_CASSETTE_BYTES:,} bytes")
-    if json_format:
-        try:
-            return json.loads(text)
-        except RecursionError:
-            raise CassetteFormatError("JSON nested too deeply") from None
-        except ValueError as exc:
-            raise CassetteFormatError(f"not a VCR.py cassette (not JSON: {exc})") from None
-    import yaml
+    """The data of a cassette's *text*: safe YAML (or JSON) within the cassette bounds.
 
-    if not _LOADER:
-        _LOADER.append(_loader())
+    The package's one bounded parser (:func:`pytest_antimetal.spec.load_yaml_bounded`):
+    no Python tags, aliases counted as what they expand to before anything is built.
+    """
+    from pytest_antimetal.spec import (
+        DocumentLimits,
+        SpecError,
+        load_json_bounded,
+        load_yaml_bounded,
+    )
+
+    limits = DocumentLimits(max_bytes=MAX_CASSETTE_BYTES, max_depth=MAX_DEPTH, max_nodes=MAX_NODES)
+    load = load_json_bounded if json_format else load_yaml_bounded
     try:
-        data = yaml.load(text, Loader=_LOADER[0])  # a SafeLoader subclass: no Python objects
-    except RecursionError:
-        raise CassetteFormatError("YAML nested too deeply") from None
-    except yaml.YAMLError as exc:
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise CassetteFormatError(f"not a VCR.py cassette ({first})") from None
-    if isinstance(data, dict | list) and _ANCHOR_RE.search(text):
-        _expanded_nodes(data, MAX_NODES)
-    return data
+        return load(text, _SOURCE, limits=limits)
+    except SpecError as exc:
+        # The caller names the file: drop the parser's placeholder name.
+        raise CassetteFormatError(str(exc).removeprefix(f"{_SOURCE}: ")) from None
 
 
 class BoundedSerializer:
@@ -243,7 +171,7 @@ def read_cassette(path: Path) -> CassetteFile:
     except OSError as exc:
         raise CassetteFormatError(f"cannot read ({exc.strerror or exc})") from None
     if len(raw) > MAX_CASSETTE_BYTES:
-        raise CassetteFormatError(f"larger than {MAX_CASSETTE_BYTES:,} bytes")
+        raise CassetteFormatError(f"over the {MAX_CASSETTE_BYTES:,}-byte limit for a cassette")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:

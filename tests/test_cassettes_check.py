@@ -185,7 +185,7 @@ def test_not_a_cassette_is_unreadable(tmp_path: Path) -> None:
     findings = check_cassettes([tmp_path])
     assert [f.kind for f in findings] == ["unreadable"]
     assert str(findings[0]).startswith(
-        f"{tmp_path / 'notes.yaml'}: unreadable: not a VCR.py cassette"
+        f"{tmp_path / 'notes.yaml'}: unreadable: not valid JSON or YAML"
     )
 
 
@@ -401,10 +401,10 @@ def test_malformed_interaction_is_one_line_naming_file_and_interaction(
         ("interactions: []\n", "no format version (VCR.py writes version: 1)"),
         ("version: 1\ninteractions: {}\n", "interactions is {}, not a list"),
         ("version: 1\n", "interactions is missing or null, not a list"),
-        ("version: 1\ninteractions: [\n", "not a VCR.py cassette ("),
+        ("version: 1\ninteractions: [\n", "not valid JSON or YAML ("),
         (
             "version: 1\ninteractions: !!python/object/apply:os.system ['touch pwned']\n",
-            "not a VCR.py cassette (could not determine a constructor",
+            "not valid JSON or YAML (could not determine a constructor",
         ),
         (
             "version: 1\nbomb: &a [x, x, x, x, x, x, x, x, x, x]\n"
@@ -413,9 +413,9 @@ def test_malformed_interaction_is_one_line_naming_file_and_interaction(
                 for p, n in zip("abcdefg", "bcdefgh", strict=True)
             )
             + "interactions: []\n",
-            "YAML aliases expand past 1,000,000 nodes",
+            "more than 2,000,000 nodes once YAML aliases are expanded",
         ),
-        ("version: 1\ninteractions: &loop [*loop]\n", "recursive YAML alias"),
+        ("version: 1\ninteractions: &loop [*loop]\n", "nested more than 64 levels deep"),
     ],
     ids=[
         "empty",
@@ -463,7 +463,9 @@ def test_cassette_over_the_size_bound_is_not_parsed(
     size = cassette.stat().st_size
     monkeypatch.setattr(cassettes_format, "MAX_CASSETTE_BYTES", size - 1)
     findings = check_cassettes([cassette])
-    assert [str(f) for f in findings] == [f"{cassette}: unreadable: larger than {size - 1:,} bytes"]
+    assert [str(f) for f in findings] == [
+        f"{cassette}: unreadable: over the {size - 1:,}-byte limit for a cassette"
+    ]
     monkeypatch.setattr(cassettes_format, "MAX_CASSETTE_BYTES", size)
     assert check_cassettes([cassette]) == []
 
