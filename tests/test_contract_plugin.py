@@ -328,13 +328,49 @@ def test_live_budget_caps_the_run_not_each_xdist_worker(
     out = result.stdout.str()
     # One pool for the run, wherever the scheduler puts the parts (loadfile: all on one
     # worker): exactly the budget is used, not 8 per worker, and none of it is left unused.
-    assert "live budget: 8 issue-creating request(s) per run, 8 used" in out
+    assert "live budget: 8 request(s) that can create per run: 8 sent, " in out
+    assert f"8 sent, {len(created)} answered 2xx (issues created)" in out
     assert len(tagged) <= 8
     assert 1 <= len(created) <= len(tagged)
     assert f"issues created on {server.url}: {len(created)} (" in out
     assert re.search(r"not sent: \d+ \(live budget reached\)", out)
     assert len(accepted) == len(created)
     assert all("pytest-antimetal" in body["context"]["tags"] for body in accepted)
+
+
+@pytest.mark.parametrize("dist", ["load", "loadfile"])
+def test_live_budget_caps_every_request_that_can_create(
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, canary_key: str, dist: str
+) -> None:
+    """A server that wrongly accepts every POST (invalid bodies, no key) creates at most the
+    budget: every request that can create counts, whatever it was meant to test."""
+    pytest.importorskip("xdist")
+    from tests.test_contract_runner import AcceptEverything
+
+    monkeypatch.setenv("ANTIMETAL_API_KEY", canary_key)
+    project.makeconftest(LIVE_CONFTEST)
+    accepting = AcceptEverything()
+    with FakeServer(accepting.fake(canary_key)) as server:
+        result = project.runpytest_subprocess(
+            "-p",
+            "antimetal",
+            "--antimetal-contract",
+            f"--antimetal-base-url={server.url}",
+            "--antimetal-live-budget=3",
+            "--antimetal-max-examples=5",
+            "--hypothesis-seed=4",
+            "-n",
+            "2",
+            f"--dist={dist}",
+        )
+        reached = list(accepting.unsafe)
+    out = _output(result)
+    assert "INTERNALERROR" not in out
+    assert len(reached) == 3
+    # Both numbers: requests sent against the cap, and issues created (2xx answers).
+    assert "live budget: 3 request(s) that can create per run: 3 sent, 3 answered 2xx" in out
+    assert f"issues created on {server.url}: 3 (" in out
+    assert re.search(r"not sent: \d+ \(live budget reached\)", out)
 
 
 def test_shared_budget_hands_out_each_unit_once(tmp_path: Path) -> None:

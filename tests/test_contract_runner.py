@@ -179,8 +179,9 @@ def test_live_budget_caps_and_tags_issue_creating_requests(conformant: FakeAntim
     tags = [(r.json or {}).get("context", {}).get("tags", []) for r in created]
     assert all("pytest-antimetal" in t for t in tags)
     assert runner.stats.created == [1]
-    # Inputs that must be refused are still sent: they create nothing on a conformant server.
-    assert any(r.status == 400 for r in conformant.requests)
+    # Inputs that must be refused count too (a server that accepts them creates an issue for
+    # each): nothing beyond the budget is sent.
+    assert len(conformant.requests) == 3
 
 
 def test_time_budget_stops_early(conformant: FakeAntimetal) -> None:
@@ -392,3 +393,100 @@ def test_no_module_of_the_package_uses_pickle() -> None:
             if any(n.split(".")[0] in ("pickle", "_pickle", "cPickle", "dill") for n in names):
                 users.append(f"{path.relative_to(package)}:{node.lineno}")
     assert users == []
+
+
+# -- the live budget counts every request that can create ---------------------------------
+
+VALID_BODY = b'{"title": "t", "description": "d", "environment": "e"}'
+_SAFE = ("GET", "HEAD", "OPTIONS", "TRACE", "QUERY")
+
+
+class AcceptEverything:
+    """A server fault for the live budget: every POST gets a 201 (an issue created), valid or
+    not, with or without a key; other methods get the fake's honest answer. Records every
+    request it was sent."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, bytes]] = []
+
+    def __call__(
+        self, fake: Any, method: str, url: str, headers: Any, body: bytes
+    ) -> Any:  # FaultyFake, FakeResponse
+        self.sent.append((method.upper(), body))
+        if method.upper() != "POST":
+            return fake.honest(method, url, headers, body)
+        valid = {"Authorization": f"Bearer {fake.api_key}", "Content-Type": "application/json"}
+        return fake.honest("POST", url, valid, VALID_BODY)
+
+    @property
+    def unsafe(self) -> list[tuple[str, bytes]]:
+        """The requests that could have changed the server (every method but the safe ones)."""
+        return [(m, b) for m, b in self.sent if m not in _SAFE]
+
+    def fake(self, key: str = KEY) -> FakeAntimetal:
+        from tests.planted_faults import FaultyFake
+
+        return FaultyFake(self, spec=vendored_spec(), seed=1, api_keys=[key])
+
+
+def _taggable(body: object) -> bool:
+    """An object whose ``context`` and ``context.tags`` are absent or of the right type: the tag
+    can be added without changing what the request tests."""
+    if not isinstance(body, dict):
+        return False
+    context = body.get("context", {})
+    return isinstance(context, dict) and isinstance(context.get("tags", []), list)
+
+
+def _tags(body: bytes) -> list[Any]:
+    import json
+
+    data = json.loads(body)
+    return list(data["context"]["tags"])
+
+
+def test_live_budget_counts_every_request_that_can_create() -> None:
+    import json
+
+    server = AcceptEverything()
+    with _runner(server.fake(), live_budget=3, tag="pytest-antimetal", max_examples=5) as runner:
+        results = [runner.run(part) for part in PARTS]
+    # Whatever each request was meant to test (positive, negative, edge case, malformed, auth
+    # probe): at most the budget reaches a server that accepts them all, so at most 3 issues.
+    assert len(server.unsafe) == 3
+    assert runner.stats.budget_used == 3
+    assert len(runner.stats.created) == 3
+    skipped = sum(r.stats.skipped["live budget reached"] for r in results)
+    assert skipped > 100
+    for _, body in server.unsafe:
+        try:
+            data = json.loads(body)
+        except (ValueError, RecursionError):  # the malformed inputs
+            continue
+        if _taggable(data):
+            assert "pytest-antimetal" in _tags(body)
+
+
+def test_every_object_body_is_tagged_and_tagging_changes_no_verdict() -> None:
+    import json
+
+    fake = FakeAntimetal(api_keys=[KEY], seed=2)
+    with _runner(fake, live_budget=100_000, tag="pytest-antimetal", max_examples=15) as runner:
+        for part in PARTS:
+            result = runner.run(part)
+            # Negative inputs stay negative with the tag (it is only added where absent).
+            assert result.passed, format_failures(part, result.failures)
+    bodies = [r.body for r in fake.requests if r.method == "POST"]
+    objects = []
+    for body in bodies:
+        try:
+            objects.append(json.loads(body))
+        except (ValueError, RecursionError):  # the malformed inputs
+            continue
+    taggable = [o for o in objects if _taggable(o)]
+    assert len(taggable) > 100
+    untagged = [
+        o for o in taggable if "pytest-antimetal" not in o.get("context", {}).get("tags", [])
+    ]
+    assert untagged == []
+    assert runner.stats.budget_used == len([r for r in fake.requests if r.method not in _SAFE])

@@ -323,9 +323,12 @@ class ContractPlugin:
             numbers = ", ".join(shown) or "none"
             tr.line(f"issues created on {self.target.base_url}: {len(stats.created)} ({numbers})")
             if self.capped:
+                # Both numbers: what was sent against the cap (every request that can create,
+                # whatever it tested) and what the server accepted.
                 tr.line(
-                    f"live budget: {self.live_budget} issue-creating request(s) per run, "
-                    f"{stats.budget_used} used, tagged {LIVE_TAG!r} in context.tags"
+                    f"live budget: {self.live_budget} request(s) that can create per run: "
+                    f"{stats.budget_used} sent, {len(stats.created)} answered 2xx (issues "
+                    f"created), bodies tagged {LIVE_TAG!r} in context.tags"
                 )
         for reason, count in sorted(stats.skipped.items()):
             tr.line(f"not sent: {count} ({reason})")

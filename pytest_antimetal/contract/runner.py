@@ -121,12 +121,16 @@ class ContractSettings:
     time_budget: float | None = None
     seed: int = 0
     live_budget: int | None = None
-    """At most this many issue-creating requests (``None``: no cap; loopback and fakes)."""
+    """At most this many requests that can create (``None``: no cap; loopback and fakes).
+
+    Every request whose method is not safe counts (POST, PUT, PATCH, DELETE), whatever it
+    was meant to test: a server that wrongly accepts an invalid body creates an issue too."""
     budget_claim: Callable[[], bool] | None = None
     """Takes one unit of a budget shared with other processes (xdist workers); ``False`` when
     it is spent. ``None``: this runner counts against ``live_budget`` alone."""
     tag: str | None = None
-    """Appended to ``context.tags`` of issue-creating requests (live targets)."""
+    """Added to ``context.tags`` of every object body of a request that can create (live
+    targets), where the body leaves room for it (see :func:`_tagged`)."""
     clock: Callable[[], datetime] = _real_now
     replay: Callable[[str], str] | None = None
     """Builds the command that replays a part (shown with every failure)."""
@@ -181,7 +185,12 @@ class _Outgoing:
     body: Any
     case: Any = None
     """The schemathesis Case, when there is one."""
-    creates: bool = False
+
+    @property
+    def creates(self) -> bool:
+        """Whether the request can create (or change) something: every method but the safe
+        ones, whatever the request was meant to test."""
+        return _can_create(self.method)
 
 
 class _BudgetExhausted(Exception):
@@ -534,8 +543,7 @@ class ContractRunner:
                 if isinstance(value, str) and classify_datetime(value, dt.pattern) != "both":
                     # Valid means both rules hold; the spec's two rules disagree on this value.
                     return None
-        creates = intent == "positive" and case.method.upper() == "POST"
-        if creates and self.settings.tag and isinstance(body, dict):
+        if self.settings.tag and _can_create(case.method) and isinstance(body, dict):
             body = _tagged(body, self.settings.tag)
             case.body = body
         kwargs = case.as_transport_kwargs(
@@ -583,7 +591,6 @@ class ContractRunner:
             content=content,
             body=body,
             case=case,
-            creates=creates,
         )
 
     def _from_edge(self, item: EdgeInput, label: str) -> _Outgoing:
@@ -591,14 +598,15 @@ class ContractRunner:
         if item.content_type is not None:
             headers["Content-Type"] = item.content_type
         body = item.body
-        creates = item.intent != "negative"
-        if creates and self.settings.tag and isinstance(body, dict):
-            body = _tagged(body, self.settings.tag)
+        tag = self.settings.tag if _can_create(self.settings.method) else None
+        if tag and (isinstance(body, dict) or item.raw is not None):
+            if isinstance(body, dict):
+                body = _tagged(body, tag)
             item = EdgeInput(
                 item.label,
                 item.intent,
                 body,
-                item.raw,
+                None if item.raw is None else _tagged_raw(item.raw, tag),
                 item.content_type,
                 item.extra_headers,
                 item.ascii_only,
@@ -619,7 +627,6 @@ class ContractRunner:
             content=item.content(),
             body=body if item.raw is None else None,
             case=case,
-            creates=creates,
         )
 
     def _start_deadline(self) -> None:
@@ -631,7 +638,7 @@ class ContractRunner:
         return self._deadline is not None and time.monotonic() > self._deadline
 
     def _may_create(self) -> bool:
-        """Take one issue-creating request from the budget; ``False`` when it is spent."""
+        """Take one request that can create from the budget; ``False`` when it is spent."""
         cap = self.settings.live_budget
         if cap is None:
             return True
@@ -724,11 +731,12 @@ class ContractRunner:
             secrets=self.secrets,
             public=self._public,
         )
-        if received.status == self.rules.success_status and out.method == "POST":
+        if out.creates and 200 <= received.status < 300:
+            # Accepted: something was created (or changed), whatever the request was meant to
+            # test; listed by its number when the answer gives one.
             body = received.json()
             identity = body.get("number", body.get("uuid")) if isinstance(body, dict) else None
-            if isinstance(identity, (int, str)):
-                result.stats.created.append(identity)
+            result.stats.created.append(identity if isinstance(identity, (int, str)) else "?")
         if out.case is not None:
             self._run_schemathesis_checks(out, response, received, result, shown)
         exchange = Exchange(out.label, out.intent, out.method, out.body, sent_at, received)
@@ -854,7 +862,6 @@ class ContractRunner:
                 out.content,
                 out.body,
                 None,
-                creates=capped,
             )
             sent_at = self.settings.clock()
             got = self._send(probe, result)
@@ -1145,16 +1152,43 @@ def _edge_expectation(ex: Exchange, part: str) -> None:
         raise CheckFailed(name, f"{ex.case}: HTTP {status} (a server error) for a client's input")
 
 
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "QUERY"})
+"""RFC 9110's safe methods (and QUERY's draft): requests that change nothing on the server."""
+
+
+def _can_create(method: str) -> bool:
+    return method.upper() not in _SAFE_METHODS
+
+
 def _tagged(body: dict[str, Any], tag: str) -> dict[str, Any]:
-    """*body* with *tag* appended to ``context.tags``, so created issues are recognisable."""
+    """*body* with *tag* appended to ``context.tags``, so created issues are recognisable.
+
+    The tag goes only where it changes nothing the request tests: ``context`` and
+    ``context.tags`` are added when absent and extended when an object and a list, and left
+    as they are otherwise (a ``null`` or a string there is what an invalid input tests).
+    """
     out = copy.deepcopy(body)
-    context = out.get("context")
-    if context is None:
-        context = out["context"] = {}
+    context = out.setdefault("context", {})
     if isinstance(context, dict):
-        tags = context.get("tags")
-        if tags is None:
-            context["tags"] = [tag]
-        elif isinstance(tags, list) and tag not in tags:
+        tags = context.setdefault("tags", [])
+        if isinstance(tags, list) and tag not in tags:
             tags.append(tag)
     return out
+
+
+_BOM = b"\xef\xbb\xbf"
+
+
+def _tagged_raw(raw: bytes, tag: str) -> bytes:
+    """A malformed input's bytes with *tag* in it, when they hold a JSON object that a lax
+    server could take (a wrong or missing Content-Type, a BOM, a ``NaN``); as they are
+    otherwise. What made them malformed is kept: the BOM, the ``NaN``, invalid UTF-8 (read
+    and written back byte for byte as Latin-1)."""
+    prefix = _BOM if raw.startswith(_BOM) else b""
+    try:
+        value = json.loads(raw[len(prefix) :].decode("latin-1"))
+    except (ValueError, RecursionError):  # not JSON: nothing could take it as an issue
+        return raw
+    if not isinstance(value, dict):
+        return raw
+    return prefix + json.dumps(_tagged(value, tag), ensure_ascii=False).encode("latin-1")
