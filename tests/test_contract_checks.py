@@ -355,8 +355,8 @@ def test_cut_details_are_marked() -> None:
     schema_dump = "\n".join(f'  "line{i}": {{' for i in range(50))
     failure = Failure("c", "m", "case", _sent(b"{}"), None, details=schema_dump)
     default = failure.format(verbose=False)
-    assert "line5" in default and "line6" not in default
-    assert "[... 44 more line(s) cut (-v shows more)]" in default
+    assert "line3" in default and "line4" not in default
+    assert "[... 46 more line(s) cut (-v shows more)]" in default
     assert "line49" in failure.format(verbose=True)
 
 

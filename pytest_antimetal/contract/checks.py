@@ -312,9 +312,11 @@ def identity_unique(ex: Exchange, rules: ContractRules, state: RunState) -> None
         seen = state.numbers if field_name == "number" else state.uuids
         key = value if field_name == "number" else str(value)
         if key in seen:
+            # The earlier case goes to the details: the message is the same for every repeat.
             raise CheckFailed(
                 name,
-                f"`{field_name}` {value!r} was already given to an earlier issue ({seen[key]})",
+                f"`{field_name}` {value!r} was already given to an earlier issue",
+                f"first given for: {seen[key]}",
             )
         seen[key] = ex.case
 
@@ -358,7 +360,11 @@ def datetime_rules(ex: Exchange, rules: ContractRules, state: RunState) -> None:
 
 def _short(value: Any, limit: int = 80) -> str:
     text = repr(value)
-    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} chars)"
+    if len(text) <= limit:
+        return text
+    if isinstance(value, str):  # cut the value, not its repr: the quotes stay balanced
+        return f"{value[:limit]!r}... ({len(value)} chars)"
+    return f"{text[:limit]}... ({len(text)} chars)"
 
 
 OwnCheck = Callable[[Exchange, ContractRules, RunState], None]

@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from pytest_antimetal.contract.budget import SharedBudget
-from pytest_antimetal.contract.report import RunStats, format_failures
+from pytest_antimetal.contract.grouping import Entry, EntryBook, format_part
+from pytest_antimetal.contract.report import RunStats
 from pytest_antimetal.contract.runner import DEFAULT_MAX_EXAMPLES, PARTS, PartResult
 from pytest_antimetal.redact import redact
 from pytest_antimetal.runconfig import run_spec, run_spec_path, run_target
@@ -39,6 +40,7 @@ DEFAULT_LIVE_BUDGET = 5
 LIVE_TAG = "pytest-antimetal"
 _SEE = f" (see {README_REF}, 'Configuration reference')"
 _STATS_PROPERTY = "antimetal_contract_stats"
+_ENTRIES_PROPERTY = "antimetal_contract_entries"
 FAKE_REPRO_PORT = 8000
 FAKE_REPRO_URL = f"http://127.0.0.1:{FAKE_REPRO_PORT}"
 """Base URL of a fake-target run: where `antimetal-contract fake --port 8000` listens."""
@@ -126,6 +128,10 @@ class ContractPlugin:
         self.deterministic = _is_deterministic(config)
         self.seed = _seed(config, self.deterministic)
         self.stats = RunStats()
+        self.book = EntryBook()
+        """The run's root causes (merged from every part, and every xdist worker)."""
+        self.first_shown: dict[str, str] = {}
+        """entry id -> the part whose failure report showed it in full."""
         self.fake_factory: FakeFactory | None = None
         """Test seam: builds the in-process fake (planted-fault variants in our own tests)."""
         self.fake: FakeAntimetal | None = None
@@ -285,13 +291,24 @@ class ContractPlugin:
             self.shared_budget = SharedBudget.create(self.live_budget)
         node.workerinput["antimetal_live_budget_dir"] = str(self.shared_budget.directory)
 
+    @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        # Stats travel on the report, so an xdist controller can sum its workers' counts.
+        # Stats and entries travel on the report, so an xdist controller can sum its workers'.
         if report.when != "call":
             return
+        part = report.nodeid.rpartition("::")[2]
         for name, value in report.user_properties:
             if name == _STATS_PROPERTY:
                 self.stats.merge(json.loads(str(value)))
+            elif name == _ENTRIES_PROPERTY:
+                entries = [Entry.from_dict(d) for d in json.loads(str(value))]
+                for entry in self.book.merge(entries):
+                    self.first_shown.setdefault(entry.id, part)
+        # Taken off (tryfirst: before junitxml reads properties): a JUnit file is no place for
+        # base64 bodies, and the failure text already shows them.
+        report.user_properties[:] = [
+            (n, v) for n, v in report.user_properties if n != _ENTRIES_PROPERTY
+        ]
 
     def pytest_report_header(self, config: pytest.Config) -> list[str]:
         where = "embedded fake" if self.target.is_fake else self.target.base_url
@@ -312,6 +329,13 @@ class ContractPlugin:
         if stats.failures:
             by_check = ", ".join(f"{k}: {v}" for k, v in sorted(stats.failures.items()))
             tr.line(f"failures by check: {by_check}")
+            entries = self.book.entries()
+            tr.line(
+                f"root causes: {len(entries)}, each shown once above (how to read one: "
+                f"{README_REF}, 'Reading a failure'; what each check asks: 'The contract suite')"
+            )
+            for entry in entries:
+                tr.line(f"  {entry.headline} - {entry.hits()}")
         else:
             tr.line("failures by check: none")
         if self.target.is_fake:
@@ -366,14 +390,23 @@ class ContractItem(pytest.Item):
             result = runner.run(self.name)
         self.user_properties.append((_STATS_PROPERTY, json.dumps(result.stats.as_dict())))
         if result.failures:
+            entries = [entry.as_dict() for entry in result.entries]
+            self.user_properties.append((_ENTRIES_PROPERTY, json.dumps(entries)))
+        if result.failures:
             raise ContractFailed(result)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         secrets = self.plugin.secrets
         if isinstance(excinfo.value, ContractFailed):
             result = excinfo.value.result
-            counts = result.stats.failures
-            return format_failures(result.part, result.failures, secrets, counts=counts)
+            verbose = int(self.config.getoption("verbose", 0) or 0) > 0
+            return format_part(
+                result.part,
+                result.entries,
+                result.stats.failures,
+                verbose=verbose,
+                shown=self.plugin.first_shown,
+            )
         return redact(str(super().repr_failure(excinfo)), secrets)
 
     def reportinfo(self) -> tuple[Path | str, int | None, str]:

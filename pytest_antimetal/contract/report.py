@@ -36,13 +36,10 @@ BODY_LIMIT = 1024
 failure'); the whole body goes to a file."""
 _HEAD_BYTES = 640
 _TAIL_BYTES = 256
-DETAIL_LINES = 6
+DETAIL_LINES = 4
 """Lines of a check's details (e.g. a schema dump) shown at default verbosity; ``-v`` shows
 up to :data:`VERBOSE_DETAIL_LINES`."""
 VERBOSE_DETAIL_LINES = 200
-_QUIET_REQUEST_HEADERS = frozenset(
-    {"host", "accept", "accept-encoding", "connection", "user-agent", "content-length"}
-)
 INLINE_LIMIT = 4_096
 """Bodies larger than this (bytes) go to a file in the reproduction, not on the line."""
 _SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x-api-key"})
@@ -201,12 +198,13 @@ class SentRequest:
         return f"printf '%b' '{_octal_escaped(self.body)}' | {command} --data-binary @-"
 
     def describe(self, *, verbose: bool = True, body_dir: Path | None = None) -> str:
-        """Request line, headers (``verbose=False``: only those a reader needs) and bounded body."""
+        """Request line, headers (``verbose=False``: the content type; the curl line has the
+        rest) and bounded body."""
         lines = [printable(f"{self.method} {self.url}")]
         lines += [
             printable(f"  {k}: {v}")
             for k, v in self.headers.items()
-            if verbose or k.lower() not in _QUIET_REQUEST_HEADERS
+            if verbose or k.lower() == "content-type"
         ]
         if self.body:
             lines.append(f"  body: {bounded_body(self.body, body_dir)}")
@@ -290,8 +288,13 @@ class Failure:
         """The check's details (e.g. a schema dump), bounded, each cut marked."""
         if not self.details:
             return []
+        secrets = tuple(secrets)
+        said = redact(self.message, secrets)
+        # Blank lines and lines the message already says are left out.
         lines = [
-            printable(f"  {line}") for line in redact(self.details, tuple(secrets)).splitlines()
+            printable(f"  {line}")
+            for line in redact(self.details, secrets).splitlines()
+            if line.strip() and (verbose or line.strip() not in said)
         ]
         keep = VERBOSE_DETAIL_LINES if verbose else DETAIL_LINES
         return cut_lines(lines, keep, "" if verbose else "-v shows more")

@@ -43,6 +43,7 @@ from pytest_antimetal.contract.checks import (
     RunState,
 )
 from pytest_antimetal.contract.edge_cases import EdgeInput, edge_inputs, malformed_inputs
+from pytest_antimetal.contract.grouping import Entry, EntryBook
 from pytest_antimetal.contract.report import (
     Failure,
     ReceivedResponse,
@@ -166,6 +167,12 @@ class PartResult:
     failures: list[Failure] = field(default_factory=list)
     stats: RunStats = field(default_factory=RunStats)
     notes: list[str] = field(default_factory=list)
+    book: EntryBook = field(default_factory=EntryBook)
+    """Every failure, grouped by root cause (``failures`` keeps the first few per check)."""
+
+    @property
+    def entries(self) -> list[Entry]:
+        return self.book.entries()
 
     @property
     def passed(self) -> bool:
@@ -696,22 +703,21 @@ class ContractRunner:
         details: str = "",
     ) -> None:
         result.stats.failures[check] += 1
-        if result.stats.failures[check] > self.settings.max_failures_per_check:
-            return
         replay = self.settings.replay(result.part) if self.settings.replay else ""
-        result.failures.append(
-            Failure(
-                check,
-                message,
-                out.label,
-                shown,
-                received,
-                details=details,
-                replay=replay,
-                setup=self.settings.reproduce_setup,
-                body_dir=self._body_dir,
-            )
+        failure = Failure(
+            check,
+            message,
+            out.label,
+            shown,
+            received,
+            details=details,
+            replay=replay,
+            setup=self.settings.reproduce_setup,
+            body_dir=self._body_dir,
         )
+        result.book.add(failure, result.part, self.secrets)  # counted whether kept or not
+        if result.stats.failures[check] <= self.settings.max_failures_per_check:
+            result.failures.append(failure)
 
     def _check(
         self,
