@@ -179,6 +179,10 @@ def test_a_malformed_key_is_never_shown(
 ) -> None:
     monkeypatch.setenv("ANTIMETAL_API_KEY", MALFORMED[shape])
     monkeypatch.delenv("ANTIMETAL_BASE_URL", raising=False)
+    # The variable is someone else's business until a test uses Antimetal.
+    assert run_plugin(pytester, "--help").ret == pytest.ExitCode.OK
+    pytester.makepyfile(test_unrelated="def test_x():\n    assert True\n")
+    run_plugin(pytester, "test_unrelated.py").assert_outcomes(passed=1)
 
     # A test on the run's target (the default fake): one usage line naming the variable.
     pytester.makepyfile(
@@ -189,25 +193,25 @@ def test_a_malformed_key_is_never_shown(
     )
     result = run_plugin(pytester, *_LOUD, "test_target.py")
     shown = _shown(result, pytester)
+    assert not [part for part in _CANARY_PARTS if part in shown], shown
     assert result.ret == pytest.ExitCode.USAGE_ERROR, shown
     errors = [line for line in result.stderr.lines if line.startswith("ERROR:")]
     assert len(errors) == 1 and "ANTIMETAL_API_KEY is not a valid API key" in errors[0], shown
     assert "Traceback" not in shown
-    assert not [part for part in _CANARY_PARTS if part in shown], shown
 
     # Code past the fixtures, under every flag that prints frames, locals and arguments.
     pytester.makepyfile(test_direct=PAST_THE_FIXTURES)
     result = run_plugin(pytester, *_LOUD, "test_direct.py")
     shown = _shown(result, pytester)
+    assert not [part for part in _CANARY_PARTS if part in shown], shown
     result.assert_outcomes(passed=1, failed=3)
     assert shown.count("is not a valid API key") >= 3, shown
-    assert not [part for part in _CANARY_PARTS if part in shown], shown
 
     # The contract suite: one usage line at configure.
     result = run_plugin(pytester, *_LOUD, "--antimetal-contract", "-p", "no:randomly")
     shown = _shown(result, pytester)
-    assert result.ret == pytest.ExitCode.USAGE_ERROR, shown
     assert not [part for part in _CANARY_PARTS if part in shown], shown
+    assert result.ret == pytest.ExitCode.USAGE_ERROR, shown
 
 
 def test_the_malformed_shapes_are_caught_by_the_search() -> None:
@@ -237,15 +241,18 @@ _URL_CANARY = "amk-url-canary-5e1d"
 
 
 @pytest.mark.parametrize("shape", sorted(BAD_URLS))
-def test_a_bad_base_url_option_is_one_usage_line(pytester: pytest.Pytester, shape: str) -> None:
+def test_a_bad_base_url_option_is_one_usage_line(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, shape: str
+) -> None:
+    monkeypatch.setenv("ANTIMETAL_API_KEY", "amk-valid-key-0123456789")  # only the URL is wrong
     pytester.makepyfile("def test_x(antimetal_target):\n    pass\n")
     result = run_plugin(pytester, f"--antimetal-base-url={BAD_URLS[shape]}")
     shown = result.stdout.str() + result.stderr.str()
+    assert _URL_CANARY not in shown
+    assert "INTERNALERROR" not in shown and "Traceback" not in shown
     assert result.ret == pytest.ExitCode.USAGE_ERROR, shown
     errors = [line for line in result.stderr.lines if line.startswith("ERROR:")]
     assert len(errors) == 1 and "--antimetal-base-url: the base URL" in errors[0], shown
-    assert "INTERNALERROR" not in shown and "Traceback" not in shown
-    assert _URL_CANARY not in shown
 
 
 @pytest.mark.parametrize("shape", ["unclosed-ipv6", "query", "port-80x", "trailing-newline"])
@@ -268,15 +275,6 @@ def test_a_bad_base_url_in_the_environment_stops_only_antimetal_runs(
     errors = [line for line in uses.stderr.lines if line.startswith("ERROR:")]
     assert len(errors) == 1 and errors[0].startswith("ERROR: ANTIMETAL_BASE_URL: the base URL")
     assert "INTERNALERROR" not in shown and _URL_CANARY not in shown
-
-
-def test_a_bad_key_in_the_environment_spares_help_and_unrelated_runs(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("ANTIMETAL_API_KEY", MALFORMED["trailing-newline"])
-    assert run_plugin(pytester, "--help").ret == pytest.ExitCode.OK
-    pytester.makepyfile(test_unrelated="def test_x():\n    assert True\n")
-    run_plugin(pytester, "test_unrelated.py").assert_outcomes(passed=1)
 
 
 # -- logs of httpx, httpcore and vcrpy (item 5) ------------------------------------------
