@@ -133,19 +133,21 @@ def _yaml_problem(exc: Exception) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-def _check_node_graph(root: Any, source: str, limits: DocumentLimits) -> None:
-    """Refuse a composed YAML node graph that is too deep or expands too far.
+def _check_levels(
+    level: list[Any],
+    expand: Callable[[Any], tuple[int, list[Any]]],
+    source: str,
+    limits: DocumentLimits,
+    what: str | None,
+) -> None:
+    """Walk containers level by level, refusing too deep or too many nodes.
 
-    An alias is the very node object its anchor composed, so a bomb's graph
-    is small; walking it level by level counts every node construction would
-    produce, and stops as soon as the count passes the limit (so the walk
-    itself is bounded). An alias to its own ancestor never ends: the depth
-    limit stops it.
+    *expand* gives a container's node count (keys and values) and its child
+    containers. The count is checked as it grows, so the walk stops at the
+    bound however far the document would expand (a YAML alias is its anchor's
+    node object: a bomb's graph is small, its expansion is not), and an alias
+    to its own ancestor, which never ends, meets the depth bound.
     """
-    from yaml.nodes import CollectionNode, MappingNode
-
-    collection = CollectionNode  # a local: looked up once per node below
-    level = [root] if isinstance(root, collection) else []
     count = 1
     depth = 0
     while level:
@@ -154,15 +156,28 @@ def _check_node_graph(root: Any, source: str, limits: DocumentLimits) -> None:
             raise _too_deep(source, limits)
         below: list[Any] = []
         for node in level:
-            if isinstance(node, MappingNode):
-                count += 2 * len(node.value)
-                below += [n for pair in node.value for n in pair if isinstance(n, collection)]
-            else:
-                count += len(node.value)
-                below += [n for n in node.value if isinstance(n, collection)]
+            nodes, children = expand(node)
+            count += nodes
+            below += children
             if count > limits.max_nodes:
-                raise _too_many(source, limits, "YAML aliases")
+                raise _too_many(source, limits, what)
         level = below
+
+
+def _check_node_graph(root: Any, source: str, limits: DocumentLimits) -> None:
+    """Refuse a composed YAML node graph too deep, or expanding past the node bound."""
+    from yaml.nodes import CollectionNode, MappingNode
+
+    collection = CollectionNode  # a local: looked up once per node below
+
+    def expand(node: Any) -> tuple[int, list[Any]]:
+        if isinstance(node, MappingNode):
+            pairs = node.value
+            return 2 * len(pairs), [n for pair in pairs for n in pair if isinstance(n, collection)]
+        return len(node.value), [n for n in node.value if isinstance(n, collection)]
+
+    level = [root] if isinstance(root, collection) else []
+    _check_levels(level, expand, source, limits, "YAML aliases")
 
 
 _CONTAINERS = (dict, list)
@@ -171,24 +186,14 @@ _CONTAINERS = (dict, list)
 def _check_tree(data: Any, source: str, limits: DocumentLimits) -> None:
     """Refuse parsed JSON that is nested too deeply or has too many nodes."""
     containers = _CONTAINERS  # a local tuple: the cheapest isinstance in the loops below
+
+    def expand(node: Any) -> tuple[int, list[Any]]:
+        if isinstance(node, dict):
+            return 2 * len(node), [v for v in node.values() if isinstance(v, containers)]
+        return len(node), [v for v in node if isinstance(v, containers)]
+
     level = [data] if isinstance(data, containers) else []
-    count = 1
-    depth = 0
-    while level:
-        depth += 1
-        if depth > limits.max_depth:
-            raise _too_deep(source, limits)
-        below: list[Any] = []
-        for node in level:
-            if isinstance(node, dict):
-                count += 2 * len(node)
-                below += [v for v in node.values() if isinstance(v, containers)]
-            else:
-                count += len(node)
-                below += [v for v in node if isinstance(v, containers)]
-        if count > limits.max_nodes:
-            raise _too_many(source, limits)
-        level = below
+    _check_levels(level, expand, source, limits, None)
 
 
 def _check_size(text: str, source: str, limits: DocumentLimits) -> None:
