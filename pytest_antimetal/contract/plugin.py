@@ -48,6 +48,10 @@ FAKE_REPRO_URL = f"http://127.0.0.1:{FAKE_REPRO_PORT}"
 FakeFactory = Callable[[Spec, int, APIKey], "FakeAntimetal"]
 
 
+class TargetUnreachable(Exception):
+    """Nothing could connect to the target: one failure, and the other parts are skipped."""
+
+
 class ContractFailed(Exception):
     """A part of the suite found failures (formatted by :meth:`ContractItem.repr_failure`)."""
 
@@ -213,6 +217,19 @@ class ContractPlugin:
             self._runner = ContractRunner(settings)
         return self._runner
 
+    def connection_error(self) -> str:
+        """Why nothing can connect to a network target, asked once, before any work (``""``:
+        it can; the embedded fake and cassette runs are never asked)."""
+        if self._connection_error is None:
+            self._connection_error = ""
+            replaying = self.config.getoption("record_mode", None) is not None
+            if not self.target.is_fake and not replaying and self.target.base_url:
+                from pytest_antimetal.contract.reach import connection_error
+
+                error = connection_error(self.target.base_url)
+                self._connection_error = f"{self.target.base_url}: {error}" if error else ""
+        return self._connection_error
+
     def _cache_dir(self) -> Path | None:
         cache = getattr(self.config, "cache", None)  # None under -p no:cacheprovider
         return None if cache is None else Path(cache.mkdir("antimetal-contract"))
@@ -277,7 +294,7 @@ class ContractPlugin:
             for item in session.items
             if isinstance(item, ContractItem) and item.plugin is self
         ]
-        if len(parts) > 1:
+        if len(parts) > 1 and not self.connection_error():
             self.runner().prefetch(parts)
 
     @pytest.hookimpl(optionalhook=True)
@@ -326,6 +343,8 @@ class ContractPlugin:
         where = "embedded fake" if self.target.is_fake else self.target.base_url
         tr.line(f"target: {where}   seed: {self.seed} (replay with --hypothesis-seed={self.seed})")
         tr.line(f"requests sent: {stats.requests}   checks run: {stats.checks}")
+        if self.unreachable:
+            tr.line(self.unreachable)
         if stats.failures:
             by_check = ", ".join(f"{k}: {v}" for k, v in sorted(stats.failures.items()))
             tr.line(f"failures by check: {by_check}")
@@ -385,9 +404,18 @@ class ContractItem(pytest.Item):
     plugin: ContractPlugin
 
     def runtest(self) -> None:
+        if self.plugin.unreachable:
+            pytest.skip(self.plugin.unreachable)
         runner = self.plugin.runner()
-        with self.plugin.cassette(self.name):
-            result = runner.run(self.name)
+        reason = self.plugin.connection_error()
+        if not reason:
+            with self.plugin.cassette(self.name):
+                result = runner.run(self.name)
+            reason = result.unreachable
+        if reason:
+            reason = redact(reason, self.plugin.secrets)
+            self.plugin.unreachable = f"target unreachable ({reason}), see {self.nodeid}"
+            raise TargetUnreachable(reason)
         self.user_properties.append((_STATS_PROPERTY, json.dumps(result.stats.as_dict())))
         if result.failures:
             entries = [entry.as_dict() for entry in result.entries]
@@ -397,6 +425,12 @@ class ContractItem(pytest.Item):
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         secrets = self.plugin.secrets
+        if isinstance(excinfo.value, TargetUnreachable):
+            return (
+                f"cannot connect to {excinfo.value}\nnothing was sent; the other parts of the "
+                "suite are skipped. Is the server running, and is the base URL right "
+                f"(--antimetal-base-url, ANTIMETAL_BASE_URL)?"
+            )
         if isinstance(excinfo.value, ContractFailed):
             result = excinfo.value.result
             verbose = int(self.config.getoption("verbose", 0) or 0) > 0

@@ -44,6 +44,7 @@ from pytest_antimetal.contract.checks import (
 )
 from pytest_antimetal.contract.edge_cases import EdgeInput, edge_inputs, malformed_inputs
 from pytest_antimetal.contract.grouping import Entry, EntryBook
+from pytest_antimetal.contract.reach import is_connect_error
 from pytest_antimetal.contract.report import (
     Failure,
     ReceivedResponse,
@@ -102,6 +103,9 @@ _CACHE_MAX_BYTES = 64 * 1024 * 1024
 """A cache file above this is not read (the default budget's parts take well under 1 MB)."""
 INVALID_KEY = "pytest-antimetal-invalid-key-0000"
 _PUBLIC_CREDENTIALS = (f"Bearer {INVALID_KEY}",)
+_UNREACHABLE_AFTER = 3
+"""Connection failures in a row (with no answer between) after which a target that did answer
+earlier counts as unreachable."""
 
 
 def _real_now() -> datetime:
@@ -170,13 +174,16 @@ class PartResult:
     book: EntryBook = field(default_factory=EntryBook)
     """Every failure, grouped by root cause (``failures`` keeps the first few per check)."""
 
+    unreachable: str = ""
+    """Why the target could not be connected to (the part stopped; nothing was sent)."""
+
     @property
     def entries(self) -> list[Entry]:
         return self.book.entries()
 
     @property
     def passed(self) -> bool:
-        return not self.failures
+        return not self.failures and not self.unreachable
 
 
 @dataclass(frozen=True)
@@ -226,6 +233,9 @@ class ContractRunner:
         self._checks: list[Any] | None = None
         self._checks_config: Any = None
         self._workers: dict[str, tuple[int, int]] = {}
+        self._unreachable = ""
+        self._connected = False
+        self._connect_failures = 0
 
     # -- lifecycle -------------------------------------------------------
 
@@ -671,7 +681,14 @@ class ContractRunner:
         try:
             response = self._client.send(request)
         except (httpx.HTTPError, Exception) as exc:  # an in-process app may raise anything
-            result.stats.requests += 1
+            if is_connect_error(exc):
+                # Not sent. Before any answer (or for a whole part), the target is unreachable.
+                self._connect_failures += 1
+                if not self._connected or self._connect_failures >= _UNREACHABLE_AFTER:
+                    self._unreachable = f"{self.settings.base_url}: {type(exc).__name__}: {exc}"
+                    return None
+            else:
+                result.stats.requests += 1
             shown = SentRequest.redacted(
                 out.method,
                 out.url,
@@ -686,6 +703,7 @@ class ContractRunner:
             )
             return None
         result.stats.requests += 1
+        self._connected, self._connect_failures = True, 0
         received = ReceivedResponse(response.status_code, dict(response.headers), response.content)
         return response, received
 
@@ -907,6 +925,9 @@ class ContractRunner:
 
     def _run(self, part: str) -> PartResult:
         result = PartResult(part)
+        if self._unreachable:  # found by an earlier part: nothing would connect
+            result.unreachable = self._unreachable
+            return result
         self._start_deadline()
         probed_auth = False
         expectation = _edge_expectation if part in ("edge-cases", "malformed") else None
@@ -921,6 +942,9 @@ class ContractRunner:
             sent_at = self.settings.clock()
             got = self._send(out, result)
             if got is None:
+                if self._unreachable:
+                    result.unreachable = self._unreachable
+                    break
                 continue
             response, received = got
             extra = [functools.partial(expectation, part=part)] if expectation else []
