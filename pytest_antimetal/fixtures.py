@@ -69,6 +69,10 @@ _MARKER_OPTIONS: dict[str, tuple[str, Callable[[Any], bool]]] = {
         "an int > 0",
         lambda v: isinstance(v, int) and not isinstance(v, bool) and v > 0,
     ),
+    "max_stored_bytes": (
+        "an int > 0 or None",
+        lambda v: v is None or (isinstance(v, int) and not isinstance(v, bool) and v > 0),
+    ),
 }
 # Fixtures that talk to the run's target (a live one needs a key).
 TARGET_FIXTURES = frozenset(

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from pytest_antimetal.fake.core import (
     DEFAULT_FAKE_API_KEY,
+    DEFAULT_MAX_STORED_BYTES,
     MAX_JSON_DEPTH,
     FakeAntimetal,
     FakeResponse,
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_FAKE_API_KEY",
+    "DEFAULT_MAX_STORED_BYTES",
     "MAX_JSON_DEPTH",
     "FakeAntimetal",
     "FakeResponse",

@@ -10,6 +10,7 @@ import sys
 from types import FrameType
 
 from pytest_antimetal.cli import UsageError
+from pytest_antimetal.fake.core import DEFAULT_MAX_STORED_BYTES
 
 __all__ = ["configure_parser", "run"]
 
@@ -23,6 +24,16 @@ def _port(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not a port number: {text[:20]!r}") from None
     if not 0 <= value <= 65535:
         raise argparse.ArgumentTypeError(f"port must be 0-65535, got {value}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text[:20]!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
     return value
 
 
@@ -42,6 +53,13 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--seed", type=int, default=None, help="deterministic uuids and request ids"
     )
+    parser.add_argument(
+        "--max-stored-bytes",
+        type=_positive_int,
+        default=DEFAULT_MAX_STORED_BYTES,
+        metavar="N",
+        help="bytes of recorded requests and issues kept (default 64 MiB; oldest dropped)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -57,7 +75,12 @@ def run(args: argparse.Namespace) -> int:
     if not keys:
         keys, generated = ["am-fake-" + secrets.token_urlsafe(24)], True
     try:
-        fake = FakeAntimetal(api_keys=keys, seed=args.seed, max_recorded=1000)
+        fake = FakeAntimetal(
+            api_keys=keys,
+            seed=args.seed,
+            max_recorded=1000,
+            max_stored_bytes=args.max_stored_bytes,
+        )
     except ValueError:
         # Never echo the key itself.
         raise UsageError(f"{source}: not a valid bearer token (letters, digits, -._~+/)") from None

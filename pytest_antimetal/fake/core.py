@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_FAKE_API_KEY",
+    "DEFAULT_MAX_STORED_BYTES",
     "MAX_JSON_DEPTH",
     "FakeAntimetal",
     "FakeResponse",
@@ -47,6 +48,15 @@ DEFAULT_FAKE_API_KEY = "am-fake-key-0000000000000000"
 
 MAX_JSON_DEPTH = 64
 """Deepest nesting of arrays/objects the fake parses; deeper bodies get a 400."""
+
+DEFAULT_MAX_STORED_BYTES = 64 * 1024 * 1024
+"""What a fake keeps (recorded requests and issues) by default, in bytes of its own accounting."""
+
+# The Python objects behind one entry beyond its counted bytes (measured with
+# tracemalloc: a small recorded request, a small issue), so that many small
+# entries count too.
+_REQUEST_OVERHEAD = 1024
+_ISSUE_OVERHEAD = 1024
 
 REDACTED_AUTHORIZATION = REDACTED_BEARER
 
@@ -220,8 +230,11 @@ def _inflate(body: bytes, header: str | None, limit: int) -> bytes:
 class FakeAntimetal:
     """An embedded fake of Antimetal's ``POST /issues``, driven by the spec.
 
-    *max_recorded* (beyond the documented API) caps :attr:`requests` to the
-    latest N for long-running servers; ``None`` keeps every request.
+    *max_stored_bytes* caps what the fake keeps, :attr:`requests` and
+    :attr:`issues` together, by :attr:`stored_bytes`: past it the oldest
+    entries (either kind) are dropped; numbering and uniqueness are unaffected.
+    ``None`` keeps everything. *max_recorded* also caps :attr:`requests` to the
+    latest N; ``None`` (the default) counts bytes only.
 
     A plain object, usable without pytest: inspect :attr:`issues` and
     :attr:`requests`, inject faults with :meth:`fail_next`, add
@@ -239,6 +252,7 @@ class FakeAntimetal:
         clock: Callable[[], datetime] | None = None,
         max_body_bytes: int = 1_048_576,
         max_recorded: int | None = None,
+        max_stored_bytes: int | None = DEFAULT_MAX_STORED_BYTES,
     ) -> None:
         if spec is None:
             from pytest_antimetal.spec import vendored_spec
@@ -246,11 +260,14 @@ class FakeAntimetal:
             spec = vendored_spec()
         if max_body_bytes < 1:
             raise ValueError("max_body_bytes must be positive")
+        if max_stored_bytes is not None and max_stored_bytes < 1:
+            raise ValueError("max_stored_bytes must be positive (or None: no cap)")
         self.spec = spec
         self.seed = seed
         self.max_body_bytes = max_body_bytes
         # A long-running server (the CLI) keeps only the latest requests.
         self.max_recorded = max_recorded
+        self.max_stored_bytes = max_stored_bytes
         self.latency: float = 0.0
         self._clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
         operation = spec.operation("post", "/issues")
@@ -300,8 +317,13 @@ class FakeAntimetal:
     # -- control ---------------------------------------------------------------------------
 
     def _reset_state(self) -> None:
-        self._issues: list[dict[str, Any]] = []
-        self._requests: deque[RecordedRequest] = deque(maxlen=self.max_recorded)
+        self._issues: deque[dict[str, Any]] = deque()
+        self._requests: deque[RecordedRequest] = deque()
+        # (order of arrival, counted bytes) of each kept issue / request, oldest first.
+        self._issue_sizes: deque[tuple[int, int]] = deque()
+        self._request_sizes: deque[tuple[int, int]] = deque()
+        self._stored = 0
+        self._arrivals = 0
         self._numbers: dict[str, int] = {}
         self._faults: deque[_Fault] = deque()
         self._rate_limit: tuple[int, float] | None = None
@@ -377,9 +399,23 @@ class FakeAntimetal:
 
     @property
     def requests(self) -> list[RecordedRequest]:
-        """Every request received, in order, ``Authorization`` redacted."""
+        """Every request received, in order, ``Authorization`` redacted.
+
+        The latest ones only, once :attr:`stored_bytes` reached ``max_stored_bytes``
+        (or their number ``max_recorded``).
+        """
         with self._lock:
             return list(self._requests)
+
+    @property
+    def stored_bytes(self) -> int:
+        """What the kept requests and issues count against ``max_stored_bytes``.
+
+        Their bodies (a parsed JSON body once more), header names and values,
+        path, and a fixed allowance per entry for the Python objects behind it.
+        """
+        with self._lock:
+            return self._stored
 
     @property
     def transport(self) -> FakeTransport:
@@ -433,6 +469,7 @@ class FakeAntimetal:
         path = url_or_path
         lowered: dict[str, str] = {}
         parsed: Any = None
+        parsed_size = 0
         try:
             method = method.upper()
             path = _path_of(url_or_path)
@@ -440,7 +477,9 @@ class FakeAntimetal:
             if fault is not None:
                 response = self._fault_response(fault, request_id)
             else:
-                response, parsed = self._answer(method, path, lowered, body, request_id)
+                response, parsed, parsed_size = self._answer(
+                    method, path, lowered, body, request_id
+                )
         except Exception:
             # A bug in the fake must still answer JSON, never drop the connection.
             logger.exception("pytest-antimetal fake: unexpected error (request %s)", request_id)
@@ -455,18 +494,39 @@ class FakeAntimetal:
             )
             for k, v in lowered.items()
         }
-        record = RecordedRequest(
-            method,
-            path,
-            recorded,
-            body if isinstance(body, bytes) else bytes(body),
-            parsed,
-            response.status,
-            request_id,
-        )
+        raw = body if isinstance(body, bytes) else bytes(body)
+        size = _REQUEST_OVERHEAD + len(path) + len(raw) + parsed_size
+        size += sum(map(len, lowered)) + sum(map(len, lowered.values()))
+        record = RecordedRequest(method, path, recorded, raw, parsed, response.status, request_id)
         with self._lock:
             self._requests.append(record)
+            self._request_sizes.append((self._arrivals, size))
+            self._arrivals += 1
+            self._stored += size
+            self._trim()
         return response
+
+    def _trim(self) -> None:
+        """Drop the oldest kept entries until within ``max_recorded`` and ``max_stored_bytes``.
+
+        Called under the lock. Numbers and uuids never depend on what is kept.
+        """
+        requests, request_sizes = self._requests, self._request_sizes
+        if self.max_recorded is not None:
+            while len(requests) > self.max_recorded:
+                requests.popleft()
+                self._stored -= request_sizes.popleft()[1]
+        cap = self.max_stored_bytes
+        if cap is None:
+            return
+        issues, issue_sizes = self._issues, self._issue_sizes
+        while self._stored > cap and (requests or issues):
+            if issues and (not requests or issue_sizes[0][0] < request_sizes[0][0]):
+                issues.popleft()
+                self._stored -= issue_sizes.popleft()[1]
+            else:
+                requests.popleft()
+                self._stored -= request_sizes.popleft()[1]
 
     def _fault_response(self, fault: _Fault, request_id: str) -> FakeResponse:
         extra: dict[str, str] = {}
@@ -521,21 +581,26 @@ class FakeAntimetal:
 
     def _answer(
         self, method: str, path: str, headers: dict[str, str], body: bytes, request_id: str
-    ) -> tuple[FakeResponse, Any]:
+    ) -> tuple[FakeResponse, Any, int]:
+        """The answer, the parsed body (``None`` if none) and the parsed body's decoded size."""
         if path not in self._routes:
-            return self._error(
-                404, "invalid_request_error", f"no route for {path[:200]}", request_id
-            ), None
+            return (
+                self._error(404, "invalid_request_error", f"no route for {path[:200]}", request_id),
+                None,
+                0,
+            )
         if method != "POST":
             allow = {"allow": self._allow}
             message = f"method {method[:20]} not allowed on /issues (allowed: {self._allow})"
-            return self._error(
-                405, "invalid_request_error", message, request_id, headers=allow
-            ), None
+            return (
+                self._error(405, "invalid_request_error", message, request_id, headers=allow),
+                None,
+                0,
+            )
 
         key_or_error = self._authenticate(headers, request_id)
         if isinstance(key_or_error, FakeResponse):
-            return key_or_error, None
+            return key_or_error, None, 0
         key, organization = key_or_error
 
         wait = None
@@ -544,14 +609,18 @@ class FakeAntimetal:
                 wait = self._rate_limited(key)
         if wait is not None:
             message = f"rate limit exceeded; retry after {wait} s"
-            return self._error(
-                429, "api_error", message, request_id, headers={"retry-after": str(wait)}
-            ), None
+            return (
+                self._error(
+                    429, "api_error", message, request_id, headers={"retry-after": str(wait)}
+                ),
+                None,
+                0,
+            )
 
         try:
-            data, media = self._parse_body(headers, body)
+            data, media, size = self._parse_body(headers, body)
         except _BodyError as exc:
-            return self._error(400, "invalid_request_error", str(exc), request_id), None
+            return self._error(400, "invalid_request_error", str(exc), request_id), None, 0
 
         validator = self._validators.get(media, self._validator)
         try:
@@ -559,12 +628,12 @@ class FakeAntimetal:
             details = {} if valid else validator.errors(data)
         except (ValueError, OverflowError, TypeError) as exc:
             message = f"the body holds a value that cannot be validated ({type(exc).__name__})"
-            return self._error(400, "invalid_request_error", message, request_id), data
+            return self._error(400, "invalid_request_error", message, request_id), data, size
         if details:
             message = "invalid request body: " + ", ".join(sorted(details))
             error = self._error(400, "invalid_request_error", message, request_id, details=details)
-            return error, data
-        return self._create(data or {}, organization, request_id), data
+            return error, data, size
+        return self._create(data or {}, organization, request_id), data, size
 
     def _authenticate(
         self, headers: dict[str, str], request_id: str
@@ -589,15 +658,15 @@ class FakeAntimetal:
             return self._error(403, "authentication_error", message, request_id)
         return key, info.organization
 
-    def _parse_body(self, headers: dict[str, str], body: bytes) -> tuple[Any, str]:
-        """The parsed body (``None`` when absent and optional) and its media type."""
+    def _parse_body(self, headers: dict[str, str], body: bytes) -> tuple[Any, str, int]:
+        """The parsed body (``None`` when absent and optional), its media type and decoded size."""
         limit = self.max_body_bytes
         if len(body) > limit:
             raise _BodyError(f"request body too large (limit {limit} bytes)")
         if not body:
             if self._body_required:
                 raise _BodyError("a JSON request body is required")
-            return None, ""
+            return None, "", 0
         media = _check_content_type(headers.get("content-type"), self._media_types)
         body = _inflate(body, headers.get("content-encoding"), limit)
         try:
@@ -623,7 +692,7 @@ class FakeAntimetal:
             raise _BodyError(f"request body must be a JSON object, not {type(data).__name__}")
         if _SURROGATE_ESCAPE.search(body) and _has_lone_surrogate(data):
             raise _BodyError("invalid JSON: unpaired UTF-16 surrogate escape in a string")
-        return data, media
+        return data, media, len(body)
 
     def _create(self, data: dict[str, Any], organization: str, request_id: str) -> FakeResponse:
         with self._lock:
@@ -631,9 +700,15 @@ class FakeAntimetal:
             number = self._numbers.get(organization, 0) + 1
             self._numbers[organization] = number
             issue = self._issue(data, number, now)
+            payload = _dumps(issue)
+            size = _ISSUE_OVERHEAD + len(payload)
             self._issues.append(issue)
+            self._issue_sizes.append((self._arrivals, size))
+            self._arrivals += 1
+            self._stored += size
+            self._trim()
         headers = {"content-type": "application/json", "x-request-id": request_id}
-        return FakeResponse(self._success, headers, _dumps(issue))
+        return FakeResponse(self._success, headers, payload)
 
     def _issue(self, data: dict[str, Any], number: int, now: str) -> dict[str, Any]:
         """The 201 body, property by property from the spec's response schema."""
