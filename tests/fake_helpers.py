@@ -112,3 +112,63 @@ class FakeClock:
 
     def advance(self, seconds: float) -> None:
         self.now += timedelta(seconds=seconds)
+
+
+class RawResponse:
+    """One HTTP/1.1 response parsed from raw bytes (enough for :func:`validated`)."""
+
+    def __init__(self, status_code: int, headers: dict[str, str], content: bytes) -> None:
+        self.status_code = status_code
+        self.headers = headers
+        self.content = content
+
+    def __repr__(self) -> str:
+        return f"RawResponse({self.status_code}, {self.content[:200]!r})"
+
+
+def parse_responses(data: bytes) -> list[RawResponse]:
+    """Every complete response in *data*, in order (each must carry ``Content-Length``)."""
+    out: list[RawResponse] = []
+    while data:
+        head, sep, rest = data.partition(b"\r\n\r\n")
+        if not sep:
+            break
+        status_line, *lines = head.decode("latin-1").split("\r\n")
+        headers = {}
+        for line in lines:
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+        length = int(headers["content-length"])
+        out.append(RawResponse(int(status_line.split()[1]), headers, rest[:length]))
+        data = rest[length:]
+    return out
+
+
+def exchange(port: int, data: bytes, *, half_close: bool = False, timeout: float = 10.0) -> bytes:
+    """Send *data* on a new loopback connection and read until the server closes it.
+
+    *half_close* shuts the sending side once *data* is out. *timeout* bounds each
+    wait: a server that never closes fails the test rather than hanging it.
+    """
+    import socket
+
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+        try:
+            sock.sendall(data)
+            if half_close:
+                sock.shutdown(socket.SHUT_WR)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # refused mid-send: whatever the server answered is still readable
+        received = b""
+        while chunk := sock.recv(65536):
+            received += chunk
+    return received
+
+
+def raw_post(key: str, body: bytes, *, extra: str = "", target: str = "/issues") -> bytes:
+    """A canonical ``POST`` (``Name: value`` lines, CRLF) with *extra* header lines added."""
+    head = (
+        f"POST {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {key}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n{extra}\r\n"
+    )
+    return head.encode("latin-1") + body

@@ -17,7 +17,7 @@ from pytest_antimetal.fake.core import (
     FakeResponse,
     RecordedRequest,
 )
-from pytest_antimetal.fake.server import FakeServer
+from pytest_antimetal.fake.server import FakeServer, ServerLimits
 
 if TYPE_CHECKING:
     from pytest_antimetal.fake.transport import FakeTransport
@@ -31,6 +31,7 @@ __all__ = [
     "FakeServer",
     "FakeTransport",
     "RecordedRequest",
+    "ServerLimits",
 ]
 
 

@@ -11,6 +11,7 @@ from types import FrameType
 
 from pytest_antimetal.cli import UsageError
 from pytest_antimetal.fake.core import DEFAULT_MAX_STORED_BYTES
+from pytest_antimetal.fake.server import ServerLimits
 
 __all__ = ["configure_parser", "run"]
 
@@ -37,6 +38,16 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text[:20]!r}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text[:20]}")
+    return value
+
+
 def configure_parser(parser: argparse.ArgumentParser) -> None:
     """Options of ``antimetal-contract fake``."""
     parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
@@ -59,6 +70,20 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
         default=DEFAULT_MAX_STORED_BYTES,
         metavar="N",
         help="bytes of recorded requests and issues kept (default 64 MiB; oldest dropped)",
+    )
+    parser.add_argument(
+        "--max-connections",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="open connections (default 1000, or half the open-file limit if lower)",
+    )
+    parser.add_argument(
+        "--request-timeout",
+        type=_seconds,
+        default=ServerLimits().request_timeout,
+        metavar="S",
+        help="seconds a client has to send a whole request (default 10)",
     )
 
 
@@ -91,7 +116,10 @@ def run(args: argparse.Namespace) -> int:
         reason = exc.strerror or str(exc)
         raise UsageError(f"cannot listen on {args.host}:{args.port}: {reason}") from None
     port = sock.getsockname()[1]
-    server = make_uvicorn_server(fake)
+    limits = ServerLimits(
+        max_connections=args.max_connections, request_timeout=args.request_timeout
+    )
+    server = make_uvicorn_server(fake, limits=limits)
 
     def stop(signum: int, frame: FrameType | None) -> None:
         if server.should_exit:  # a second signal: stop waiting for open connections

@@ -417,6 +417,16 @@ class FakeAntimetal:
         with self._lock:
             return self._stored
 
+    def error_response(
+        self, status: int, message: str, *, headers: Mapping[str, str] | None = None
+    ) -> FakeResponse:
+        """An ``ErrorResponseDto`` answer with a new request id, for a request refused
+        before :meth:`handle` (the loopback server's limits). Nothing is recorded."""
+        with self._lock:
+            request_id = self._new_request_id()
+        kind = _ERROR_TYPES.get(status, "api_error" if status >= 500 else "invalid_request_error")
+        return self._error(status, kind, message, request_id, headers=headers)
+
     @property
     def transport(self) -> FakeTransport:
         """An ``httpx.MockTransport`` over this fake (sync and async clients)."""

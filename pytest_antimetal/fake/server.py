@@ -6,6 +6,7 @@ import contextlib
 import socket
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -14,9 +15,66 @@ if TYPE_CHECKING:
 
     from pytest_antimetal.fake.core import FakeAntimetal
 
-__all__ = ["FakeServer", "bind_socket", "make_uvicorn_server", "url_for"]
+__all__ = ["FakeServer", "ServerLimits", "bind_socket", "make_uvicorn_server", "url_for"]
 
 _START_TIMEOUT = 30.0
+_BACKLOG = 2048
+
+MAX_CONNECTIONS = 1000
+"""Open connections a server allows by default (or half the open-file limit, if lower)."""
+
+
+@dataclass(frozen=True)
+class ServerLimits:
+    """What one client may take of a loopback fake (see the README's "The fake").
+
+    Past *max_header_bytes* (request line and header lines) or *max_headers*
+    header fields a request gets ``431``; one not read in full within
+    *request_timeout* seconds of the connection opening or of the previous
+    answer gets ``408`` (an idle connection is closed). Past *max_connections*
+    (``None``: :data:`MAX_CONNECTIONS`, or half the process' open-file limit if
+    lower) the connection waiting longest on its client is closed.
+    """
+
+    max_header_bytes: int = 65_536
+    max_headers: int = 100
+    max_connections: int | None = None
+    request_timeout: float = 10.0
+
+    def __post_init__(self) -> None:
+        for name in ("max_header_bytes", "max_headers", "max_connections"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, int) or value < 1):
+                raise ValueError(f"{name} must be a positive int")
+        if not 0 < self.request_timeout < float("inf"):
+            raise ValueError("request_timeout must be a positive number of seconds")
+
+    def resolved(self) -> tuple[int, int]:
+        """``(max_connections, accept burst)`` for this process.
+
+        asyncio accepts up to *burst* connections in one go before any of them
+        is seen, and a closed one frees its descriptor a loop turn later: both
+        bursts must fit in the descriptors the connections leave spare, or
+        ``accept()`` fails (and asyncio floods the log).
+        """
+        soft = _open_file_limit()
+        connections = self.max_connections
+        if connections is None:
+            # Half: the rest of the process (a whole pytest run) needs descriptors too.
+            connections = MAX_CONNECTIONS if soft is None else min(MAX_CONNECTIONS, soft // 2)
+        if soft is None:
+            return connections, _BACKLOG
+        return connections, max(8, min(_BACKLOG, (soft - connections) // 4))
+
+
+def _open_file_limit() -> int | None:
+    try:
+        import resource
+
+        soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    except (ImportError, OSError, ValueError):  # no such limit (Windows)
+        return None
+    return None if soft == resource.RLIM_INFINITY or soft < 16 else soft
 
 
 def bind_socket(host: str, port: int) -> socket.socket:
@@ -30,7 +88,7 @@ def bind_socket(host: str, port: int) -> socket.socket:
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(address)
-        sock.listen(2048)
+        sock.listen(_BACKLOG)
     except BaseException:
         sock.close()
         raise
@@ -43,21 +101,42 @@ def url_for(host: str, port: int) -> str:
 
 
 def make_uvicorn_server(
-    fake: FakeAntimetal, ready: threading.Event | None = None
+    fake: FakeAntimetal,
+    ready: threading.Event | None = None,
+    limits: ServerLimits | None = None,
 ) -> uvicorn.Server:
     """A uvicorn server for *fake*'s ASGI app that leaves signals and logging config alone.
 
-    *ready* is set once uvicorn has started serving (or failed to).
+    *ready* is set once uvicorn has started serving (or failed to). *limits*
+    bound what clients may take (default :class:`ServerLimits`).
     """
+    import asyncio
+
     import uvicorn
+
+    from pytest_antimetal.fake.protocol import ConnectionGuard, GuardedProtocol
+
+    limits = limits or ServerLimits()
+    max_connections, burst = limits.resolved()
+    guard = ConnectionGuard(fake, limits, max_connections)
+    protocol = type("FakeHTTPProtocol", (GuardedProtocol,), {"guard": guard})
 
     class _Server(uvicorn.Server):
         async def startup(self, sockets: list[socket.socket] | None = None) -> None:
             try:
+                guard.start(asyncio.get_running_loop())
                 await super().startup(sockets=sockets)
+                # asyncio listened with *backlog*, its accept burst; the kernel's queue
+                # may stay long (queued connections hold no descriptor of ours).
+                for sock in sockets or ():
+                    sock.listen(_BACKLOG)
             finally:
                 if ready is not None:
                     ready.set()
+
+        async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+            guard.stop()
+            await super().shutdown(sockets=sockets)
 
         @contextlib.contextmanager
         def capture_signals(self) -> Iterator[None]:
@@ -71,6 +150,8 @@ def make_uvicorn_server(
         access_log=False,
         lifespan="off",
         ws="none",
+        http=protocol,
+        backlog=burst,  # asyncio's accept burst (startup restores the kernel's queue)
         interface="asgi3",
         proxy_headers=False,
         server_header=False,
@@ -84,10 +165,16 @@ class FakeServer:
 
     ``with FakeServer() as server: httpx.post(server.url + "/issues", ...)``.
     Port 0 (the default) picks a free port; :attr:`url` holds the real one.
+    *limits* bound what clients may take (:class:`ServerLimits`).
     """
 
     def __init__(
-        self, fake: FakeAntimetal | None = None, *, host: str = "127.0.0.1", port: int = 0
+        self,
+        fake: FakeAntimetal | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        limits: ServerLimits | None = None,
     ) -> None:
         if fake is None:
             from pytest_antimetal.fake.core import FakeAntimetal
@@ -96,6 +183,7 @@ class FakeServer:
         self.fake = fake
         self.host = host
         self.port = port
+        self.limits = limits or ServerLimits()
         self._server: Any = None
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
@@ -120,7 +208,7 @@ class FakeServer:
         sock = bind_socket(self.host, self.port)
         self.port = sock.getsockname()[1]
         ready = threading.Event()
-        server = make_uvicorn_server(self.fake, ready)
+        server = make_uvicorn_server(self.fake, ready, self.limits)
         self._server = server
         self._error = None
 
