@@ -136,6 +136,9 @@ class ContractPlugin:
         """The run's root causes (merged from every part, and every xdist worker)."""
         self.first_shown: dict[str, str] = {}
         """entry id -> the part whose failure report showed it in full."""
+        self.unreachable = ""
+        """Why the rest of the run is skipped (set when nothing could connect to the target)."""
+        self._connection_error: str | None = None
         self.fake_factory: FakeFactory | None = None
         """Test seam: builds the in-process fake (planted-fault variants in our own tests)."""
         self.fake: FakeAntimetal | None = None
