@@ -171,3 +171,28 @@ def test_verbose_adds_headers_and_details(project: pytest.Pytester) -> None:
     assert "user-agent: pytest-antimetal contract suite" not in default
     assert "user-agent: pytest-antimetal contract suite" in verbose
     assert len(verbose.splitlines()) > len(default.splitlines())
+
+
+def test_a_line_per_part_as_it_finishes_and_none_under_q(project: pytest.Pytester) -> None:
+    args = (
+        "-p",
+        "antimetal",
+        "--antimetal-contract",
+        "-k",
+        "malformed or edge",
+        "-p",
+        "no:randomly",
+    )
+    default = "\n".join(project.runpytest(*args).outlines)
+    assert re.search(
+        r"^antimetal-contract \. edge-cases: \d+ request\(s\) sent, 0 root cause\(s\), \d+\.\d s$",
+        default,
+        re.M,
+    )
+    assert re.search(
+        r"^\. malformed: \d+ request\(s\) sent, 0 root cause\(s\), \d+\.\d s$", default, re.M
+    )
+    quiet = "\n".join(project.runpytest(*args, "-q").outlines)
+    assert "request(s) sent" not in quiet
+    verbose = "\n".join(project.runpytest(*args, "-v").outlines)
+    assert re.search(r"^    malformed: \d+ request\(s\) sent", verbose, re.M)

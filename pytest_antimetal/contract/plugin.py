@@ -136,6 +136,7 @@ class ContractPlugin:
         """The run's root causes (merged from every part, and every xdist worker)."""
         self.first_shown: dict[str, str] = {}
         """entry id -> the part whose failure report showed it in full."""
+        self._progress: dict[str, str] = {}
         self.unreachable = ""
         """Why the rest of the run is skipped (set when nothing could connect to the target)."""
         self._connection_error: str | None = None
@@ -317,11 +318,15 @@ class ContractPlugin:
         if report.when != "call":
             return
         part = report.nodeid.rpartition("::")[2]
+        sent, found = 0, 0
         for name, value in report.user_properties:
             if name == _STATS_PROPERTY:
-                self.stats.merge(json.loads(str(value)))
+                stats = json.loads(str(value))
+                self.stats.merge(stats)
+                sent = int(stats.get("requests", 0))
             elif name == _ENTRIES_PROPERTY:
                 entries = [Entry.from_dict(d) for d in json.loads(str(value))]
+                found = len(entries)
                 for entry in self.book.merge(entries):
                     self.first_shown.setdefault(entry.id, part)
         # Taken off (tryfirst: before junitxml reads properties): a JUnit file is no place for
@@ -329,6 +334,23 @@ class ContractPlugin:
         report.user_properties[:] = [
             (n, v) for n, v in report.user_properties if n != _ENTRIES_PROPERTY
         ]
+        if report.nodeid.startswith("antimetal-contract::") and not report.skipped:
+            self._progress[report.nodeid] = (
+                f"{part}: {sent} request(s) sent, {found} root cause(s), {report.duration:.1f} s"
+            )
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_logfinish(self, nodeid: str) -> None:
+        """A line per part as it finishes (after pytest's letter); none under ``-q``."""
+        line = self._progress.pop(nodeid, None)
+        terminal = self.config.pluginmanager.get_plugin("terminalreporter")
+        verbosity = self.config.get_verbosity()
+        if line is None or terminal is None or verbosity < 0:
+            return
+        if verbosity == 0:
+            terminal.write(f" {line}\n")  # beside the part's letter; the next starts a line
+        else:
+            terminal.write_line(f"    {line}")
 
     def pytest_report_header(self, config: pytest.Config) -> list[str]:
         where = "embedded fake" if self.target.is_fake else self.target.base_url
