@@ -53,9 +53,19 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
+DESCRIPTION = "The tools of pytest-antimetal, one subcommand each."
+EPILOG = "A command's own options: antimetal-contract COMMAND --help"
+
+
 def _build_parser(only: str | None) -> argparse.ArgumentParser:
-    parser = _Parser(
-        prog="antimetal-contract", description=__doc__.splitlines()[0] if __doc__ else None
+    from pytest_antimetal import __version__
+
+    # Plain text: the module docstring is reStructuredText, which --help would show raw.
+    parser = _Parser(prog="antimetal-contract", description=DESCRIPTION, epilog=EPILOG)
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"antimetal-contract (pytest-antimetal) {__version__}",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     subparsers.required = True
