@@ -196,3 +196,25 @@ def test_a_line_per_part_as_it_finishes_and_none_under_q(project: pytest.Pyteste
     assert "request(s) sent" not in quiet
     verbose = "\n".join(project.runpytest(*args, "-v").outlines)
     assert re.search(r"^    malformed: \d+ request\(s\) sent", verbose, re.M)
+
+
+def test_readme_example_is_what_the_suite_prints(
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """README, 'Reading a failure': the example is this run's output, verbatim."""
+    from tests.conftest import REPO_ROOT
+
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    match = re.search(
+        r"<!-- readme-example: reading-a-failure -->\n```text\n(.*?)\n```", readme, re.S
+    )
+    assert match is not None
+    monkeypatch.setenv("COLUMNS", "80")  # the README shows pytest's default width
+    project.makeconftest(COUNTING_CONFTEST.format(fault="bad-400-body"))
+    result = project.runpytest(
+        "-p", "antimetal", "--antimetal-contract", "-k", "malformed", "--hypothesis-seed=1"
+    )
+    lines = result.outlines
+    start = next(i for i, line in enumerate(lines) if "= FAILURES =" in line)
+    end = next(i for i, line in enumerate(lines) if "short test summary info" in line)
+    assert "\n".join(lines[start:end]).rstrip() == match[1]
