@@ -81,6 +81,11 @@ def _number(config: pytest.Config, option: str, ini: str, kind: type, default: A
     return value
 
 
+def _report_dir(config: pytest.Config) -> Path | None:
+    raw = config.getoption("antimetal_report", None)
+    return None if raw in (None, "") else Path(str(raw))
+
+
 def _seed(config: pytest.Config, deterministic: bool) -> int:
     # An xdist worker uses the controller's seed, so the summary's replay seed is the one
     # every worker's failures were generated with.
@@ -140,6 +145,8 @@ class ContractPlugin:
         self.unreachable = ""
         """Why the rest of the run is skipped (set when nothing could connect to the target)."""
         self._connection_error: str | None = None
+        self.report_dir: Path | None = _report_dir(config)
+        """``--antimetal-report=DIR``: where report.json, report.md and reproductions go."""
         self.fake_factory: FakeFactory | None = None
         """Test seam: builds the in-process fake (planted-fault variants in our own tests)."""
         self.fake: FakeAntimetal | None = None
@@ -400,6 +407,46 @@ class ContractPlugin:
                 )
         for reason, count in sorted(stats.skipped.items()):
             tr.line(f"not sent: {count} ({reason})")
+        if not hasattr(self.config, "workerinput"):
+            written = self.write_report()
+            if written and self.report_dir is not None:
+                repros = sum(1 for p in written if p.name.startswith("test_repro_"))
+                tr.line(
+                    f"report: {self.report_dir}/ (report.json, report.md, {repros} "
+                    "reproduction(s): test_repro_<id>.py, repro_<id>.sh)"
+                )
+
+    def write_report(self) -> list[Path]:
+        """``--antimetal-report=DIR`` files, and ``$GITHUB_STEP_SUMMARY`` when that is set."""
+        summary = bool(os.environ.get("GITHUB_STEP_SUMMARY"))
+        if self.report_dir is None and not summary:
+            return []
+        from pytest_antimetal.contract.checks import ContractRules
+        from pytest_antimetal.contract.report_files import (
+            ReportContext,
+            append_step_summary,
+            markdown,
+            write_report,
+        )
+
+        context = ReportContext(
+            seed=self.seed,
+            spec_document=self.spec.document,
+            target="embedded fake" if self.target.is_fake else str(self.target.base_url),
+            key="[REDACTED]" if self.target.api_key else "none (the fake's public key)",
+            rules=ContractRules.from_spec(self.spec),
+            replay=f"pytest --antimetal-contract --hypothesis-seed={self.seed}",
+        )
+        entries = self.book.entries()
+        written: list[Path] = []
+        if self.report_dir is not None:
+            written = write_report(self.report_dir, entries, self.stats, context)
+            text = (self.report_dir / "report.md").read_text(encoding="utf-8")
+        else:
+            text = markdown(entries, self.stats, context)
+        if summary:
+            append_step_summary(text)
+        return written
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         if self._runner is not None:
