@@ -69,6 +69,9 @@ def test_each_planted_fault_is_one_entry_on_one_screen_with_hand_counted_hits(
     planted = FAULTS[fault]
     checks = set(re.findall(r"\b[a-z_]+ x\d+", text))
     assert any(check.split(" x")[0] in planted.checks for check in checks), text
+    # A minimal request, when one was found, comes first and is what `reproduce:` sends.
+    if "minimal request (" in text:
+        assert text.index("minimal request (") < text.index("original request (")
     # The suite's count of requests that hit the cause, per part, is the server's own count
     # of the answers the fault changed.
     assert _hits(summary) == {part: n for part, n in TALLY.hits.items() if n}, text

@@ -17,7 +17,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pytest_antimetal.contract.report import (
@@ -210,6 +210,10 @@ class Entry:
     """check -> failures (in order of first appearance)."""
     parts: dict[str, int] = field(default_factory=dict)
     """part -> requests that hit this entry."""
+    minimal: SentRequest | None = None
+    """The smallest request found that still triggers it (see :mod:`.shrink`)."""
+    minimal_note: str = ""
+    """How the minimal request was found, or why there is none."""
 
     @property
     def id(self) -> str:
@@ -262,14 +266,24 @@ class Entry:
             lines.append(printable(f"  also [{other.check}] {other.message}"))
             if verbose:
                 lines += [f"  {line}" for line in other.detail_lines(verbose=True)]
-        lines.append(printable(f"  request ({first.case}):"))
+        if self.minimal is not None:
+            lines.append(f"  minimal request ({self.minimal_note}):")
+            shown = self.minimal.describe(verbose=verbose, body_dir=first.body_dir)
+            lines += [f"    {line}" for line in shown.splitlines() if verbose or "body:" in line]
+        elif self.minimal_note and (verbose or "live" in self.minimal_note):
+            lines.append(f"  minimal request: {self.minimal_note}")
+        label = "original request" if self.minimal is not None else "request"
+        lines.append(printable(f"  {label} ({first.case}):"))
         described = first.request.describe(verbose=verbose, body_dir=first.body_dir)
         lines += [f"    {line}" for line in described.splitlines()]
         if first.response is not None:
             lines.append("  response:")
             text = first.response.describe(verbose=verbose, body_dir=first.body_dir)
             lines += [f"    {line}" for line in text.splitlines()]
-        lines += first.command_lines()
+        if self.minimal is not None:
+            lines += replace(first, request=self.minimal).command_lines()
+        else:
+            lines += first.command_lines()
         return "\n".join(lines)
 
     def as_dict(self) -> dict[str, Any]:
@@ -285,6 +299,8 @@ class Entry:
             "requests": self.requests,
             "failures": self.failures,
             "representative": [_failure_dict(f) for f in self.representative],
+            "minimal": None if self.minimal is None else _request_dict(self.minimal),
+            "minimal_note": self.minimal_note,
         }
 
     @classmethod
@@ -297,11 +313,23 @@ class Entry:
             representative=[_failure_from(d) for d in data["representative"]],
             checks={str(k): int(v) for k, v in data["checks"].items()},
             parts={str(k): int(v) for k, v in data["parts"].items()},
+            minimal=None if data.get("minimal") is None else _request_from(data["minimal"]),
+            minimal_note=str(data.get("minimal_note", "")),
         )
 
 
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
+
+
+def _request_dict(r: SentRequest) -> dict[str, Any]:
+    return {"method": r.method, "url": r.url, "headers": r.headers, "body_base64": _b64(r.body)}
+
+
+def _request_from(d: Mapping[str, Any]) -> SentRequest:
+    return SentRequest(
+        str(d["method"]), str(d["url"]), dict(d["headers"]), base64.b64decode(d["body_base64"])
+    )
 
 
 def _failure_dict(f: Failure) -> dict[str, Any]:
@@ -319,24 +347,13 @@ def _failure_dict(f: Failure) -> dict[str, Any]:
         "details": f.details,
         "replay": f.replay,
         "setup": f.setup,
-        "request": {
-            "method": f.request.method,
-            "url": f.request.url,
-            "headers": f.request.headers,
-            "body_base64": _b64(f.request.body),
-        },
+        "request": _request_dict(f.request),
         "response": response,
     }
 
 
 def _failure_from(d: Mapping[str, Any]) -> Failure:
-    req = d["request"]
-    request = SentRequest(
-        str(req["method"]),
-        str(req["url"]),
-        dict(req["headers"]),
-        base64.b64decode(req["body_base64"]),
-    )
+    request = _request_from(d["request"])
     resp = d.get("response")
     response = None
     if resp is not None:
@@ -427,6 +444,8 @@ class EntryBook:
                     other.representative,
                     dict(other.checks),
                     dict(other.parts),
+                    other.minimal,
+                    other.minimal_note,
                 )
                 new.append(other)
             else:

@@ -32,6 +32,7 @@ from pytest_antimetal.target import README_REF, Target
 
 if TYPE_CHECKING:
     from pytest_antimetal.contract.runner import ContractRunner
+    from pytest_antimetal.contract.shrink import Shrinker
     from pytest_antimetal.fake import FakeAntimetal
 
 __all__ = ["DEFAULT_LIVE_BUDGET", "LIVE_TAG", "ContractFailed", "ContractItem", "ContractPlugin"]
@@ -146,6 +147,9 @@ class ContractPlugin:
         """Why the rest of the run is skipped (set when nothing could connect to the target)."""
         self._connection_error: str | None = None
         self.report_dir: Path | None = _report_dir(config)
+        self.shrink_sent = 0
+        """Requests spent minimising entries (not in "requests sent": they re-send)."""
+        self._shrinker: Shrinker | None = None
         """``--antimetal-report=DIR``: where report.json, report.md and reproductions go."""
         self.fake_factory: FakeFactory | None = None
         """Test seam: builds the in-process fake (planted-fault variants in our own tests)."""
@@ -377,6 +381,8 @@ class ContractPlugin:
         tr.line(f"requests sent: {stats.requests}   checks run: {stats.checks}")
         if self.unreachable:
             tr.line(self.unreachable)
+        if self.shrink_sent:
+            tr.line(f"minimising root causes: {self.shrink_sent} more request(s)")
         if stats.failures:
             by_check = ", ".join(f"{k}: {v}" for k, v in sorted(stats.failures.items()))
             tr.line(f"failures by check: {by_check}")
@@ -415,6 +421,50 @@ class ContractPlugin:
                     f"report: {self.report_dir}/ (report.json, report.md, {repros} "
                     "reproduction(s): test_repro_<id>.py, repro_<id>.sh)"
                 )
+
+    def minimise(self, entries: list[Entry]) -> None:
+        """Give each entry not shown yet its smallest request (README, 'Reading a failure').
+
+        Never against a live (non-loopback) target: there every request can create an issue.
+        """
+        for entry in entries:
+            if entry.id in self.first_shown or entry.minimal is not None or entry.minimal_note:
+                continue
+            if self.capped:
+                entry.minimal_note = "not minimised: live target (each request can create)"
+                continue
+            found = self.shrinker().shrink(entry)
+            self.shrink_sent += found.sent
+            entry.minimal = found.request
+            entry.minimal_note = found.note or (
+                f"{found.sent} request(s) to find it; same cause, HTTP {found.status}"
+            )
+
+    def shrinker(self) -> Shrinker:
+        if self._shrinker is None:
+            import httpx
+
+            from pytest_antimetal.contract.report import ReceivedResponse
+            from pytest_antimetal.contract.shrink import Shrinker, headers_to_send
+            from pytest_antimetal.secrets import bearer
+
+            runner = self.runner()
+            client = httpx.Client(transport=runner.settings.transport, timeout=30.0)
+            key = runner.settings.api_key
+
+            def send(
+                method: str, url: str, headers: dict[str, str], body: bytes
+            ) -> ReceivedResponse | None:
+                try:
+                    got = client.request(
+                        method, url, headers=headers_to_send(headers, bearer(key)), content=body
+                    )
+                except httpx.HTTPError:
+                    return None
+                return ReceivedResponse(got.status_code, dict(got.headers), got.content)
+
+            self._shrinker = Shrinker(send, runner.rules)
+        return self._shrinker
 
     def write_report(self) -> list[Path]:
         """``--antimetal-report=DIR`` files, and ``$GITHUB_STEP_SUMMARY`` when that is set."""
@@ -490,6 +540,7 @@ class ContractItem(pytest.Item):
             raise TargetUnreachable(reason)
         self.user_properties.append((_STATS_PROPERTY, json.dumps(result.stats.as_dict())))
         if result.failures:
+            self.plugin.minimise(result.entries)
             entries = [entry.as_dict() for entry in result.entries]
             self.user_properties.append((_ENTRIES_PROPERTY, json.dumps(entries)))
         if result.failures:

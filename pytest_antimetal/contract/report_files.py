@@ -100,7 +100,7 @@ def write_report(
         lines = ["#!/bin/sh", f"# {entry.headline}"]
         if first.setup:
             lines.append(f"# first start the target: {first.setup}")
-        lines.append(first.request.curl(bodies))
+        lines.append((entry.minimal or first.request).curl(bodies))
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
         written.append(path)
     return written
@@ -235,7 +235,7 @@ def _assertion(first: Failure, rules: ContractRules) -> list[str]:
 def repro_source(entry: Entry, rules: ContractRules, operation_path: str = "/issues") -> str:
     """A standalone test module (pytest + httpx) that sends the entry's request again."""
     first = entry.representative[0]
-    request = first.request
+    request = entry.minimal or first.request  # the smallest request that still triggers it
     # The key (even the fake's public one) comes from the environment, never from this file;
     # only the auth probe's made-up invalid key is sent as recorded.
     auth = next((v for k, v in request.headers.items() if k.lower() == "authorization"), None)
