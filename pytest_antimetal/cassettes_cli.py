@@ -10,7 +10,7 @@ import argparse
 from collections.abc import Iterable
 from pathlib import Path
 
-from pytest_antimetal.cli import UsageError
+from pytest_antimetal._usage import UsageError
 
 __all__ = ["configure_parser", "empty_directory_problem", "run"]
 

@@ -12,11 +12,10 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn, Protocol, cast
 
+# Re-exported: subcommands raise it from the leaf module, never from this dispatcher.
+from pytest_antimetal._usage import UsageError
+
 __all__ = ["SUBCOMMANDS", "UsageError", "main"]
-
-
-class UsageError(Exception):
-    """A user's mistake: reported as one line on stderr, exit status 2."""
 
 
 class _Subcommand(Protocol):
@@ -96,8 +95,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    # Run as `python -m pytest_antimetal.cli`, this file is `__main__`: dispatch through the
-    # package module so subcommands raise the same UsageError class this catches.
-    from pytest_antimetal.cli import main as _main
-
-    raise SystemExit(_main())
+    # `python -m pytest_antimetal.cli`: UsageError is the leaf module's, so the class the
+    # subcommands raise is the one caught here even though this file runs as __main__.
+    raise SystemExit(main())

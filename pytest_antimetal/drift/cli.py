@@ -22,7 +22,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pytest_antimetal.cli import UsageError
+from pytest_antimetal._usage import UsageError
 from pytest_antimetal.drift.model import Change, DiffResult, Level
 from pytest_antimetal.drift.report import FORMATS, render
 from pytest_antimetal.drift.rules import DEFAULT_SUNSET_WINDOW, diff_documents

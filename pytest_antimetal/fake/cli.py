@@ -9,7 +9,7 @@ import signal
 import sys
 from types import FrameType
 
-from pytest_antimetal.cli import UsageError
+from pytest_antimetal._usage import UsageError
 from pytest_antimetal.fake.core import DEFAULT_MAX_STORED_BYTES
 from pytest_antimetal.fake.server import ServerLimits
 
