@@ -68,6 +68,10 @@ _SECRET_HEADERS = {"cookie", "proxy-authorization", "x-api-key"}
 # Response fields only the server can know: generated on every create.
 _GENERATED = ("uuid", "number", "createdAt", "updatedAt", "latestVersion")
 _OMIT: Any = object()
+# How the 201 body fills one property (see FakeAntimetal._issue_plan).
+_UUID, _NUMBER, _NOW, _CONST, _MINIMAL, _ECHO = range(6)
+# What an echoed property becomes when the request leaves it out.
+_ABSENT_DEFAULT, _ABSENT_NOW, _ABSENT_MINIMAL, _ABSENT_SKIP = range(4)
 _ERROR_TYPES = {401: "authentication_error", 403: "authentication_error"}
 
 
@@ -291,6 +295,7 @@ class FakeAntimetal:
             (operation.request_schema(self._media_types[0]) or {}).get("properties") or {}
         )
         self._defaults: dict[str, Any] = {}  # documented defaults by property, read once
+        self._plan: tuple[tuple[str, int, Mapping[str, Any], Any], ...] | None = None
         self._allow = ", ".join(
             m for m in spec.methods_for("/issues") if (m, "/issues") in _IMPLEMENTED
         )
@@ -319,11 +324,14 @@ class FakeAntimetal:
     def _reset_state(self) -> None:
         self._issues: deque[dict[str, Any]] = deque()
         self._requests: deque[RecordedRequest] = deque()
-        # (order of arrival, counted bytes) of each kept issue / request, oldest first.
-        self._issue_sizes: deque[tuple[int, int]] = deque()
-        self._request_sizes: deque[tuple[int, int]] = deque()
+        # Counted bytes of each kept request / issue, oldest first (ints: nothing for the GC).
+        self._request_sizes: deque[int] = deque()
+        self._issue_sizes: deque[int] = deque()
+        # Per kept issue, how many requests had been recorded before it: it is older
+        # than the oldest kept request when not above that request's position.
+        self._issue_ages: deque[int] = deque()
+        self._recorded = 0  # requests ever recorded (since reset)
         self._stored = 0
-        self._arrivals = 0
         self._numbers: dict[str, int] = {}
         self._faults: deque[_Fault] = deque()
         self._rate_limit: tuple[int, float] | None = None
@@ -510,11 +518,18 @@ class FakeAntimetal:
         record = RecordedRequest(method, path, recorded, raw, parsed, response.status, request_id)
         with self._lock:
             self._requests.append(record)
-            self._request_sizes.append((self._arrivals, size))
-            self._arrivals += 1
+            self._request_sizes.append(size)
+            self._recorded += 1
             self._stored += size
-            self._trim()
+            if self._over_caps():
+                self._trim()
         return response
+
+    def _over_caps(self) -> bool:
+        cap, most = self.max_stored_bytes, self.max_recorded
+        return (cap is not None and self._stored > cap) or (
+            most is not None and len(self._requests) > most
+        )
 
     def _trim(self) -> None:
         """Drop the oldest kept entries until within ``max_recorded`` and ``max_stored_bytes``.
@@ -525,18 +540,20 @@ class FakeAntimetal:
         if self.max_recorded is not None:
             while len(requests) > self.max_recorded:
                 requests.popleft()
-                self._stored -= request_sizes.popleft()[1]
+                self._stored -= request_sizes.popleft()
         cap = self.max_stored_bytes
         if cap is None:
             return
-        issues, issue_sizes = self._issues, self._issue_sizes
+        issues, issue_sizes, issue_ages = self._issues, self._issue_sizes, self._issue_ages
         while self._stored > cap and (requests or issues):
-            if issues and (not requests or issue_sizes[0][0] < request_sizes[0][0]):
+            oldest_request = self._recorded - len(requests)
+            if issues and (not requests or issue_ages[0] <= oldest_request):
                 issues.popleft()
-                self._stored -= issue_sizes.popleft()[1]
+                issue_ages.popleft()
+                self._stored -= issue_sizes.popleft()
             else:
                 requests.popleft()
-                self._stored -= request_sizes.popleft()[1]
+                self._stored -= request_sizes.popleft()
 
     def _fault_response(self, fault: _Fault, request_id: str) -> FakeResponse:
         extra: dict[str, str] = {}
@@ -713,20 +730,99 @@ class FakeAntimetal:
             payload = _dumps(issue)
             size = _ISSUE_OVERHEAD + len(payload)
             self._issues.append(issue)
-            self._issue_sizes.append((self._arrivals, size))
-            self._arrivals += 1
+            self._issue_sizes.append(size)
+            self._issue_ages.append(self._recorded)
             self._stored += size
-            self._trim()
+            if self._over_caps():
+                self._trim()
         headers = {"content-type": "application/json", "x-request-id": request_id}
         return FakeResponse(self._success, headers, payload)
 
     def _issue(self, data: dict[str, Any], number: int, now: str) -> dict[str, Any]:
         """The 201 body, property by property from the spec's response schema."""
+        plan = self._plan
+        if plan is None:
+            plan = self._plan = self._issue_plan()
+        if not plan:
+            return self._undocumented_issue(data, number, now)
+        issue: dict[str, Any] = {}
+        for name, code, node, extra in plan:
+            if code == _ECHO:
+                value = data.get(name)
+                is_datetime, nullable, default, absent = extra
+                if value is None:
+                    if nullable and name in data:
+                        issue[name] = None
+                    elif absent == _ABSENT_DEFAULT:
+                        issue[name] = default
+                    elif absent == _ABSENT_NOW:
+                        issue[name] = now
+                    elif absent == _ABSENT_MINIMAL:
+                        issue[name] = self._minimal(node, now)
+                elif is_datetime and isinstance(value, str):
+                    normalised = normalise_timestamp(value)
+                    issue[name] = value if normalised is None else normalised
+                else:
+                    issue[name] = value
+            elif code == _UUID:
+                issue[name] = self._new_uuid()
+            elif code == _NUMBER:
+                issue[name] = number
+            elif code == _NOW:
+                issue[name] = now
+            elif code == _CONST:
+                issue[name] = extra
+            else:
+                issue[name] = self._minimal(node, now)
+        return issue
+
+    def _issue_plan(self) -> tuple[tuple[str, int, Mapping[str, Any], Any], ...]:
+        """How each property of the documented 201 body is filled, read from the spec once.
+
+        Empty when the spec documents no properties (see :meth:`_undocumented_issue`).
+        The same rules as :meth:`_issue_value`, decided ahead of the requests.
+        """
         schema = self._response_schema
         properties = schema.get("properties")
         if not isinstance(properties, Mapping) or not properties:
-            # An undocumented body: the generated fields plus what was sent.
-            properties = {name: {} for name in (*_GENERATED, "triggeredAt", *data)}
+            return ()
+        required = set(schema.get("required") or ())
+        plan: list[tuple[str, int, Mapping[str, Any], Any]] = []
+        for name, raw_node in properties.items():
+            node: Mapping[str, Any] = raw_node if isinstance(raw_node, Mapping) else {}
+            is_required = name in required
+            if name == "uuid":
+                plan.append((name, _UUID, node, None))
+            elif name == "number":
+                plan.append((name, _NUMBER, node, None))
+            elif name in ("createdAt", "updatedAt"):
+                plan.append((name, _NOW, node, None))
+            elif name == "latestVersion":
+                plan.append((name, _CONST, node, 1))
+            elif name not in self._request_properties:
+                if name == "status" or is_required:
+                    plan.append((name, _MINIMAL, node, None))
+            else:
+                request_node = self._request_properties[name]
+                if not isinstance(request_node, Mapping):
+                    request_node = {}
+                is_datetime = "date-time" in (request_node.get("format"), node.get("format"))
+                found = documented_default(request_node)
+                default = found if found is not None else documented_default(node)
+                if default is not None:
+                    absent = _ABSENT_DEFAULT
+                elif is_datetime and (is_required or name == "triggeredAt"):
+                    absent = _ABSENT_NOW
+                else:
+                    absent = _ABSENT_MINIMAL if is_required else _ABSENT_SKIP
+                nullable = node.get("nullable") is True
+                plan.append((name, _ECHO, node, (is_datetime, nullable, default, absent)))
+        return tuple(plan)
+
+    def _undocumented_issue(self, data: dict[str, Any], number: int, now: str) -> dict[str, Any]:
+        """A 201 body for a spec that documents none: the generated fields plus what was sent."""
+        schema = self._response_schema
+        properties: dict[str, Any] = {name: {} for name in (*_GENERATED, "triggeredAt", *data)}
         required = set(schema.get("required") or ())
         issue: dict[str, Any] = {}
         for name, raw_node in properties.items():
