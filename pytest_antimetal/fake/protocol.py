@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import http
 import logging
+from itertools import chain
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import httptools
@@ -90,15 +91,19 @@ class ConnectionGuard:
 
     def _schedule(self) -> None:
         assert self._loop is not None
+        if self.stopped:
+            return
         period = max(0.05, min(1.0, self.limits.request_timeout / 4))
         self._sweeper = self._loop.call_later(period, self._sweep)
 
     def _sweep(self) -> None:
         assert self._loop is not None
         now = self._loop.time()
-        for connection in list(self.open):
-            connection.check_deadline(now)
-        self._schedule()
+        try:
+            for connection in list(self.open):
+                connection.check_deadline(now)
+        finally:
+            self._schedule()  # one failure must not end the sweeping
 
     def _loop_error(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
         if context.get("message") == _ACCEPT_FAILED:
@@ -147,12 +152,6 @@ class ConnectionGuard:
         victim.evict()
         return True
 
-    def touch(self, connection: GuardedProtocol) -> None:
-        """*connection* waits on its client again: it becomes the youngest."""
-        if connection in self.open:  # not if already closed
-            del self.open[connection]
-            self.open[connection] = None
-
     def release(self, connection: GuardedProtocol) -> None:
         self.open.pop(connection, None)
 
@@ -170,9 +169,7 @@ class GuardedProtocol(HttpToolsProtocol):
         self._deadline: float | None = None
         self._in_head = False  # between the first byte of a request and its blank line
         self._partial = False  # some bytes of a request not yet read in full
-        self._head_bytes = 0  # the current head, counted from the parser's callbacks
         self._head_chunks = 0  # bytes of reads that fell entirely inside the current head
-        self._headers_seen = 0
         # Requests read in full, not yet answered (the active one and the pipelined).
         self._unanswered = 0
         self._discarding = False  # refused: nothing more reaches the parser
@@ -276,8 +273,10 @@ class GuardedProtocol(HttpToolsProtocol):
         if in_head and self._in_head:
             # The parser buffers a header line until it ends: bound that memory too.
             self._head_chunks += len(data)
-            if self._head_chunks > self.guard.limits.max_header_bytes:
-                self._refuse(431, self._too_large())
+            limits = self.guard.limits
+            if self._head_chunks > limits.max_header_bytes:
+                many = len(self.headers) > limits.max_headers
+                self._refuse(431, self._too_many() if many else self._too_large())
 
     def eof_received(self) -> bool | None:  # type: ignore[override]
         """The client half-closed: answer what was read in full, then close."""
@@ -291,39 +290,34 @@ class GuardedProtocol(HttpToolsProtocol):
             cycle.message_event.set()
         return True if self.busy() else None
 
+    def _too_many(self) -> str:
+        return f"too many header fields (limit {self.guard.limits.max_headers})"
+
     def _too_large(self) -> str:
         limit = self.guard.limits.max_header_bytes
         return f"request line and header fields too large (limit {limit} bytes)"
 
-    # -- parser callbacks ------------------------------------------------------------------
+    # -- parser callbacks (each a super() call more per request: kept to four) ------------
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
         self._in_head = self._partial = True
-        self._head_bytes = self._head_chunks = self._headers_seen = 0
+        self._head_chunks = 0
         if self._deadline is None:
             self._deadline = self.loop.time() + self.guard.limits.request_timeout
 
-    def on_url(self, url: bytes) -> None:
-        if not self.url:
-            self._head_bytes += len(self.parser.get_method()) + _REQUEST_LINE_EXTRA
-        self._head_bytes += len(url)
-        if self._head_bytes > self.guard.limits.max_header_bytes:
-            raise _Refusal(431, self._too_large())
-        super().on_url(url)
-
-    def on_header(self, name: bytes, value: bytes) -> None:
-        limits = self.guard.limits
-        self._headers_seen += 1
-        if self._headers_seen > limits.max_headers:
-            raise _Refusal(431, f"too many header fields (limit {limits.max_headers})")
-        self._head_bytes += len(name) + len(value) + _HEADER_LINE_EXTRA
-        if self._head_bytes > limits.max_header_bytes:
-            raise _Refusal(431, self._too_large())
-        super().on_header(name, value)
-
     def on_headers_complete(self) -> None:
+        # Counted once the head is parsed: a head too large to parse at all was
+        # refused by data_received, one read later at most.
         self._in_head = False
+        limits = self.guard.limits
+        headers = self.headers
+        if len(headers) > limits.max_headers:
+            raise _Refusal(431, self._too_many())
+        size = len(self.parser.get_method()) + len(self.url) + _REQUEST_LINE_EXTRA
+        size += sum(map(len, chain.from_iterable(headers))) + _HEADER_LINE_EXTRA * len(headers)
+        if size > limits.max_header_bytes:
+            raise _Refusal(431, self._too_large())
         super().on_headers_complete()
 
     def on_message_complete(self) -> None:
@@ -334,11 +328,16 @@ class GuardedProtocol(HttpToolsProtocol):
             self._unanswered += 1
 
     def on_response_complete(self) -> None:
-        self._unanswered = max(0, self._unanswered - 1)
+        if self._unanswered:
+            self._unanswered -= 1
         super().on_response_complete()
-        if self.closing() or self.busy():
+        if self._unanswered or self.transport.is_closing():
             return
-        self.guard.touch(self)
+        # Waiting on its client again: the youngest connection.
+        waiting = self.guard.open
+        if self in waiting:
+            del waiting[self]
+            waiting[self] = None
         if self._pending is not None:
             self._send_refusal(*self._pending)
         elif self._eof:
