@@ -13,6 +13,8 @@ from collections.abc import Generator
 
 import pytest
 
+from pytest_antimetal.drift.source import DEFAULT_DRIFT_SOURCE
+
 # pytest finds a plugin's fixtures in its namespace; fixtures.py owns them (and their list).
 from pytest_antimetal.fixtures import (  # noqa: F401
     antimetal_async_client,
@@ -24,7 +26,6 @@ from pytest_antimetal.fixtures import (  # noqa: F401
 )
 from pytest_antimetal.secrets import LogRedaction, install_log_redaction
 
-DEFAULT_DRIFT_SOURCE = "https://docs.antimetal.com/assets/openapi.mintlify.json"
 _LOG_REDACTION = pytest.StashKey[LogRedaction]()
 
 
@@ -149,7 +150,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
         config.pluginmanager.register(ContractPlugin(config), "antimetal-contract")
     if config.getoption("antimetal_spec_drift") is not None:
-        from pytest_antimetal.drift.pytest_plugin import DriftPlugin
+        from pytest_antimetal.drift.plugin import DriftPlugin
 
         config.pluginmanager.register(DriftPlugin(config), "antimetal-drift")
 

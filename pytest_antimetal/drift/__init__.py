@@ -1,13 +1,47 @@
 """Spec drift: a normalised, classified diff of two versions of an OpenAPI document.
 
-Nothing here is imported at pytest start-up; :mod:`pytest_antimetal.plugin`
-imports :mod:`pytest_antimetal.drift.pytest_plugin` only when
-``--antimetal-spec-drift`` is given.
+Public names are imported lazily: :mod:`pytest_antimetal.plugin` reads
+:data:`pytest_antimetal.drift.source.DEFAULT_DRIFT_SOURCE` on every run, and must
+not pay for the rules. :mod:`pytest_antimetal.drift.plugin` is imported only
+when ``--antimetal-spec-drift`` is given.
 """
 
 from __future__ import annotations
 
-from pytest_antimetal.drift.model import Change, DiffResult, Level
-from pytest_antimetal.drift.rules import RULES, Rule, diff_documents, diff_specs
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pytest_antimetal.drift.model import Change as Change
+    from pytest_antimetal.drift.model import DiffResult as DiffResult
+    from pytest_antimetal.drift.model import Level as Level
+    from pytest_antimetal.drift.rules import RULES as RULES
+    from pytest_antimetal.drift.rules import Rule as Rule
+    from pytest_antimetal.drift.rules import diff_documents as diff_documents
+    from pytest_antimetal.drift.rules import diff_specs as diff_specs
 
 __all__ = ["RULES", "Change", "DiffResult", "Level", "Rule", "diff_documents", "diff_specs"]
+
+# public name -> module that defines it
+_EXPORTS = {
+    "Change": "pytest_antimetal.drift.model",
+    "DiffResult": "pytest_antimetal.drift.model",
+    "Level": "pytest_antimetal.drift.model",
+    "RULES": "pytest_antimetal.drift.rules",
+    "Rule": "pytest_antimetal.drift.rules",
+    "diff_documents": "pytest_antimetal.drift.rules",
+    "diff_specs": "pytest_antimetal.drift.rules",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'pytest_antimetal.drift' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,15 +1,32 @@
-"""Read a document to diff from a path or an http(s) URL."""
+"""Read a document to diff from a path or an http(s) URL; where the vendor publishes it.
+
+:data:`DEFAULT_DRIFT_SOURCE` is read by the pytest entry point on every run (the
+default of ini ``antimetal_drift_source``) and by ``antimetal-contract pull``: this
+module imports only the standard library at import time, the spec layer when a
+document is read.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from pytest_antimetal.spec import DEFAULT_LIMITS, Spec, SpecError, parse_document, read_text
+if TYPE_CHECKING:
+    from pytest_antimetal.spec import Spec
 
-__all__ = ["Loaded", "check_url", "fetch_text", "is_url", "load_source"]
+__all__ = [
+    "DEFAULT_DRIFT_SOURCE",
+    "Loaded",
+    "check_url",
+    "fetch_text",
+    "is_url",
+    "load_source",
+]
 
+DEFAULT_DRIFT_SOURCE = "https://docs.antimetal.com/assets/openapi.mintlify.json"
+"""Where the vendor publishes its current OpenAPI document."""
 DEFAULT_TIMEOUT = 30.0
 
 
@@ -33,6 +50,8 @@ def check_url(url: str) -> None:
     with exceptions (``ValueError``, ``InvalidURL``) that are neither
     network errors nor one-line messages.
     """
+    from pytest_antimetal.spec import SpecError
+
     bad = next((c for c in url if ord(c) <= 0x20 or ord(c) == 0x7F), None)
     if bad is not None:
         raise SpecError(f"{url}: not a valid URL (contains {bad!r})")
@@ -55,6 +74,8 @@ def fetch_text(url: str, *, timeout: float = DEFAULT_TIMEOUT) -> str:
     import http.client
     import urllib.error
     import urllib.request
+
+    from pytest_antimetal.spec import DEFAULT_LIMITS, SpecError
 
     check_url(url)
     try:
@@ -89,6 +110,8 @@ def load_source(source: str | Path, *, timeout: float = DEFAULT_TIMEOUT) -> Load
     Read and parsed within :data:`~pytest_antimetal.spec.DEFAULT_LIMITS` (size,
     nesting, YAML aliases), like every document the package reads.
     """
+    from pytest_antimetal.spec import Spec, parse_document, read_text
+
     name = str(source)
     text = fetch_text(name, timeout=timeout) if is_url(name) else read_text(source)
     return Loaded(Spec(parse_document(text, source=name), source=name), text)
