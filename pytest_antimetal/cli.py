@@ -32,7 +32,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
         "classify changes between two versions of the OpenAPI document",
     ),
     "cassettes": (
-        "pytest_antimetal.cassettes_cli",
+        "pytest_antimetal.cassettes.cli",
         "check recorded cassettes against the spec and for secrets",
     ),
     "lint": (

@@ -140,7 +140,7 @@ def pytest_configure(config: pytest.Config) -> None:
     validate_at_configure(config)
     # Cassette defaults must be present whenever a test uses @pytest.mark.vcr; the plugin
     # object is cheap (vcr and yaml load only when pytest-recording calls its hook).
-    from pytest_antimetal.cassettes_plugin import PLUGIN_NAME, CassettePlugin
+    from pytest_antimetal.cassettes.plugin import PLUGIN_NAME, CassettePlugin
 
     if not config.pluginmanager.has_plugin(PLUGIN_NAME):
         config.pluginmanager.register(CassettePlugin(config), PLUGIN_NAME)

@@ -217,7 +217,7 @@ def registered(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(
         cli.SUBCOMMANDS,
         "cassettes",
-        ("pytest_antimetal.cassettes_cli", "check recorded cassettes against the spec"),
+        ("pytest_antimetal.cassettes.cli", "check recorded cassettes against the spec"),
     )
 
 
@@ -458,7 +458,7 @@ def test_unusable_cassette_file_is_one_line(
 def test_cassette_over_the_size_bound_is_not_parsed(
     cassette: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from pytest_antimetal import cassettes_format
+    from pytest_antimetal.cassettes import format as cassettes_format
 
     size = cassette.stat().st_size
     monkeypatch.setattr(cassettes_format, "MAX_CASSETTE_BYTES", size - 1)

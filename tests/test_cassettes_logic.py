@@ -370,7 +370,7 @@ def test_indexed_replay_plays_identical_requests_in_order(tmp_path: Path) -> Non
     import vcr as vcrpy
     from vcr.errors import CannotOverwriteExistingCassetteException
 
-    from pytest_antimetal.cassettes import _IndexedResponses
+    from pytest_antimetal.cassettes.matcher import _IndexedResponses
 
     other = {**BODY, "title": "other"}
     path = tmp_path / "c.yaml"

@@ -16,7 +16,7 @@ import vcr.serialize
 import vcr.serializers.yamlserializer  # noqa: F401
 import yaml  # noqa: F401
 
-from pytest_antimetal import cassettes  # noqa: F401
+from pytest_antimetal.cassettes import check, recorder  # noqa: F401
 from pytest_antimetal.fake import FakeAntimetal, FakeServer
 from pytest_antimetal.spec import vendored_spec
 from pytest_antimetal.target import mask_secret
@@ -25,7 +25,7 @@ PROD = "https://bff.antimetal.com/api/v2"
 
 # Until plugin.py registers CassettePlugin itself, the downstream project does.
 CONFTEST = """
-from pytest_antimetal.cassettes_plugin import PLUGIN_NAME, CassettePlugin
+from pytest_antimetal.cassettes.plugin import PLUGIN_NAME, CassettePlugin
 
 
 def pytest_configure(config):

@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from pytest_antimetal.cassettes_plugin import PLUGIN_NAME, CassettePlugin
+from pytest_antimetal.cassettes.plugin import PLUGIN_NAME, CassettePlugin
 from pytest_antimetal.fake import FakeAntimetal
 
 

@@ -66,12 +66,12 @@ def test_text_without_secrets_is_unchanged() -> None:
 
 
 def test_cassettes_mask_with_the_same_helper() -> None:
-    from pytest_antimetal import cassettes
+    from pytest_antimetal.cassettes import matcher, scrub
 
     uri = f"https://x.test/issues?token={quote(KEY, safe='')}"
-    masked = cassettes._mask_all(uri, [KEY])
-    assert masked == f"https://x.test/issues?token={cassettes.PLACEHOLDER}"
-    assert cassettes._variants(KEY) == secret_variants(KEY)
+    masked = matcher._mask_all(uri, [KEY])
+    assert masked == f"https://x.test/issues?token={scrub.PLACEHOLDER}"
+    assert scrub._variants(KEY) == secret_variants(KEY)
 
 
 def test_path_style_url_encoding_is_redacted() -> None:
