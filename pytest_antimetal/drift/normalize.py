@@ -24,7 +24,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from pytest_antimetal.spec import SpecError, resolve_pointer
+from pytest_antimetal.spec import SpecError, escape_pointer, resolve_pointer
 
 __all__ = [
     "ANNOTATION_KEYS",
@@ -53,11 +53,6 @@ ANNOTATION_KEYS = frozenset(
 
 _SUBSCHEMA_LISTS = ("anyOf", "oneOf", "allOf")
 _PLACEHOLDER = re.compile(r"\{[^}/]*\}")
-
-
-def escape_pointer(token: str) -> str:
-    """One JSON-pointer reference token (RFC 6901)."""
-    return token.replace("~", "~0").replace("/", "~1")
 
 
 def path_key(path: str) -> str:

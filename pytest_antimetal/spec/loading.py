@@ -1,4 +1,4 @@
-"""The one place that reads an OpenAPI document.
+"""The one place that reads an OpenAPI document (was ``pytest_antimetal/spec.py``).
 
 Everything else (the fake's validation, the issue factory, the contract
 checks, the drift rules) asks a :class:`Spec` for what it needs, so a
@@ -24,6 +24,7 @@ __all__ = [
     "Spec",
     "SpecError",
     "check_refs",
+    "escape_pointer",
     "load_json_bounded",
     "load_spec",
     "load_yaml_bounded",
@@ -42,7 +43,7 @@ _SPEC_FILENAME = "antimetal-openapi.yaml"
 def _vendored_path() -> Path:
     # Installed wheel: spec/ is force-included as pytest_antimetal/_spec.
     # Source checkout or editable install: it sits at the repository's top.
-    here = Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parent.parent
     for candidate in (here / "_spec" / _SPEC_FILENAME, here.parent / "spec" / _SPEC_FILENAME):
         if candidate.is_file():
             return candidate
@@ -325,8 +326,9 @@ def resolve_refs(node: Any, document: Mapping[str, Any], _seen: tuple[str, ...] 
     return node
 
 
-def _escape(part: str) -> str:
-    return part.replace("~", "~0").replace("/", "~1")
+def escape_pointer(token: str) -> str:
+    """One JSON-pointer reference token, escaped (RFC 6901: ``~`` -> ``~0``, ``/`` -> ``~1``)."""
+    return token.replace("~", "~0").replace("/", "~1")
 
 
 def _shallow_refs(node: Any) -> tuple[int, list[str]]:
@@ -369,7 +371,7 @@ def _ref_sites(node: Any, pointer: str) -> Iterator[tuple[str, str]]:
     else:
         return
     for key, value in entries:
-        yield from _ref_sites(value, f"{pointer}/{_escape(str(key))}")
+        yield from _ref_sites(value, f"{pointer}/{escape_pointer(str(key))}")
 
 
 def check_refs(
@@ -428,7 +430,7 @@ def _check_ref_expansion(
     sizes: dict[str, int] = {}
     total = 0
     for path in paths:
-        root = f"#/paths/{_escape(str(path))}"
+        root = f"#/paths/{escape_pointer(str(path))}"
         chain = [root]
         on_chain = {root}
         pending = [iter(refs_of(root)[1])]
@@ -468,7 +470,7 @@ def _check_ref_cycles(
     item = paths.get("/issues")
     if not isinstance(item, Mapping):
         return
-    here = f"#/paths/{_escape('/issues')}"
+    here = f"#/paths/{escape_pointer('/issues')}"
     roots = (
         [here] if "$ref" in item else [f"{here}/{k}" for k in ("post", "parameters") if k in item]
     )

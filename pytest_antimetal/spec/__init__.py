@@ -1,0 +1,61 @@
+"""The one layer that knows what the OpenAPI document says.
+
+=====================  ==========================================================
+module                 owns
+=====================  ==========================================================
+:mod:`.loading`        bounded reading (size, depth, aliases), ``$ref`` checks,
+                       :class:`Spec` / :class:`Operation`
+:mod:`.facts`          readings of the document's prose ("defaults to X")
+:mod:`.formats`        date-time and ``pattern`` semantics: RFC 3339, the
+                       spec's ``pattern``, instants in wire form
+:mod:`.minimal`        the smallest valid value for a schema
+:mod:`.validation`     request/response bodies against a schema (OAS 3.0 -> draft 4)
+:mod:`.lint`           where a document contradicts itself
+=====================  ==========================================================
+
+Importing this package loads :mod:`.loading` only (standard library: YAML and
+JSON Schema are imported where a document is parsed or a body validated), so the
+plugin stays cheap when unused.
+"""
+
+from __future__ import annotations
+
+from pytest_antimetal.spec.loading import (
+    DEFAULT_LIMITS,
+    HTTP_METHODS,
+    VENDORED_SPEC_PATH,
+    DocumentLimits,
+    Operation,
+    Spec,
+    SpecError,
+    check_refs,
+    escape_pointer,
+    load_json_bounded,
+    load_spec,
+    load_yaml_bounded,
+    parse_document,
+    read_text,
+    resolve_pointer,
+    resolve_refs,
+    vendored_spec,
+)
+
+__all__ = [
+    "DEFAULT_LIMITS",
+    "HTTP_METHODS",
+    "VENDORED_SPEC_PATH",
+    "DocumentLimits",
+    "Operation",
+    "Spec",
+    "SpecError",
+    "check_refs",
+    "escape_pointer",
+    "load_json_bounded",
+    "load_spec",
+    "load_yaml_bounded",
+    "parse_document",
+    "read_text",
+    "resolve_pointer",
+    "resolve_refs",
+    "vendored_spec",
+]
