@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from pytest_antimetal.spec import Spec, vendored_spec
+from pytest_antimetal.spec.minimal import minimal_value
 
 if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
@@ -152,7 +153,7 @@ class IssueFactory:
         payload: dict[str, Any] = {}
         for name in self.schema.get("required", []):
             payload[name] = (
-                realistic[name] if name in realistic else _minimal(properties.get(name, {}))
+                realistic[name] if name in realistic else minimal_value(properties.get(name, {}))
             )
         for name in ("severity", "context"):
             if name in properties and name in realistic:
@@ -310,30 +311,3 @@ def _fit(value: str, schema: dict[str, Any]) -> str:
     if "maxLength" in schema:
         value = value[: int(schema["maxLength"])]
     return value.ljust(int(schema.get("minLength", 0)), "x")
-
-
-def _minimal(schema: dict[str, Any]) -> Any:
-    """The simplest valid value for a field the factory has no realistic value for."""
-    if "enum" in schema:
-        return schema["enum"][0]
-    if "default" in schema:
-        return schema["default"]
-    kind = schema.get("type")
-    if kind == "string":
-        if schema.get("format") == "date-time":
-            return "2026-01-01T00:00:00.000Z"
-        if schema.get("format") == "uri":
-            return "https://example.com/"
-        return "x" * max(int(schema.get("minLength", 1)), 1)
-    if kind == "integer":
-        return int(schema.get("minimum", 0)) + (1 if schema.get("exclusiveMinimum") is True else 0)
-    if kind == "number":
-        return 1.0
-    if kind == "boolean":
-        return False
-    if kind == "array":
-        return [_minimal(schema.get("items", {})) for _ in range(int(schema.get("minItems", 0)))]
-    if kind == "object":
-        properties = schema.get("properties", {})
-        return {name: _minimal(properties.get(name, {})) for name in schema.get("required", [])}
-    return None

@@ -9,37 +9,19 @@ RFC 3339 rejects, so a generated *valid* value must avoid that corner.
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 from typing import Any
 
 from hypothesis import strategies as st
 
-from pytest_antimetal.timestamps import format_instant
+from pytest_antimetal.spec.formats import format_instant, is_rfc3339
+from pytest_antimetal.spec.formats import pattern_admits as matches_pattern
 
 __all__ = ["from_schema", "matches_pattern"]
 
-_RFC3339 = re.compile(
-    r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})$", re.ASCII
-)
 # Free-form text: any Unicode scalar value JSON can carry (no lone surrogates).
 _TEXT = st.characters(codec="utf-8", exclude_categories=["Cs"])
 _DEFAULT_MAX = 40
-
-
-def matches_pattern(pattern: str, value: str) -> bool:
-    """ECMA-262 ``pattern`` semantics as the spec means them: ASCII ``\\d``, search."""
-    return re.search(pattern, value, re.ASCII) is not None
-
-
-def _is_rfc3339(value: str) -> bool:
-    if not _RFC3339.match(value):
-        return False
-    try:
-        datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
-    except ValueError:
-        return False
-    return True
 
 
 def _datetimes(pattern: str | None) -> st.SearchStrategy[str]:
@@ -51,7 +33,7 @@ def _datetimes(pattern: str | None) -> st.SearchStrategy[str]:
     values = st.one_of(with_millis, seconds_only)
     if pattern is None:
         return values
-    return values.filter(lambda v: matches_pattern(pattern, v) and _is_rfc3339(v))
+    return values.filter(lambda v: matches_pattern(pattern, v) and is_rfc3339(v))
 
 
 def _strings(schema: dict[str, Any]) -> st.SearchStrategy[str]:

@@ -9,23 +9,24 @@ are timestamps: all of it comes from :class:`ContractRules`, built from the spec
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import cache
-from typing import Any, Literal
+from typing import Any
 
 from pytest_antimetal.contract.report import ReceivedResponse
 from pytest_antimetal.contract.spec_rules import (
     DateTimeField,
+    Intent,
     classify_datetime,
     datetime_fields,
     get_path,
 )
-from pytest_antimetal.fake.validation import RequestValidator
 from pytest_antimetal.spec import Operation, Spec
-from pytest_antimetal.spec_facts import documented_default as _documented_default
+from pytest_antimetal.spec.facts import documented_default as _documented_default
+from pytest_antimetal.spec.formats import INSTANT_SHIFT, now_utc, parse_instant
+from pytest_antimetal.spec.validation import RequestValidator
 
 __all__ = [
     "OWN_CHECKS",
@@ -38,8 +39,6 @@ __all__ = [
 
 NOW_TOLERANCE = timedelta(minutes=5)
 """How far an omitted ``triggeredAt`` may be from the client's clock (clock skew, latency)."""
-
-Intent = Literal["positive", "negative", "unknown"]
 
 # Statuses whose error `type` the issue pins down; others only need a valid ErrorResponseDto.
 _EXPECTED_ERROR_TYPE = {
@@ -72,41 +71,11 @@ class Exchange:
     response: ReceivedResponse
 
 
-def parse_instant(value: str) -> datetime | None:
-    """An RFC 3339 or pattern-style timestamp as an aware datetime (years shifted by 400).
-
-    Shifting every year by one Gregorian cycle keeps differences exact and
-    makes year 0000 (valid in both rules) representable.
-    """
-    match = re.match(
-        r"^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?([Zz]|[+-]\d{2}:\d{2})$",
-        value,
-    )
-    if match is None:
-        return None
-    year, month, day, hour, minute = (int(g) for g in match.groups()[:5])
-    second = int(match.group(6) or 0)
-    micro = int((match.group(7) or ".0")[1:].ljust(6, "0")[:6])
-    offset = match.group(8)
-    try:
-        moment = datetime(year + 400, month, day, hour, minute, min(second, 59), micro, tzinfo=UTC)
-    except ValueError:
-        return None
-    if offset not in ("Z", "z"):
-        sign = 1 if offset[0] == "+" else -1
-        moment -= sign * timedelta(hours=int(offset[1:3]), minutes=int(offset[4:6]))
-    return moment
-
-
-def _real_now() -> datetime:
-    return datetime.now(UTC)
-
-
 @dataclass
 class RunState:
     """What the checks remember across one run (identity uniqueness)."""
 
-    clock: Callable[[], datetime] = _real_now
+    clock: Callable[[], datetime] = now_utc
     uuids: dict[str, str] = field(default_factory=dict)
     numbers: dict[Any, str] = field(default_factory=dict)
     created: list[Any] = field(default_factory=list)
@@ -268,7 +237,7 @@ def request_reflected(ex: Exchange, rules: ContractRules, state: RunState) -> No
                     f"`{field_name}` sent as {sent!r} came back as {returned!r} (another instant)",
                 )
         else:
-            now = ex.sent_at + timedelta(days=400 * 365 + 97)  # parse_instant's 400-year shift
+            now = ex.sent_at + INSTANT_SHIFT  # parse_instant's 400-year shift
             if abs(back - now) > NOW_TOLERANCE:
                 raise CheckFailed(
                     name,

@@ -15,31 +15,17 @@ import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from pytest_antimetal.contract.spec_rules import (
-    classify_datetime,
+    Intent,
     datetime_fields,
     string_fields,
     walk_schema,
 )
+from pytest_antimetal.spec.formats import DATETIME_PROBES, classify_datetime, pattern_admits
 
 __all__ = ["DATETIME_PROBES", "EdgeInput", "edge_inputs", "malformed_inputs", "valid_body"]
-
-Intent = Literal["positive", "negative", "unknown"]
-
-DATETIME_PROBES = (
-    "2026-01-01T10:00Z",
-    "2026-01-01T10:00:00+01:00",
-    "2026-01-01T10:00:00Z",
-    "2026-01-01T10:00:00.123Z",
-    "2026-01-01t10:00:00z",
-    "2026-01-01 10:00:00Z",
-    "2026-01-01T10:00:00.123456789Z",
-    "2024-02-29T23:59:59Z",
-    "2023-02-29T10:00:00Z",
-)
-"""Timestamps that tell ``pattern`` and ``format: date-time`` apart (also used by lint)."""
 
 _LONG_TEXT_BYTES = 64 * 1024 + 1
 _NON_ASCII = "Zürich café — ação ñandú 東京 Москва"
@@ -92,11 +78,8 @@ def _string_for(node: Mapping[str, Any], name: str) -> str:
     if not isinstance(pattern, str):
         return fitted[0]
     for sample in fitted:
-        try:
-            if re.search(pattern, sample):
-                return sample
-        except re.error:
-            return fitted[0]
+        if pattern_admits(pattern, sample):
+            return sample
     return _from_regex(pattern, low, high) or fitted[0]
 
 
@@ -181,7 +164,7 @@ def edge_inputs(schema: Mapping[str, Any]) -> Iterator[EdgeInput]:
     hand-written value misses) is relabelled "negative", naming why: a correct
     server refuses it, so it must not be reported for doing so.
     """
-    from pytest_antimetal.fake.validation import RequestValidator
+    from pytest_antimetal.spec.validation import RequestValidator
 
     validator = RequestValidator(schema)
     for item in _edge_inputs(schema):

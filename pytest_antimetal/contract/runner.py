@@ -30,7 +30,7 @@ import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,7 +39,6 @@ from pytest_antimetal.contract.checks import (
     CheckFailed,
     ContractRules,
     Exchange,
-    Intent,
     RunState,
 )
 from pytest_antimetal.contract.edge_cases import EdgeInput, edge_inputs, malformed_inputs
@@ -51,9 +50,10 @@ from pytest_antimetal.contract.report import (
     RunStats,
     SentRequest,
 )
-from pytest_antimetal.contract.spec_rules import classify_datetime, get_path
+from pytest_antimetal.contract.spec_rules import Intent, get_path
 from pytest_antimetal.secrets import APIKey, bearer
 from pytest_antimetal.spec import Spec
+from pytest_antimetal.spec.formats import classify_datetime, now_utc
 
 if TYPE_CHECKING:
     import httpx
@@ -108,10 +108,6 @@ _UNREACHABLE_AFTER = 3
 earlier counts as unreachable."""
 
 
-def _real_now() -> datetime:
-    return datetime.now(UTC)
-
-
 @dataclass
 class ContractSettings:
     """Everything one run needs; plain values, no pytest."""
@@ -136,7 +132,7 @@ class ContractSettings:
     tag: str | None = None
     """Added to ``context.tags`` of every object body of a request that can create (live
     targets), where the body leaves room for it (see :func:`_tagged`)."""
-    clock: Callable[[], datetime] = _real_now
+    clock: Callable[[], datetime] = now_utc
     replay: Callable[[str], str] | None = None
     """Builds the command that replays a part (shown with every failure)."""
     key_is_public: bool = False

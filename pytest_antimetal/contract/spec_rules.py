@@ -3,78 +3,41 @@
 Everything is computed from a :class:`~pytest_antimetal.spec.Spec`, so a
 changed document (a smaller ``maxLength``, a new date-time field) changes the
 suite's inputs and checks with no code change. Standard library only.
+
+What a date-time value satisfies (``is_rfc3339``, ``pattern_admits``,
+``classify_datetime``) is the spec layer's (:mod:`pytest_antimetal.spec.formats`),
+re-exported here.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
-from functools import cache
 from typing import Any, Literal
+
+from pytest_antimetal.spec.formats import (
+    DateTimeVerdict,
+    classify_datetime,
+    is_rfc3339,
+    pattern_admits,
+)
 
 __all__ = [
     "DateTimeField",
+    "DateTimeVerdict",
+    "Intent",
     "StringField",
     "classify_datetime",
     "datetime_fields",
     "get_path",
     "is_rfc3339",
+    "pattern_admits",
     "string_fields",
     "walk_schema",
 ]
 
-_RFC3339 = re.compile(
-    r"^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$"
-)
-
-DateTimeVerdict = Literal["both", "pattern-only", "format-only", "neither"]
-
-
-def is_rfc3339(value: str) -> bool:
-    """True when *value* is an RFC 3339 ``date-time`` (what ``format: date-time`` means)."""
-    match = _RFC3339.match(value)
-    if match is None:
-        return False
-    year, month, day, hour, minute, second = (int(g) for g in match.groups()[:6])
-    offset = match.group(8)
-    if offset not in ("Z", "z") and (int(offset[1:3]) > 23 or int(offset[4:6]) > 59):
-        return False
-    try:
-        # A leap second (60) is valid RFC 3339 but not a Python datetime; year 0000 is
-        # valid too: shift by one 400-year Gregorian cycle (same leap years).
-        datetime(year + 400, month, day, hour, minute, min(second, 59))
-    except ValueError:
-        return False
-    return second <= 60
-
-
-@cache
-def _compiled(pattern: str) -> re.Pattern[str] | None:
-    try:
-        return re.compile(pattern)
-    except re.error:
-        return None
-
-
-def pattern_admits(pattern: str, value: str) -> bool:
-    """ECMA-262-style ``pattern`` semantics: a search, not a full match."""
-    compiled = _compiled(pattern)
-    return compiled is not None and compiled.search(value) is not None
-
-
-def classify_datetime(value: str, pattern: str | None) -> DateTimeVerdict:
-    """Which of the spec's two rules (``pattern`` and ``format``) *value* satisfies."""
-    by_format = is_rfc3339(value)
-    by_pattern = True if pattern is None else pattern_admits(pattern, value)
-    if by_format and by_pattern:
-        return "both"
-    if by_pattern:
-        return "pattern-only"
-    if by_format:
-        return "format-only"
-    return "neither"
+Intent = Literal["positive", "negative", "unknown"]
+"""What a conformant server does with a request: accept it, refuse it, or either."""
 
 
 def walk_schema(

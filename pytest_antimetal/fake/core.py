@@ -22,10 +22,11 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 from pytest_antimetal.content_coding import ContentCodingError, decode_content
-from pytest_antimetal.fake.validation import RequestValidator
 from pytest_antimetal.secrets import REDACTED_BEARER, APIKey
-from pytest_antimetal.spec_facts import documented_default
-from pytest_antimetal.timestamps import format_instant, normalise_timestamp
+from pytest_antimetal.spec.facts import documented_default
+from pytest_antimetal.spec.formats import format_instant, normalise_timestamp
+from pytest_antimetal.spec.minimal import minimal_value
+from pytest_antimetal.spec.validation import RequestValidator
 
 if TYPE_CHECKING:
     from pytest_antimetal.fake.asgi import ASGIApp
@@ -885,61 +886,4 @@ class FakeAntimetal:
 
     def _minimal(self, node: Mapping[str, Any], now: str) -> Any:
         """A small value valid against *node*, for a required field the fake cannot know."""
-        if "default" in node:
-            return node["default"]
-        enum = node.get("enum")
-        if isinstance(enum, list) and enum:
-            return enum[0]
-        for combinator in ("allOf", "oneOf", "anyOf"):
-            options = node.get(combinator)
-            if isinstance(options, list) and options and isinstance(options[0], Mapping):
-                return self._minimal(options[0], now)
-        kind = node.get("type")
-        if isinstance(kind, list):
-            kind = next((k for k in kind if k != "null"), None)
-        if kind == "string":
-            return self._minimal_string(node, now)
-        if kind in ("integer", "number"):
-            return _minimal_number(node, integer=kind == "integer")
-        if kind == "boolean":
-            return False
-        if kind == "array":
-            items = node.get("items")
-            item = self._minimal(items if isinstance(items, Mapping) else {}, now)
-            return [item] * int(node.get("minItems") or 0)
-        if kind == "object" or "properties" in node:
-            props = node.get("properties") or {}
-            return {
-                name: self._minimal(props.get(name) or {}, now)
-                for name in node.get("required") or ()
-            }
-        return None
-
-    def _minimal_string(self, node: Mapping[str, Any], now: str) -> str:
-        fmt = node.get("format")
-        if fmt == "date-time":
-            return now
-        if fmt == "date":
-            return now[:10]
-        if fmt == "uuid":
-            return self._new_uuid()
-        if fmt in ("uri", "url"):
-            return "https://example.com/"
-        if fmt == "email":
-            return "user@example.com"
-        return "x" * int(node.get("minLength") or 0)
-
-
-def _minimal_number(node: Mapping[str, Any], *, integer: bool) -> int | float:
-    low = node.get("minimum")
-    exclusive = node.get("exclusiveMinimum")
-    if isinstance(exclusive, int | float) and not isinstance(exclusive, bool):
-        low, exclusive = exclusive, True  # draft 6+ spelling
-    if low is None:
-        high = node.get("maximum")
-        value: int | float = 0 if high is None or high >= 0 else math.floor(high) - 1
-        return value if integer else float(value)
-    value = math.ceil(low) if integer else low
-    if exclusive is True and value <= low:
-        value = value + 1
-    return value
+        return minimal_value(node, now=now, new_uuid=self._new_uuid)
