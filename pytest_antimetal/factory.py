@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from pytest_antimetal.spec import Spec, vendored_spec
 from pytest_antimetal.spec.minimal import minimal_value
+from pytest_antimetal.target import RUN_TAG
 
 if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
@@ -23,9 +24,6 @@ if TYPE_CHECKING:
     from pytest_antimetal.models import Issue
 
 __all__ = ["OMIT", "RUN_TAG", "IssueFactory"]
-
-RUN_TAG = "pytest-antimetal"
-"""Tag added to ``context.tags`` of every issue the factory creates on a live server."""
 
 
 class _Omit:

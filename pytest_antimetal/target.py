@@ -34,6 +34,7 @@ __all__ = [
     "API_KEY_ENV",
     "BASE_URL_ENV",
     "README_REF",
+    "RUN_TAG",
     "Target",
     "TargetError",
     "base_url_problem",
@@ -44,6 +45,9 @@ __all__ = [
 
 BASE_URL_ENV = "ANTIMETAL_BASE_URL"
 README_REF = "the pytest-antimetal README"
+RUN_TAG = "pytest-antimetal"
+"""Added to ``context.tags`` of every issue a run creates on a live target (the factory, the
+contract suite), so what this run made is recognisable."""
 _MAX_URL_CHARS = 2048
 # RFC 3986 reg-name: unreserved, percent-encoded and sub-delims.
 _REG_NAME = re.compile(r"[A-Za-z0-9\-._~%!$&'()*+,;=]+\Z")

@@ -29,6 +29,7 @@ from pytest_antimetal.runconfig import run_spec, run_spec_path, run_target
 from pytest_antimetal.secrets import APIKey
 from pytest_antimetal.spec import Spec
 from pytest_antimetal.target import README_REF, Target
+from pytest_antimetal.target import RUN_TAG as LIVE_TAG
 
 if TYPE_CHECKING:
     from pytest_antimetal.contract.runner import ContractRunner
@@ -38,7 +39,6 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_LIVE_BUDGET", "LIVE_TAG", "ContractFailed", "ContractItem", "ContractPlugin"]
 
 DEFAULT_LIVE_BUDGET = 5
-LIVE_TAG = "pytest-antimetal"
 _SEE = f" (see {README_REF}, 'Configuration reference')"
 _STATS_PROPERTY = "antimetal_contract_stats"
 _ENTRIES_PROPERTY = "antimetal_contract_entries"
