@@ -36,7 +36,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
         "check recorded cassettes against the spec and for secrets",
     ),
     "lint": (
-        "pytest_antimetal.contract.lint",
+        "pytest_antimetal.spec.lint",
         "list contradictions in an OpenAPI spec (pattern vs format, default vs enum, ...)",
     ),
     "pull": (
