@@ -36,14 +36,15 @@ from pytest_antimetal.errors import (
     snippet,
 )
 from pytest_antimetal.models import Issue, format_timestamp
-from pytest_antimetal.redact import redact
 from pytest_antimetal.secrets import (
     API_KEY_ENV,
     APIKey,
     api_key_from_env,
     bearer,
+    bearer_token,
     key_error_message,
     mask_secret,
+    redact,
     redacted_headers,
 )
 from pytest_antimetal.target import BASE_URL_ENV, base_url_problem
@@ -307,7 +308,7 @@ class _BaseClient(Generic[_HttpT]):
                 request.method,
                 request.url,
                 retries_taken + 1,
-                redacted_headers(request.headers),
+                redacted_headers(request.headers, self._secrets(request)),
             )
 
     def _next_step(
@@ -410,8 +411,8 @@ class _BaseClient(Generic[_HttpT]):
 
 def _sent_token(request: httpx.Request) -> list[APIKey]:
     """The bearer token *request* carries, wrapped (this frame never raises)."""
-    scheme, _, token = request.headers.get("authorization", "").strip().partition(" ")
-    return [APIKey(token.strip())] if scheme.lower() == "bearer" and token.strip() else []
+    token = bearer_token(request.headers.get("authorization", ""))
+    return [APIKey(token)] if token else []
 
 
 def _resolve_timeout(

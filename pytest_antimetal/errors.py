@@ -18,7 +18,7 @@ Hierarchy::
 Every message is one line and never contains the API key: it is built from
 the response's status and body, which a server or proxy may echo the key into,
 so whatever comes from the body (``message``, ``type``, ``request_id``,
-``details``, body snippets) is passed through :func:`pytest_antimetal.redact.redact`
+``details``, body snippets) is passed through :func:`pytest_antimetal.secrets.redact`
 with the ``secrets`` the client hands in (its key). Only ``.body`` (the parsed
 JSON) and ``.response`` keep what the server sent; httpx's ``Request`` and
 ``Response`` reprs do not show headers or bodies.
@@ -31,7 +31,7 @@ import math
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from pytest_antimetal.redact import Secret, redact
+from pytest_antimetal.secrets import Secret, redact
 
 if TYPE_CHECKING:
     import httpx

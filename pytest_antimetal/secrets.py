@@ -1,54 +1,73 @@
-"""The API key: one type holds it, one function reads it, one function sends it.
+"""The API key and every way it is kept out of output: the one module for the key.
 
-The key travels as an :class:`APIKey`, whose ``repr`` and ``str`` are masked,
-so a traceback local (``-l``), a function argument (``--full-trace``), a
-failure report, a JUnit file or a log line that shows the object shows
-``APIKey('…abcd')``, never the key. The bare string is taken out with
-:meth:`APIKey.get_secret_value` in three places only: :func:`bearer` (the
-``Authorization`` header), :func:`pytest_antimetal.redact.redact` (to find the
-key in text) and the fake (to recognise it on the wire).
+One concept, read in one place (why this module is longer than most): what the
+key is, where it is unwrapped, and each primitive that takes it out of what
+the package prints, logs, records or stores.
 
-A malformed key is described by :meth:`APIKey.problem` without quoting it; the
-caller raises, from a frame that holds only the :class:`APIKey`.
+* The key travels as an :class:`APIKey`, whose ``repr`` and ``str`` are masked,
+  so a traceback local (``-l``), a function argument (``--full-trace``), a
+  failure report, a JUnit file or a log line that shows the object shows
+  ``APIKey('…abcd')``, never the key. The bare string is taken out with
+  :meth:`APIKey.get_secret_value` in three places only: :func:`bearer` (the
+  ``Authorization`` header), :func:`redact` (to find the key in text) and the
+  fake (to recognise it on the wire). A malformed key is described by
+  :meth:`APIKey.problem` without quoting it.
+* Text: :func:`redact` replaces a secret in every spelling it can take on the
+  wire (:func:`secret_variants`); errors, contract reports and cassettes use it.
+* Headers: :data:`CREDENTIAL_HEADERS` is the one set of headers never shown as
+  sent; :func:`redacted_headers` / :func:`masked_credential` show them
+  (``Bearer [REDACTED]``, :data:`REDACTED_BEARER`), :func:`bearer_token` is the
+  one parser of ``Authorization: Bearer``, :func:`bearer_tokens_in` finds
+  bearer credentials quoted in text. Client logs, the fake's recorded
+  requests, contract reports and the cassette scrubber and guard call these.
+* Logs: :func:`install_log_redaction` keeps the key out of the records of
+  httpx, httpcore, vcrpy and this package while the pytest plugin is active.
 
-:func:`install_log_redaction` keeps the key out of the log records of httpx,
-httpcore, vcrpy and this package while the pytest plugin is active.
-
-This module is separate from :mod:`pytest_antimetal.redact`, which stays a
-plain text helper (imported by the cassettes, errors and contract reports):
-here is what the key *is*, there is how any secret is taken out of text.
 Only the standard library is imported: the plugin loads this on every run.
 """
 
 from __future__ import annotations
 
 import hmac
+import html
+import json
 import logging
 import os
 import re
 import weakref
-from collections.abc import Iterable, Mapping
-from typing import Any, NoReturn
-
-from pytest_antimetal.redact import DEFAULT_PLACEHOLDER, redact
+from collections.abc import Iterable, Iterator, Mapping
+from functools import lru_cache
+from typing import Any, AnyStr, NoReturn, Protocol, TypeAlias
+from urllib.parse import quote
 
 __all__ = [
     "API_KEY_ENV",
+    "CREDENTIAL_HEADERS",
+    "DEFAULT_PLACEHOLDER",
     "KEY_FORMAT",
     "LOGGERS",
     "REDACTED_BEARER",
     "APIKey",
     "LogRedaction",
     "RedactingFilter",
+    "Secret",
+    "SecretLike",
     "api_key_from_env",
     "bearer",
+    "bearer_token",
+    "bearer_tokens_in",
     "install_log_redaction",
     "mask_secret",
+    "masked_credential",
+    "redact",
     "redact_log_text",
     "redacted_headers",
+    "secret_variants",
 ]
 
 API_KEY_ENV = "ANTIMETAL_API_KEY"
+DEFAULT_PLACEHOLDER = "[REDACTED]"
+"""What a secret is replaced by in printed text."""
 REDACTED_BEARER = f"Bearer {DEFAULT_PLACEHOLDER}"
 """What a printed ``Authorization`` header says."""
 KEY_FORMAT = "a bearer token: letters, digits and -._~+/, optionally ending in ="
@@ -56,9 +75,19 @@ _MIN_LEN_TO_SHOW_TAIL = 20
 # RFC 6750's b64token: all an HTTP bearer credential may hold (the vendor's scheme is bearer).
 _TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*\Z")
 _TOKEN_CHAR = re.compile(r"[A-Za-z0-9\-._~+/]")
+# The wire form the fake accepts: the scheme in any case, spaces, a b64token, trailing spaces.
+_STRICT_BEARER = re.compile(r"(?i:bearer) +([A-Za-z0-9\-._~+/]+=*) *\Z")
+# Twelve or more b64token characters after "bearer" in text; with a digit or mixed case
+# (see _looks_like_token) they look like a credential, "Bearer realm=..." does not.
+_BEARER_TOKEN_IN_TEXT = re.compile(r"(?i)\bbearer\s+([A-Za-z0-9\-._~+/]{12,}=*)")
+# An auth scheme kept when a credential is masked ("Basic [REDACTED]"): letters only, so
+# the first half of a malformed key holding a space is never shown as a "scheme".
+_SCHEME = re.compile(r"[A-Za-z]{1,20}\Z")
 # A bearer credential quoted in a log line, whatever key it holds (e.g. one passed as api_key=).
 _BEARER_IN_TEXT = re.compile(r"(?i)\b(bearer)([ \t]+|'?,\s*'?|:\s*)[A-Za-z0-9\-._~+/]{8,}=*")
-_SENSITIVE_HEADERS = frozenset({"authorization", "proxy-authorization"})
+CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x-api-key"})
+"""Request headers whose value is a credential: never printed, logged, recorded or stored."""
+_SCHEMED_HEADERS = frozenset({"authorization", "proxy-authorization"})
 _CHAR_NAMES = {"\n": "a line break", "\r": "a carriage return", "\t": "a tab", " ": "a space"}
 
 # Every key alive in this process: what the log redaction hides besides the environment's.
@@ -195,13 +224,160 @@ def bearer(key: APIKey) -> str:
     return "Bearer " + key.get_secret_value()
 
 
-def redacted_headers(headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> dict[str, str]:
-    """*headers* safe to print: credentials become :data:`REDACTED_BEARER`."""
+# -- text ------------------------------------------------------------------------------
+#
+# A server, gateway or proxy can echo the Authorization header back (in an error
+# message, a debug page, a JSON field), so anything built from a response is redacted
+# before it is shown. A secret is matched as a substring in every spelling it can take
+# on the wire; deliberately not "whole word" only, because a half-masked key is still a
+# leaked key. Base64 is not covered: a base64 encoding of a key inside a longer value
+# (Basic auth) depends on its alignment, and the API uses bearer tokens only.
+
+
+class SecretLike(Protocol):
+    """A wrapped secret, e.g. :class:`APIKey`."""
+
+    def get_secret_value(self) -> str: ...
+
+
+Secret: TypeAlias = "str | SecretLike"
+"""What :func:`redact` takes out: a string, or a wrapped secret (unwrapped only here)."""
+
+_PERCENT_ESCAPE = re.compile(r"%[0-9A-F]{2}")
+
+
+def secret_variants(secret: str) -> list[str]:
+    """*secret* as it may be spelled in a URL, JSON, HTML or plain text (no duplicates).
+
+    Blank secrets have no variants: masking ``""`` would mask everything.
+    """
+    if not secret.strip():
+        return []
+    url = quote(secret, safe="")
+    # quote()'s own default (safe="/") and JavaScript's encodeURI leave "/" as is.
+    url_path = quote(secret)
+    json_ascii = json.dumps(secret)[1:-1]
+    json_utf8 = json.dumps(secret, ensure_ascii=False)[1:-1]
+    forms = [
+        secret,
+        url,
+        url.replace("%20", "+"),
+        _PERCENT_ESCAPE.sub(lambda m: m.group(0).lower(), url),
+        url_path,
+        _PERCENT_ESCAPE.sub(lambda m: m.group(0).lower(), url_path),
+        json_ascii,
+        json_utf8,
+        json_ascii.replace("/", "\\/"),
+        html.escape(secret),
+    ]
+    return list(dict.fromkeys(f for f in forms if f))
+
+
+@lru_cache(maxsize=64)
+def _pattern(forms: tuple[str, ...]) -> tuple[re.Pattern[str], re.Pattern[bytes]]:
+    # Longest first, so a key that contains another is replaced whole; one pass, so a
+    # placeholder is never itself rewritten.
+    ordered = sorted(forms, key=len, reverse=True)
+    text = "|".join(re.escape(f) for f in ordered)
+    data = b"|".join(re.escape(f.encode("utf-8")) for f in ordered)
+    return re.compile(text), re.compile(data)
+
+
+def _bare(secret: Secret) -> str:
+    return secret if isinstance(secret, str) else secret.get_secret_value()
+
+
+def redact(
+    text: AnyStr, secrets: Iterable[Secret], placeholder: str = DEFAULT_PLACEHOLDER
+) -> AnyStr:
+    """*text* (``str`` or UTF-8 ``bytes``) with every variant of every secret replaced.
+
+    >>> redact('{"error": "unknown key sk-123456"}', ["sk-123456"])
+    '{"error": "unknown key [REDACTED]"}'
+    """
+    forms = tuple(sorted({form for s in secrets for form in secret_variants(_bare(s))}))
+    if not forms:
+        return text
+    text_re, bytes_re = _pattern(forms)
+    if isinstance(text, str):
+        return text_re.sub(lambda _: placeholder, text)
+    encoded = placeholder.encode("utf-8")
+    return bytes_re.sub(lambda _: encoded, text)
+
+
+# -- headers -----------------------------------------------------------------------------
+
+
+def bearer_token(value: str, *, strict: bool = False) -> str | None:
+    """The token of an ``Authorization: Bearer <token>`` value, else ``None``.
+
+    Lenient by default, to find what to redact: the scheme in any case, then
+    anything after the first space, surrounding whitespace ignored. With
+    *strict*, the wire form the fake accepts: the scheme, one or more spaces, a
+    well-formed b64token (:data:`KEY_FORMAT`), optional trailing spaces.
+    """
+    if strict:
+        match = _STRICT_BEARER.match(value)
+        return match[1] if match else None
+    scheme, _, token = value.strip().partition(" ")
+    token = token.strip()
+    return token if scheme.lower() == "bearer" and token else None
+
+
+def _looks_like_token(token: str) -> bool:
+    return any(c.isdigit() for c in token) or (token.lower() != token and token.upper() != token)
+
+
+def bearer_tokens_in(text: str) -> Iterator[str]:
+    """Bearer credentials quoted in *text* that look like keys (a digit or mixed case)."""
+    for match in _BEARER_TOKEN_IN_TEXT.finditer(text):
+        if _looks_like_token(match[1]):
+            yield match[1]
+
+
+def masked_credential(name: str, value: str, placeholder: str = DEFAULT_PLACEHOLDER) -> str:
+    """What credential header *name* shows instead of *value*.
+
+    ``Bearer <placeholder>`` for a bearer credential (:data:`REDACTED_BEARER`),
+    ``<scheme> <placeholder>`` for another ``Authorization`` scheme, else the
+    placeholder. A blank value is shown as sent: it holds nothing, and a
+    reproduction must send it blank.
+    """
+    if not value.strip():
+        return value
+    if name.lower() in _SCHEMED_HEADERS:
+        if bearer_token(value) is not None:
+            return f"Bearer {placeholder}"
+        scheme, _, rest = value.strip().partition(" ")
+        if rest.strip() and _SCHEME.match(scheme):
+            return f"{scheme} {placeholder}"
+    return placeholder
+
+
+def redacted_headers(
+    headers: Mapping[str, str] | Iterable[tuple[str, str]],
+    secrets: Iterable[Secret] = (),
+    public: Iterable[str] = (),
+    *,
+    placeholder: str = DEFAULT_PLACEHOLDER,
+) -> dict[str, str]:
+    """*headers* safe to print: :data:`CREDENTIAL_HEADERS` masked, *secrets* redacted elsewhere.
+
+    A credential listed in *public* (a deliberately invalid key a test made up)
+    is shown as sent, so a reproduction sends it too.
+    """
+    secrets = tuple(secrets)
+    public = frozenset(public)
     items = headers.items() if isinstance(headers, Mapping) else headers
-    return {
-        name: (REDACTED_BEARER if name.lower() in _SENSITIVE_HEADERS else value)
-        for name, value in items
-    }
+    out: dict[str, str] = {}
+    for name, value in items:
+        if name.lower() not in CREDENTIAL_HEADERS:
+            out[name] = redact(value, secrets, placeholder) if secrets else value
+        elif value in public:
+            out[name] = value
+        else:
+            out[name] = masked_credential(name, value, placeholder)
+    return out
 
 
 # -- logs ------------------------------------------------------------------------------

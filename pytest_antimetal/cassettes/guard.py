@@ -7,12 +7,11 @@ when a cassette is saved.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pytest_antimetal.cassettes.scrub import _variants, bearer_token
+from pytest_antimetal.cassettes.scrub import sent_token
 from pytest_antimetal.cassettes.wire import (
     MAX_DECODED_BYTES,
     body_bytes,
@@ -21,7 +20,7 @@ from pytest_antimetal.cassettes.wire import (
     header_values,
 )
 from pytest_antimetal.content_coding import MAX_CODINGS, ContentCodingError
-from pytest_antimetal.target import mask_secret
+from pytest_antimetal.secrets import bearer_tokens_in, mask_secret, secret_variants
 
 __all__ = [
     "UNDECODABLE",
@@ -34,15 +33,6 @@ __all__ = [
 
 UNDECODABLE = "a body it cannot decode"
 """What a :class:`SecretHit` is when a compressed body cannot be decoded, so not scanned."""
-
-# Token characters of RFC 6750's b64token. Twelve or more of them with a digit
-# or mixed case look like a credential; "Bearer realm=..." or "Bearer token"
-# in a message do not.
-_BEARER_RE = re.compile(r"(?i)\bbearer\s+([A-Za-z0-9\-._~+/]{12,}=*)")
-
-
-def _looks_like_token(token: str) -> bool:
-    return any(c.isdigit() for c in token) or (token.lower() != token and token.upper() != token)
 
 
 @dataclass(frozen=True)
@@ -88,11 +78,10 @@ def refusal_message(path: str, hits: Sequence[SecretHit]) -> str:
 def _scan_text(text: str, secrets: Sequence[str], where: str) -> list[SecretHit]:
     hits: list[SecretHit] = []
     for secret in secrets:
-        if any(form in text for form in _variants(secret)):
+        if any(form in text for form in secret_variants(secret)):
             hits.append(SecretHit("the API key", where, mask_secret(secret)))
-    for match in _BEARER_RE.finditer(text):
-        token = match.group(1)
-        if _looks_like_token(token) and token not in secrets:
+    for token in bearer_tokens_in(text):
+        if token not in secrets:
             hits.append(SecretHit("a bearer token", where, mask_secret(token)))
     return hits
 
@@ -131,7 +120,7 @@ def scan_interaction(
     for name, value in header_values(req_headers or {}):
         hits += _scan_text(value, secrets, f"{prefix} request header {name!r}")
         if name.lower() == "authorization":
-            token = bearer_token(value)
+            token = sent_token(value)
             if token and not any(hit.where.endswith(f"{name!r}") for hit in hits):
                 hits.append(
                     SecretHit(

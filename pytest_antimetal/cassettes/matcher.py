@@ -9,12 +9,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any, AnyStr
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from pytest_antimetal.cassettes.scrub import PLACEHOLDER
 from pytest_antimetal.cassettes.wire import body_bytes
-from pytest_antimetal.redact import redact
+from pytest_antimetal.secrets import redact
 from pytest_antimetal.spec import Spec, vendored_spec
 from pytest_antimetal.target import is_loopback_url
 
@@ -108,9 +108,9 @@ class AntimetalMatcher:
     def _compute(self, method: str, uri: str, body: Any) -> tuple[Any, ...]:
         secrets = self._secrets()
         if secrets:
-            uri = _mask_all(uri, secrets)
+            uri = redact(uri, secrets, PLACEHOLDER)
             raw = body_bytes(body)
-            body = None if raw is None else _mask_all(raw, secrets)
+            body = None if raw is None else redact(raw, secrets, PLACEHOLDER)
         parts = urlsplit(uri)
         query = tuple(sorted(parse_qsl(parts.query, keep_blank_values=True)))
         if not self.is_antimetal(uri):
@@ -136,10 +136,6 @@ class AntimetalMatcher:
             if a != b
         ]
         raise AssertionError("; ".join(diffs) or "different kind of request")
-
-
-def _mask_all(text: AnyStr, secrets: Sequence[str]) -> AnyStr:
-    return redact(text, secrets, PLACEHOLDER)
 
 
 def _canonical_body(body: Any) -> str | bytes | None:

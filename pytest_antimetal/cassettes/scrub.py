@@ -17,10 +17,16 @@ from pytest_antimetal.cassettes.wire import (
     header_values,
 )
 from pytest_antimetal.content_coding import ContentCodingError
-from pytest_antimetal.redact import secret_variants
-from pytest_antimetal.target import API_KEY_ENV
+from pytest_antimetal.secrets import (
+    API_KEY_ENV,
+    CREDENTIAL_HEADERS,
+    bearer_token,
+    masked_credential,
+    redact,
+    secret_variants,
+)
 
-__all__ = ["AUTH_PLACEHOLDER", "PLACEHOLDER", "Scrubber", "bearer_token"]
+__all__ = ["AUTH_PLACEHOLDER", "PLACEHOLDER", "Scrubber", "sent_token"]
 
 PLACEHOLDER = f"<{API_KEY_ENV}>"
 """What the key is replaced by in a saved cassette."""
@@ -28,28 +34,22 @@ AUTH_PLACEHOLDER = f"Bearer {PLACEHOLDER}"
 """What a saved ``Authorization`` header says."""
 
 
-def bearer_token(value: str) -> str | None:
-    """The token of an ``Authorization: Bearer <token>`` value, if any."""
-    scheme, _, token = value.strip().partition(" ")
-    token = token.strip()
-    if scheme.lower() != "bearer" or not token or token == PLACEHOLDER:
-        return None
-    return token
-
-
-def _variants(secret: str) -> list[str]:
-    """*secret* as it may be spelled on the wire (see :func:`redact.secret_variants`)."""
-    return secret_variants(secret)
+def sent_token(value: str) -> str | None:
+    """The token of an ``Authorization: Bearer <token>`` value, unless it is our placeholder."""
+    token = bearer_token(value)
+    return None if token == PLACEHOLDER else token
 
 
 class Scrubber:
     """``before_save_interaction`` hook: the key never reaches a cassette.
 
     Secrets are ``ANTIMETAL_API_KEY`` read at save time (if set) and every
-    ``Authorization: Bearer`` token of the cassette's requests. ``Authorization``
-    becomes :data:`AUTH_PLACEHOLDER`; each secret is replaced by
-    :data:`PLACEHOLDER` wherever else it appears (raw, URL-encoded or
-    JSON-escaped): URL and query string, any header, request and response body.
+    ``Authorization: Bearer`` token of the cassette's requests. A credential
+    header (:data:`~pytest_antimetal.secrets.CREDENTIAL_HEADERS`) is masked:
+    ``Authorization: Bearer`` becomes :data:`AUTH_PLACEHOLDER`; each secret is
+    replaced by :data:`PLACEHOLDER` wherever else it appears (every spelling of
+    :func:`~pytest_antimetal.secrets.redact`): URL and query string, any header,
+    request and response body.
     """
 
     def __init__(self, environ: Mapping[str, str] | None = None) -> None:
@@ -66,7 +66,7 @@ class Scrubber:
             headers = getattr(request, "headers", {}) or {}
             for name, value in header_values(headers):
                 if name.lower() == "authorization":
-                    token = bearer_token(value)
+                    token = sent_token(value)
                     if token:
                         found.append(token)
         # Longest first: a key that contains another must be replaced whole.
@@ -74,16 +74,9 @@ class Scrubber:
 
     def _replace(self, value: Any, secrets: Sequence[str]) -> Any:
         if isinstance(value, str):
-            for secret in secrets:
-                for form in _variants(secret):
-                    value = value.replace(form, PLACEHOLDER)
-            return value
+            return redact(value, secrets, PLACEHOLDER)
         if isinstance(value, bytes | bytearray):
-            data = bytes(value)
-            for secret in secrets:
-                for form in _variants(secret):
-                    data = data.replace(form.encode("utf-8"), PLACEHOLDER.encode("utf-8"))
-            return data
+            return redact(bytes(value), secrets, PLACEHOLDER)
         if isinstance(value, dict):
             return {self._replace(k, secrets): self._replace(v, secrets) for k, v in value.items()}
         if isinstance(value, list | tuple):
@@ -94,14 +87,10 @@ class Scrubber:
         """Scrub a ``vcr.request.Request`` in place (and return it)."""
         headers: dict[str, Any] = {}
         for name, value in dict(request.headers).items():
-            if str(name).lower() == "authorization":
-                text = (as_text(value) or "").strip()
-                if not text:
-                    headers[name] = value  # an empty header is what the test sent, not a secret
-                elif text.lower().startswith("bearer"):
-                    headers[name] = AUTH_PLACEHOLDER
-                else:
-                    headers[name] = PLACEHOLDER
+            if str(name).lower() in CREDENTIAL_HEADERS:
+                text = as_text(value) or ""
+                # An empty header is what the test sent, not a secret: kept as it is.
+                headers[name] = masked_credential(str(name), text, PLACEHOLDER) if text else value
             else:
                 headers[name] = self._replace(value, secrets)
         request.headers = headers
@@ -123,7 +112,9 @@ class Scrubber:
                 plain = decode_body(raw, encoding)
             except ContentCodingError:
                 plain = raw  # left as it is: the guard refuses a body it cannot read
-            if plain != raw and any(f.encode() in plain for s in secrets for f in _variants(s)):
+            if plain != raw and any(
+                f.encode() in plain for s in secrets for f in secret_variants(s)
+            ):
                 # A compressed body escapes text replacement: store it decoded (every layer).
                 response["body"] = {**body, "string": plain}  # type: ignore[dict-item]
                 response["headers"] = {

@@ -2,7 +2,7 @@
 
 The API key is removed here, once, before anything is stored for a report:
 :class:`SentRequest` never holds it, so no formatting path can leak it.
-Redaction is :mod:`pytest_antimetal.redact`'s, which also catches the key
+Redaction is :mod:`pytest_antimetal.secrets`'s, which also catches the key
 URL-encoded, JSON-escaped or HTML-escaped in what a server echoes back.
 """
 
@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pytest_antimetal.redact import DEFAULT_PLACEHOLDER, redact
+from pytest_antimetal.secrets import DEFAULT_PLACEHOLDER, redact
+from pytest_antimetal.secrets import redacted_headers as redact_headers
 from pytest_antimetal.target import README_REF
 
 __all__ = [
@@ -42,29 +43,6 @@ up to :data:`VERBOSE_DETAIL_LINES`."""
 VERBOSE_DETAIL_LINES = 200
 INLINE_LIMIT = 4_096
 """Bodies larger than this (bytes) go to a file in the reproduction, not on the line."""
-_SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x-api-key"})
-
-
-def redact_headers(
-    headers: Mapping[str, str], secrets: Iterable[str] = (), public: Iterable[str] = ()
-) -> dict[str, str]:
-    """Headers safe to print: credentials keep only their scheme (``Bearer [REDACTED]``).
-
-    A credential listed in *public* (a deliberately invalid key the suite made up)
-    is shown as sent, so the reproduction sends it too.
-    """
-    secrets = tuple(secrets)
-    public = frozenset(public)
-    out: dict[str, str] = {}
-    for name, value in headers.items():
-        if name.lower() in _SECRET_HEADERS and value in public:
-            out[name] = value
-        elif name.lower() in _SECRET_HEADERS:
-            scheme, _, rest = value.partition(" ")
-            out[name] = f"{scheme} {REDACTED}" if rest else REDACTED
-        else:
-            out[name] = redact(value, secrets)
-    return out
 
 
 def _write_body(body: bytes, body_dir: Path) -> Path:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 from pytest_antimetal.content_coding import ContentCodingError, decode_content
-from pytest_antimetal.secrets import REDACTED_BEARER, APIKey
+from pytest_antimetal.secrets import APIKey, bearer_token, redacted_headers
 from pytest_antimetal.spec.facts import documented_default
 from pytest_antimetal.spec.formats import format_instant, normalise_timestamp
 from pytest_antimetal.spec.minimal import minimal_value
@@ -59,13 +59,8 @@ DEFAULT_MAX_STORED_BYTES = 64 * 1024 * 1024
 _REQUEST_OVERHEAD = 1024
 _ISSUE_OVERHEAD = 1024
 
-REDACTED_AUTHORIZATION = REDACTED_BEARER
-
 _IMPLEMENTED = {("POST", "/issues")}
-_TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*\Z")
-_AUTH = re.compile(r"[Bb][Ee][Aa][Rr][Ee][Rr] +([^ ]+) *\Z")
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
-_SECRET_HEADERS = {"cookie", "proxy-authorization", "x-api-key"}
 # Response fields only the server can know: generated on every create.
 _GENERATED = ("uuid", "number", "createdAt", "updatedAt", "latestVersion")
 _OMIT: Any = object()
@@ -93,8 +88,9 @@ class FakeResponse:
 class RecordedRequest:
     """One request the fake received, as it answered it.
 
-    ``headers`` has lower-case names, ``Authorization`` replaced by
-    ``"Bearer [REDACTED]"`` (and cookies by ``"[REDACTED]"``); ``json`` is the
+    ``headers`` has lower-case names, credentials masked by
+    :func:`pytest_antimetal.secrets.redacted_headers` (``Authorization: Bearer
+    [REDACTED]``, cookies ``[REDACTED]``); ``json`` is the
     parsed body when it was valid JSON.
     """
 
@@ -503,16 +499,7 @@ class FakeAntimetal:
             # A bug in the fake must still answer JSON, never drop the connection.
             logger.exception("pytest-antimetal fake: unexpected error (request %s)", request_id)
             response = self._error(500, "api_error", "internal error in the fake", request_id)
-        recorded = {
-            k: (
-                REDACTED_AUTHORIZATION
-                if k == "authorization"
-                else "[REDACTED]"
-                if k in _SECRET_HEADERS
-                else v
-            )
-            for k, v in lowered.items()
-        }
+        recorded = redacted_headers(lowered)  # credentials masked (secrets.CREDENTIAL_HEADERS)
         raw = body if isinstance(body, bytes) else bytes(body)
         size = _REQUEST_OVERHEAD + len(path) + len(raw) + parsed_size
         size += sum(map(len, lowered)) + sum(map(len, lowered.values()))
@@ -671,11 +658,10 @@ class FakeAntimetal:
         if value is None:
             message = "missing Authorization header (expected 'Bearer <API key>')"
             return self._error(401, "authentication_error", message, request_id, headers=challenge)
-        match = _AUTH.match(value)
-        if match is None or not _TOKEN.match(match[1]):
+        key = bearer_token(value, strict=True)
+        if key is None:
             message = "malformed Authorization header (expected 'Bearer <API key>')"
             return self._error(401, "authentication_error", message, request_id, headers=challenge)
-        key = match[1]
         info = self._keys.get(key)
         if info is None:
             return self._error(
