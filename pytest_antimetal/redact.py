@@ -1,5 +1,7 @@
-"""Moved to :mod:`pytest_antimetal.secrets` (text redaction lives with the key); kept for one
-release."""
+"""Moved to :mod:`pytest_antimetal.secrets`; kept for one release.
+
+Text redaction now lives with the key it protects: one module for everything about it.
+"""
 
 from __future__ import annotations
 

@@ -27,7 +27,7 @@ from pytest_antimetal.contract.report import (
     printable,
     redact_headers,
 )
-from pytest_antimetal.redact import redact
+from pytest_antimetal.secrets import redact
 
 __all__ = ["FAMILIES", "Entry", "EntryBook", "entry_key", "family_of", "normalise"]
 

@@ -24,9 +24,8 @@ from pytest_antimetal.contract.budget import SharedBudget
 from pytest_antimetal.contract.grouping import Entry, EntryBook, format_part
 from pytest_antimetal.contract.report import RunStats
 from pytest_antimetal.contract.runner import DEFAULT_MAX_EXAMPLES, PARTS, PartResult
-from pytest_antimetal.redact import redact
 from pytest_antimetal.runconfig import run_spec, run_spec_path, run_target
-from pytest_antimetal.secrets import APIKey
+from pytest_antimetal.secrets import APIKey, redact
 from pytest_antimetal.spec import Spec
 from pytest_antimetal.target import README_REF, Target
 from pytest_antimetal.target import RUN_TAG as LIVE_TAG
@@ -257,7 +256,7 @@ class ContractPlugin:
         deterministic in that mode, so a replay sends the same requests. ``--block-network``
         holds as for test functions.
         """
-        from pytest_antimetal.cassettes_plugin import PLUGIN_NAME, CassettePlugin
+        from pytest_antimetal.cassettes.plugin import PLUGIN_NAME, CassettePlugin
 
         cassettes = self.config.pluginmanager.get_plugin(PLUGIN_NAME)
         assert isinstance(cassettes, CassettePlugin)
