@@ -25,13 +25,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from pytest_antimetal.cassettes.check import CASSETTE_SUFFIXES
+from pytest_antimetal.cassettes.check import find_cassettes as _find_cassettes
 from pytest_antimetal.drift.model import Change, DiffResult, Level, Subject
 from pytest_antimetal.drift.normalize import path_key
 from pytest_antimetal.spec import HTTP_METHODS
 
 __all__ = ["CASSETTE_SUFFIXES", "MAX_CASSETTE_BYTES", "Usage", "UsageError", "find_cassettes"]
 
-CASSETTE_SUFFIXES = (".yaml", ".yml", ".json")
 MAX_CASSETTE_BYTES = 32 * 1024 * 1024
 """A cassette file larger than this is not read (reported, not fatal)."""
 MAX_BODY_BYTES = 8 * 1024 * 1024
@@ -47,19 +48,15 @@ class UsageError(Exception):
 
 
 def find_cassettes(paths: Iterable[str | Path]) -> list[Path]:
-    """Cassette files named by *paths* (files as given; directories searched recursively)."""
-    found: list[Path] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            found.extend(
-                sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in CASSETTE_SUFFIXES)
-            )
-        elif path.is_file():
-            found.append(path)
-        else:
-            raise UsageError(f"{path}: no such file or directory")
-    return list(dict.fromkeys(found))
+    """Cassette files named by *paths* (:func:`pytest_antimetal.cassettes.check.find_cassettes`).
+
+    Raises :class:`UsageError` for the first path that is neither a file nor a directory.
+    """
+    given = [Path(raw) for raw in paths]
+    missing = next((p for p in given if not (p.is_dir() or p.is_file())), None)
+    if missing is not None:
+        raise UsageError(f"{missing}: no such file or directory")
+    return _find_cassettes(given)
 
 
 @dataclass
