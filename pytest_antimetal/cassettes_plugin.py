@@ -2,11 +2,5 @@
 
 from __future__ import annotations
 
-from pytest_antimetal.cassettes.plugin import (
-    CHECK_ITEM_NAME,
-    PLUGIN_NAME,
-    CassetteCheckItem,
-    CassettePlugin,
-)
-
-__all__ = ["CHECK_ITEM_NAME", "PLUGIN_NAME", "CassetteCheckItem", "CassettePlugin"]
+from pytest_antimetal.cassettes.plugin import *  # noqa: F403
+from pytest_antimetal.cassettes.plugin import __all__  # noqa: F401 - the old names, exactly

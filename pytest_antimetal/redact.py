@@ -5,6 +5,7 @@ Text redaction now lives with the key it protects: one module for everything abo
 
 from __future__ import annotations
 
+# Only the text-redaction names this module had (secrets.py has more).
 from pytest_antimetal.secrets import (
     DEFAULT_PLACEHOLDER,
     Secret,

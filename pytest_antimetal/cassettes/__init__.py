@@ -21,8 +21,9 @@ and vcr, yaml and jsonschema load only when a cassette is used or checked.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from pytest_antimetal._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from pytest_antimetal.cassettes.check import CASSETTE_SUFFIXES as CASSETTE_SUFFIXES
@@ -45,27 +46,27 @@ if TYPE_CHECKING:
     from pytest_antimetal.cassettes.scrub import Scrubber as Scrubber
     from pytest_antimetal.cassettes.wire import MAX_DECODED_BYTES as MAX_DECODED_BYTES
 
-# public name -> module that defines it
+# public name -> module that defines it (relative to this package)
 _EXPORTS: dict[str, str] = {
-    "CASSETTE_SUFFIXES": "check",
-    "Finding": "check",
-    "check_cassettes": "check",
-    "find_cassettes": "check",
-    "UNDECODABLE": "guard",
-    "CassetteSecretError": "guard",
-    "GuardedPersister": "guard",
-    "SecretHit": "guard",
-    "refusal_message": "guard",
-    "scan_interaction": "guard",
-    "MATCHER_NAME": "matcher",
-    "AntimetalMatcher": "matcher",
-    "IndexOnLoad": "matcher",
-    "default_vcr_config": "recorder",
-    "install": "recorder",
-    "AUTH_PLACEHOLDER": "scrub",
-    "PLACEHOLDER": "scrub",
-    "Scrubber": "scrub",
-    "MAX_DECODED_BYTES": "wire",
+    "CASSETTE_SUFFIXES": ".check",
+    "Finding": ".check",
+    "check_cassettes": ".check",
+    "find_cassettes": ".check",
+    "UNDECODABLE": ".guard",
+    "CassetteSecretError": ".guard",
+    "GuardedPersister": ".guard",
+    "SecretHit": ".guard",
+    "refusal_message": ".guard",
+    "scan_interaction": ".guard",
+    "MATCHER_NAME": ".matcher",
+    "AntimetalMatcher": ".matcher",
+    "IndexOnLoad": ".matcher",
+    "default_vcr_config": ".recorder",
+    "install": ".recorder",
+    "AUTH_PLACEHOLDER": ".scrub",
+    "PLACEHOLDER": ".scrub",
+    "Scrubber": ".scrub",
+    "MAX_DECODED_BYTES": ".wire",
 }
 
 __all__ = [
@@ -91,14 +92,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'pytest_antimetal.cassettes' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"pytest_antimetal.cassettes.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, __all__)

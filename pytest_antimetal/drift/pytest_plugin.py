@@ -2,20 +2,5 @@
 
 from __future__ import annotations
 
-from pytest_antimetal.drift.plugin import (
-    ITEM_NAME,
-    DriftFailure,
-    DriftItem,
-    DriftPlugin,
-    project_cassettes,
-    resolve_source,
-)
-
-__all__ = [
-    "ITEM_NAME",
-    "DriftFailure",
-    "DriftItem",
-    "DriftPlugin",
-    "project_cassettes",
-    "resolve_source",
-]
+from pytest_antimetal.drift.plugin import *  # noqa: F403
+from pytest_antimetal.drift.plugin import __all__  # noqa: F401 - the old names, exactly
