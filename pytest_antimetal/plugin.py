@@ -93,6 +93,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     parser.addini("antimetal_live_budget", "Cap on issue-creating requests against a live server.")
 
+    group.addoption(
+        "--antimetal-report",
+        action="store",
+        default=None,
+        metavar="DIR",
+        help="Write the contract suite's report.json, report.md and one reproduction per "
+        "failure entry to DIR (README, 'Reading a failure').",
+    )
+
     # Spec drift.
     group.addoption(
         "--antimetal-spec-drift",
