@@ -69,3 +69,14 @@ def fake_cli_server() -> Iterator[tuple[str, str]]:
     finally:
         proc.terminate()
         proc.communicate(timeout=30)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the tests that run a child session: pytester's, and README shell examples.
+
+    CI runs everything on the oldest and newest Python and deselects these on the ones
+    between (``-m "not nested_session"``), where the in-process tests catch what differs.
+    """
+    for item in items:
+        if "pytester" in getattr(item, "fixturenames", ()) or "test_readme_shell" in item.name:
+            item.add_marker(pytest.mark.nested_session)
