@@ -30,7 +30,6 @@ if TYPE_CHECKING:
     from pytest_antimetal.client import AntimetalClient, AsyncAntimetalClient
     from pytest_antimetal.factory import IssueFactory
     from pytest_antimetal.fake import FakeAntimetal
-    from pytest_antimetal.models import Issue
     from pytest_antimetal.spec import Spec
 
 __all__ = [
@@ -43,7 +42,8 @@ __all__ = [
 ]
 
 CREATED_KEY = pytest.StashKey[list[dict[str, Any]]]()
-"""Issues the factory created on a live server: ``{"number", "uuid", "title"}`` each."""
+"""Issues this run created on a server other than the embedded fake (``{"number", "uuid",
+"title"}`` each), through the client fixtures or the factory."""
 MARKER = "antimetal_fake"
 _REPLAY_KEY = "cassette-replay"
 """Sent when replaying cassettes without ``ANTIMETAL_API_KEY`` (the matcher ignores credentials)."""
@@ -106,6 +106,13 @@ def needs_live_target(item: pytest.Item) -> bool:
     return bool(names & TARGET_FIXTURES) and not (
         "antimetal_fake" in names or item.get_closest_marker(MARKER) is not None
     )
+
+
+def sends_to_live_target(item: pytest.Item) -> bool:
+    """Whether *item* can send requests to the run's target (``antimetal_target`` alone
+    only describes it)."""
+    names = set(getattr(item, "fixturenames", ()))
+    return needs_live_target(item) and bool(names & (TARGET_FIXTURES - {"antimetal_target"}))
 
 
 @pytest.fixture(scope="session")
@@ -200,18 +207,24 @@ def _client_kwargs(request: pytest.FixtureRequest, *, asynchronous: bool = False
             "transport": fake.transport,
             "spec": spec,
         }
+    import httpx
+
+    from pytest_antimetal.created import AsyncCreationLog, CreationLog
+
     target = run_target(request.config)
     # Replaying cassettes needs no key: any well-formed placeholder matches the recording.
     api_key = target.api_key or APIKey(_REPLAY_KEY)
     kwargs: dict[str, Any] = {"api_key": api_key, "base_url": target.base_url, "spec": spec}
+    created = request.config.stash[CREATED_KEY]
+    # Replayed answers created nothing: only real traffic is listed at the end of the run.
+    note = (lambda issue: None) if target.replaying else created.append
     if asynchronous:
-        import httpx
-
         # The fixture cannot await a close in every event-loop plugin's teardown: keep no
         # idle connection, so nothing is left open when the test's loop goes away.
-        kwargs["transport"] = httpx.AsyncHTTPTransport(
-            limits=httpx.Limits(max_keepalive_connections=0)
-        )
+        inner = httpx.AsyncHTTPTransport(limits=httpx.Limits(max_keepalive_connections=0))
+        kwargs["transport"] = AsyncCreationLog(inner, note)
+    else:
+        kwargs["transport"] = CreationLog(httpx.HTTPTransport(), note)
     return kwargs
 
 
@@ -255,11 +268,8 @@ def antimetal_issue_factory(request: pytest.FixtureRequest, antimetal_spec: Spec
     """
     from pytest_antimetal.factory import IssueFactory
 
+    # What it creates through antimetal_client is listed by the client's transport.
     live = not _wants_fake(request)
-    created = request.config.stash[CREATED_KEY]
-
-    def remember(issue: Issue) -> None:
-        created.append({"number": issue.number, "uuid": issue.uuid, "title": issue.title})
 
     def client() -> AntimetalClient:
         return request.getfixturevalue("antimetal_client")  # type: ignore[no-any-return]
@@ -270,5 +280,4 @@ def antimetal_issue_factory(request: pytest.FixtureRequest, antimetal_spec: Spec
         seed=zlib.crc32(request.node.nodeid.encode()),
         client_factory=client,
         tag_created=live,
-        on_created=remember if live else None,
     )

@@ -221,6 +221,15 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 
     created = terminalreporter.config.stash.get(CREATED_KEY, [])
     if created:
-        terminalreporter.section("pytest-antimetal: issues created on the live server")
-        for issue in sorted(created, key=lambda i: i["number"]):
-            terminalreporter.line(f"#{issue['number']} {issue['uuid']} {issue['title']!r}")
+        from pytest_antimetal.runconfig import target_error
+
+        # Only a run with a usable base URL can have created anything; name where.
+        where = "the target" if target_error(terminalreporter.config) else None
+        if where is None:
+            from pytest_antimetal.runconfig import run_target
+
+            where = str(run_target(terminalreporter.config).base_url)
+        terminalreporter.section(f"pytest-antimetal: {len(created)} issue(s) created on {where}")
+        for issue in sorted(created, key=lambda i: (i["number"] is None, i["number"] or 0)):
+            number = "?" if issue["number"] is None else issue["number"]
+            terminalreporter.line(f"#{number} {issue['uuid']} {issue['title']!r}")

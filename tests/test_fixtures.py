@@ -73,7 +73,8 @@ def test_base_url_option_targets_a_live_server(
     assert live.issues[0]["title"] == "live"
     # The factory tags what it creates on a live server, and the run lists it.
     assert "pytest-antimetal" in [r.json for r in live.requests][-1]["context"]["tags"]
-    result.stdout.fnmatch_lines(["*issues created on the live server*", "#2 *"])
+    # Both creates are listed: the client's own and the factory's.
+    result.stdout.fnmatch_lines([f"*2 issue(s) created on {server.url}*", "#1 *'live'", "#2 *"])
     assert "live-key-0123456789abcdef" not in result.stdout.str() + result.stderr.str()
 
 
@@ -452,7 +453,7 @@ def test_created_live_issues_are_listed_under_xdist(
         result = run(pytester, f"--antimetal-base-url={server.url}", "-n", "2")
     result.assert_outcomes(passed=4)
     result.stdout.fnmatch_lines(
-        ["*issues created on the live server*", "#1 *", "#2 *", "#3 *", "#4 *"]
+        [f"*4 issue(s) created on {server.url}*", "#1 *", "#2 *", "#3 *", "#4 *"]
     )
     assert len(live.issues) == 4
 

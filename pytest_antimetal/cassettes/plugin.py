@@ -279,10 +279,10 @@ class CassettePlugin:
             "disable_recording", False
         ):
             return
-        from pytest_antimetal.fixtures import needs_live_target
+        from pytest_antimetal.fixtures import sends_to_live_target
         from pytest_antimetal.runconfig import run_target, target_error
 
-        if not needs_live_target(item) or target_error(self.config) is not None:
+        if not sends_to_live_target(item) or target_error(self.config) is not None:
             return
         target = run_target(self.config)
         if target.is_fake:
