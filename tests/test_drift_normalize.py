@@ -18,7 +18,8 @@ VENDOR_JSON = VENDOR / "openapi.mintlify.json"
 VENDOR_YAML = VENDOR / "openapi.with-code-samples.yml"
 needs_vendor = pytest.mark.skipif(
     not (VENDOR_JSON.is_file() and VENDOR_YAML.is_file()),
-    reason="the vendor's full document (../shared/vendor) is not on this machine",
+    reason="the vendor's whole published document and its source YAML are not on this "
+    "machine (a test input kept beside the repository, not shipped)",
 )
 
 
