@@ -42,13 +42,15 @@ def test_suite_passes_against_the_embedded_fake(project: pytest.Pytester) -> Non
     result = project.runpytest(
         "-p", "antimetal", "--antimetal-contract", "--hypothesis-seed=5", "-v"
     )
-    result.assert_outcomes(passed=6)
+    result.assert_outcomes(passed=8)
     out = _output(result)
     for part in (
         "examples",
         "coverage",
-        "fuzz-positive",
-        "fuzz-negative",
+        "fuzz-positive-1",
+        "fuzz-positive-2",
+        "fuzz-negative-1",
+        "fuzz-negative-2",
         "edge-cases",
         "malformed",
     ):
@@ -64,9 +66,9 @@ def test_suite_passes_against_the_embedded_fake(project: pytest.Pytester) -> Non
 def test_items_are_collected_and_selectable(project: pytest.Pytester) -> None:
     result = project.runpytest("-p", "antimetal", "--antimetal-contract", "--co", "-q")
     assert "antimetal-contract::fuzz-negative" in result.stdout.str()
-    assert "6 tests collected" in result.stdout.str()
+    assert "8 tests collected" in result.stdout.str()
     result = project.runpytest("-p", "antimetal", "--antimetal-contract", "-k", "malformed")
-    result.assert_outcomes(passed=1, deselected=5)
+    result.assert_outcomes(passed=1, deselected=7)
 
 
 def test_without_the_option_nothing_is_collected(project: pytest.Pytester) -> None:
@@ -81,7 +83,7 @@ def test_planted_fault_fails_naming_the_check_and_replay(project: pytest.Pyteste
     result = project.runpytest(
         "-p", "antimetal", "--antimetal-contract", "-k", "examples", "--hypothesis-seed=11"
     )
-    result.assert_outcomes(failed=1, deselected=5)
+    result.assert_outcomes(failed=1, deselected=7)
     out = _output(result)
     assert "[error_response_shape] HTTP 401 carries type 'invalid_request_error'" in out
     assert "replay:    pytest --antimetal-contract -k examples --hypothesis-seed=11" in out
@@ -105,7 +107,7 @@ def test_canary_key_never_shown_in_process(
         "-rA",
         "-v",  # every header shown: more places the key could leak
     )
-    result.assert_outcomes(failed=1, passed=1, deselected=4)
+    result.assert_outcomes(failed=1, passed=1, deselected=6)
     out = _output(result)
     assert "[request_reflected]" in out
     assert "Bearer [REDACTED]" in out
@@ -142,7 +144,7 @@ def test_live_loopback_target_is_checked_and_redacted(
         "-rA",
         "-v",
     )
-    result.assert_outcomes(failed=1, deselected=5)
+    result.assert_outcomes(failed=1, deselected=7)
     out = _output(result)
     assert "[request_reflected] `title` sent as" in out
     assert "how to read one: the pytest-antimetal README, 'Reading a failure'" in out
@@ -260,7 +262,7 @@ def test_xdist_spreads_items_and_sums_stats(project: pytest.Pytester) -> None:
         "-k",
         "not coverage",
     )
-    result.assert_outcomes(passed=5)
+    result.assert_outcomes(passed=7)
     requests = re.search(r"requests sent: (\d+)", result.stdout.str())
     assert requests is not None
     assert int(requests.group(1)) > 60
@@ -277,7 +279,7 @@ def test_xdist_spreads_items_and_sums_stats(project: pytest.Pytester) -> None:
         "-k",
         "examples or fuzz-positive or edge-cases",
     )
-    result.assert_outcomes(failed=3)
+    result.assert_outcomes(failed=4)
     out = result.stdout.str()
     summary = re.search(r"seed: (\d+) \(replay with", out)
     assert summary is not None
@@ -323,7 +325,7 @@ def test_live_budget_caps_the_run_not_each_xdist_worker(
         accepted = [r.json for r in server.fake.requests if r.status == 201]
         # Issue-creating requests carry the tag (the auth probes re-send one, and count too).
         tagged = [r for r in server.fake.requests if "pytest-antimetal" in _tags(r.json)]
-    result.assert_outcomes(passed=6)
+    result.assert_outcomes(passed=8)
     out = result.stdout.str()
     # One pool for the run, wherever the scheduler puts the parts (loadfile: all on one
     # worker): exactly the budget is used, not 8 per worker, and none of it is left unused.
@@ -406,7 +408,7 @@ def test_key_echoed_in_any_spelling_never_shown(
         "-rA",
         "-v",  # every header shown: more places the key could leak
     )
-    result.assert_outcomes(failed=1, deselected=5)
+    result.assert_outcomes(failed=1, deselected=7)
     out = _output(result)
     assert "[not_a_server_error]" in out
     assert "boom for [REDACTED] ([REDACTED]) [REDACTED]" in out
@@ -423,7 +425,7 @@ def test_fake_run_never_reproduces_against_production(project: pytest.Pytester) 
     result = project.runpytest(
         "-p", "antimetal", "--antimetal-contract", "-k", "examples", "--hypothesis-seed=11"
     )
-    result.assert_outcomes(failed=1, deselected=5)
+    result.assert_outcomes(failed=1, deselected=7)
     out = _output(result)
     assert "bff.antimetal.com" not in out
     assert "bff.dev.antimetal.com" not in out

@@ -26,7 +26,7 @@ def test_record_against_a_server_then_replay_offline_without_a_key(
         recorded = pytester.runpytest_subprocess(
             *ARGS, f"--antimetal-base-url={url}", "--record-mode=once"
         )
-    recorded.assert_outcomes(passed=6)
+    recorded.assert_outcomes(passed=8)
     sent = len(server_fake.requests)
     assert sent > 50
     cassettes = sorted((pytester.path / "cassettes" / "antimetal-contract").glob("*.yaml"))
@@ -34,8 +34,10 @@ def test_record_against_a_server_then_replay_offline_without_a_key(
         "coverage",
         "edge-cases",
         "examples",
-        "fuzz-negative",
-        "fuzz-positive",
+        "fuzz-negative-1",
+        "fuzz-negative-2",
+        "fuzz-positive-1",
+        "fuzz-positive-2",
         "malformed",
     ]
     for path in pytester.path.rglob("*"):
@@ -47,7 +49,7 @@ def test_record_against_a_server_then_replay_offline_without_a_key(
     replayed = pytester.runpytest_subprocess(
         *ARGS, f"--antimetal-base-url={url}", "--record-mode=none", "--block-network"
     )
-    replayed.assert_outcomes(passed=6)
+    replayed.assert_outcomes(passed=8)
     replayed.stdout.fnmatch_lines([f"*requests sent: {sent}*"])
 
 
@@ -59,7 +61,7 @@ def test_replay_of_a_missing_cassette_fails_clearly(pytester: pytest.Pytester) -
         "-k",
         "examples",
     )
-    result.assert_outcomes(failed=1, deselected=5)
+    result.assert_outcomes(failed=1, deselected=7)
     cassette = pytester.path / "cassettes" / "antimetal-contract" / "examples.yaml"
     result.stdout.fnmatch_lines(
         [
@@ -84,7 +86,7 @@ def test_block_network_holds_for_the_contract_suite(
             *ARGS, f"--antimetal-base-url={server.url}", "--block-network"
         )
         assert fake.requests == []
-        blocked.assert_outcomes(failed=6)
+        blocked.assert_outcomes(failed=8)
         blocked.stdout.fnmatch_lines(
             [
                 "pytest-antimetal: --block-network blocks 127.0.0.1, this run's target: replay "
@@ -102,7 +104,7 @@ def test_block_network_holds_for_the_contract_suite(
             "-k",
             "examples",
         )
-    allowed.assert_outcomes(passed=1, deselected=5)
+    allowed.assert_outcomes(passed=1, deselected=7)
     assert len(fake.requests) > 0
 
 
@@ -123,7 +125,7 @@ def test_rewrite_records_each_part_anew(
             "-k",
             "examples",
         )
-    result.assert_outcomes(passed=1, deselected=5)
+    result.assert_outcomes(passed=1, deselected=7)
     assert "is not a valid record_mode" not in result.stdout.str()
     text = cassette.read_text()
     assert "recorded long ago" not in text

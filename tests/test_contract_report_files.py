@@ -152,7 +152,7 @@ def test_no_key_in_any_report_file(
             "examples or edge",
             f"--antimetal-report={report}",
         )
-    result.assert_outcomes(failed=2, deselected=4)
+    result.assert_outcomes(failed=2, deselected=6)
     files = [p for p in report.rglob("*") if p.is_file()] + [summary]
     assert any(p.name.startswith("test_repro_") for p in files)
     for path in files:

@@ -5,14 +5,13 @@ from __future__ import annotations
 import copy
 import gc
 import os
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from pytest_antimetal.contract.report import format_failures
-from pytest_antimetal.contract.runner import PARTS, ContractRunner, ContractSettings
+from pytest_antimetal.contract.runner import ITEMS, PARTS, ContractRunner, ContractSettings
 from pytest_antimetal.fake import FakeAntimetal
 from pytest_antimetal.spec import Spec, vendored_spec
 from tests.planted_faults import FAULTS, NOT_FAULTS, make_fake
@@ -104,51 +103,6 @@ def test_same_seed_sends_the_same_requests(part: str) -> None:
     assert len(runs[0]) >= 10
 
 
-def test_generation_ignores_the_literals_of_local_modules(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # Hypothesis draws literals found in "local" (non-site-packages) modules; a user's module
-    # imported between two runs must not change what one seed sends.
-    def generated() -> list[tuple[str, str, bytes]]:
-        fake = FakeAntimetal(api_keys=[KEY], seed=3)
-        with _runner(fake, seed=42, max_examples=40) as runner:
-            for part in ("fuzz-positive", "fuzz-negative"):
-                runner.run(part)
-        return _sent(fake)
-
-    before = generated()
-    literals = [f"LOCAL-LITERAL-{i:04d}" for i in range(400)]
-    (tmp_path / "users_module_with_literals.py").write_text(
-        "WORDS = [" + ", ".join(repr(w) for w in literals) + "]\n"
-        "NUMBERS = [" + ", ".join(str(90_000 + i) for i in range(400)) + "]\n"
-    )
-    monkeypatch.syspath_prepend(str(tmp_path))
-    __import__("users_module_with_literals")
-    try:
-        after = generated()
-    finally:
-        # Unloaded, so its literals do not reach later tests' Hypothesis draws.
-        del sys.modules["users_module_with_literals"]
-    assert after == before
-    assert not any(b"LOCAL-LITERAL-" in body for _, _, body in after)
-
-
-def test_the_constants_patch_is_removed_by_its_last_user_only() -> None:
-    from hypothesis.internal.conjecture import providers
-
-    from pytest_antimetal.contract.runner import _spec_only_constants
-
-    original = providers._get_local_constants
-    first, second = _spec_only_constants(), _spec_only_constants()
-    first.__enter__()
-    second.__enter__()
-    assert providers._get_local_constants is not original
-    first.__exit__(None, None, None)  # out of order, as two threads could
-    assert providers._get_local_constants is not original  # the second is still generating
-    second.__exit__(None, None, None)
-    assert providers._get_local_constants is original
-
-
 def test_another_seed_sends_other_fuzz_requests() -> None:
     bodies = []
     for seed in (1, 2):
@@ -219,7 +173,7 @@ def test_unknown_part_is_an_error(conformant: FakeAntimetal) -> None:
         runner.run("nope")
 
 
-@pytest.mark.parametrize("part", ["coverage", "fuzz-negative"])
+@pytest.mark.parametrize("part", ["examples", "coverage"])
 def test_cached_cases_send_the_same_requests(part: str, tmp_path: Path) -> None:
     runs = []
     for _ in range(2):  # the first run generates and stores, the second loads
@@ -245,76 +199,62 @@ def test_unreadable_cache_is_regenerated(tmp_path: Path) -> None:
     assert result.stats.requests >= 1
 
 
-_FORKS = pytest.mark.skipif(sys.platform != "linux", reason="workers fork only on Linux")
-
-
-@_FORKS
-def test_workers_send_what_generating_in_process_sends() -> None:
-    runs = []
-    for workers in (0, 2):
-        fake = FakeAntimetal(api_keys=[KEY], seed=3)
-        with _runner(fake, seed=11, workers=workers) as runner:
-            handed = runner.prefetch(PARTS)
-            assert handed == (["fuzz-positive", "fuzz-negative"] if workers else [])
-            for part in PARTS:
-                result = runner.run(part)
-                assert result.passed, format_failures(part, result.failures)
-        runs.append(_sent(fake))
-    assert runs[0] == runs[1]
-    assert len(runs[0]) > 100
-
-
-@_FORKS
-def test_a_part_needed_first_is_generated_here(tmp_path: Path) -> None:
-    with _runner(FakeAntimetal(api_keys=[KEY], seed=3), cache_dir=tmp_path) as runner:
-        # Nothing comes before fuzz-positive: waiting for a worker would gain nothing.
-        assert runner.prefetch(["fuzz-positive", "fuzz-negative"]) == ["fuzz-negative"]
-    with _runner(FakeAntimetal(api_keys=[KEY], seed=3), cache_dir=tmp_path) as runner:
-        assert runner.prefetch(["fuzz-negative"]) == []  # one part: nothing to overlap with
-        runner.run("examples")
-        runner.run("coverage")
-    with _runner(FakeAntimetal(api_keys=[KEY], seed=3), cache_dir=tmp_path, workers=1) as runner:
-        # Examples and coverage are cached, but still sent first: one worker takes the
-        # part needed last, this process the other.
-        assert runner.prefetch(PARTS) == ["fuzz-negative"]
-
-
-@_FORKS
-def test_a_failing_worker_is_replaced_by_generating_here(monkeypatch: pytest.MonkeyPatch) -> None:
-    parent = os.getpid()
-    original = ContractRunner._generate
-
-    def generate(self: ContractRunner, part: str) -> list[Any]:
-        if os.getpid() != parent:
-            raise RuntimeError("worker broke")
-        return original(self, part)
-
-    monkeypatch.setattr(ContractRunner, "_generate", generate)
-    fake = FakeAntimetal(api_keys=[KEY], seed=3)
-    with _runner(fake, seed=11, workers=2) as runner:
-        assert runner.prefetch(PARTS) == ["fuzz-positive", "fuzz-negative"]
-        result = runner.run("fuzz-negative")
-    assert result.passed, format_failures("fuzz-negative", result.failures)
-    assert result.stats.requests >= 10
-
-
-@_FORKS
-def test_closing_reaps_unused_workers() -> None:
-    with _runner(FakeAntimetal(api_keys=[KEY], seed=3), workers=2) as runner:
-        runner.prefetch(PARTS)
-        pids = [pid for pid, _ in runner._workers.values()]
-        assert len(pids) == 2
-    for pid in pids:
-        with pytest.raises(ChildProcessError):
-            os.waitpid(pid, os.WNOHANG)
-
-
-def test_collector_settings_are_restored_after_a_part(conformant: FakeAntimetal) -> None:
+def test_a_run_leaves_the_collector_alone(conformant: FakeAntimetal) -> None:
     before = gc.get_threshold()
     with _runner(conformant) as runner:
-        runner.run("examples")
-    assert gc.get_threshold() == before
-    assert gc.get_freeze_count() == 0
+        for part in ("examples", "fuzz-negative"):
+            runner.run(part)
+            assert gc.get_threshold() == before
+            assert gc.get_freeze_count() == 0
+            assert gc.isenabled()
+
+
+_FORBIDDEN = ("os.fork", "os.forkpty", "gc.freeze", "gc.set_threshold", "gc.disable")
+
+
+def test_no_module_forks_tunes_the_collector_or_reaches_into_hypothesis() -> None:
+    """A plugin must not change how a user's interpreter forks, collects or imports."""
+    import ast
+
+    import pytest_antimetal
+
+    package = Path(pytest_antimetal.__file__).parent
+    found = []
+    for path in sorted(package.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            where = f"{path.relative_to(package)}:{getattr(node, 'lineno', 0)}"
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+                if f"{node.value.id}.{node.attr}" in _FORBIDDEN:
+                    found.append(f"{where} {node.value.id}.{node.attr}")
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
+                "hypothesis.internal"
+            ):
+                found.append(f"{where} {node.module}")
+    assert found == []
+
+
+@pytest.mark.parametrize("part", ["fuzz-positive", "fuzz-negative"])
+def test_a_fuzzing_part_is_its_items_in_order(part: str) -> None:
+    """pytest-xdist runs the items of a fuzzing part on different workers: together they
+    send what the whole part sends."""
+    whole = FakeAntimetal(api_keys=[KEY], seed=3)
+    with _runner(whole, seed=5, max_examples=11) as runner:
+        runner.run(part)
+    items = [name for name in ITEMS if name.startswith(f"{part}-")]
+    assert len(items) == 2
+    shares = []
+    for name in items:
+        fake = FakeAntimetal(api_keys=[KEY], seed=3)
+        with _runner(fake, seed=5, max_examples=11) as runner:
+            result = runner.run(name)
+        assert result.passed, format_failures(name, result.failures)
+        shares.append(_sent(fake))
+    sent = _sent(whole)
+    assert sent[: len(shares[0])] == shares[0]  # the first item, then the second
+    rest = sent[len(shares[0]) :]
+    assert rest
+    assert set(rest) <= set(shares[1])  # (the second item alone also probes ignored_auth)
+    assert shares[0] != shares[1]
 
 
 def test_constrained_spec_gives_no_false_positives() -> None:
@@ -345,7 +285,7 @@ class _Planted:
 
 
 @pytest.mark.parametrize("planted", ["pickle", "garbage", "json-of-another-shape"])
-@pytest.mark.parametrize("part", ["examples", "fuzz-negative"])
+@pytest.mark.parametrize("part", ["examples", "coverage"])
 def test_a_planted_cache_file_is_never_run_and_is_regenerated(
     tmp_path: Path, part: str, planted: str
 ) -> None:
@@ -362,7 +302,7 @@ def test_a_planted_cache_file_is_never_run_and_is_regenerated(
     content = {
         "pickle": pickle.dumps(_Planted(mark)),
         "garbage": b"\x80\x04garbage{[" + bytes(range(256)),
-        "json-of-another-shape": json.dumps({"format": 3, "cases": [{"method": 1}]}).encode(),
+        "json-of-another-shape": json.dumps({"format": 4, "cases": [{"method": 1}]}).encode(),
     }[planted]
     for path in files:  # wherever the cache lives, whatever it is called
         path.write_bytes(content)

@@ -33,12 +33,12 @@ def test_closed_port_is_one_failure_in_two_seconds(
         "-p", "antimetal", "--antimetal-contract", f"--antimetal-base-url={url}", "-rs"
     )
     elapsed = time.monotonic() - start
-    result.assert_outcomes(failed=1, skipped=5)
+    result.assert_outcomes(failed=1, skipped=7)
     out = "\n".join(result.outlines)
     assert elapsed <= 2.0, elapsed
     assert f"cannot connect to {url}: ConnectionRefusedError" in out
     assert "requests sent: 0" in out
-    assert re.search(rf"SKIPPED \[5\] .*: target unreachable \({re.escape(url)}: Conn", out)
+    assert re.search(rf"SKIPPED \[7\] .*: target unreachable \({re.escape(url)}: Conn", out)
     assert "0 request(s) sent" in out  # the failed part's progress line; none for skipped ones
     assert "coverage:" not in out
     assert "no_response" not in out
@@ -67,7 +67,6 @@ def _runner(transport: Any) -> ContractRunner:
         api_key=KEY,
         transport=transport(fake),
         max_examples=5,
-        workers=0,
     )
     return ContractRunner(settings)
 

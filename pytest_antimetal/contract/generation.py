@@ -2,9 +2,8 @@
 
 :class:`CaseGenerator` is the one place that talks to schemathesis about *what to send*:
 it loads the operation once, and gives the cases of its examples, coverage and fuzzing
-phases. Generation is a pure function of the spec, the versions, the seed and the budget
-(see the README, 'Determinism', for what else Hypothesis reads), so a list of cases can
-be kept between runs: :meth:`CaseGenerator.cached` stores them as JSON data (never
+phases. The examples and coverage phases are a pure function of the spec and the versions, so
+their cases are kept between runs: :meth:`CaseGenerator.cached` stores them as JSON data (never
 anything executable) under the pytest cache, and reads back only what parses and has
 the right shape. The hand-written inputs live in :mod:`.edge_cases`.
 """
@@ -25,7 +24,7 @@ from pytest_antimetal.spec import Spec
 
 __all__ = ["CaseGenerator", "cases_json", "part_seed", "read_bounded"]
 
-CACHE_FORMAT = 3  # 3: JSON (was a pickle); 2: generation no longer reads local modules' literals
+CACHE_FORMAT = 4  # 4: examples and coverage only; 3: JSON (was a pickle)
 CACHE_MAX_BYTES = 64 * 1024 * 1024
 """A cache file above this is not read (the default budget's parts take well under 1 MB)."""
 
@@ -55,7 +54,6 @@ class CaseGenerator:
         self._schema: Any = None
         self._operation: Any = None
         self._checks_config: Any = None
-        self.prefetched: Callable[[str], list[Any] | None] | None = None
 
     # -- the schemathesis operation ------------------------------------------
 
@@ -118,7 +116,11 @@ class CaseGenerator:
         return list(generator)
 
     def fuzz(self, positive: bool, seed: int, max_examples: int) -> list[Any]:
-        """Up to *max_examples* cases Hypothesis draws from the operation with *seed*."""
+        """Up to *max_examples* cases Hypothesis draws from the operation with *seed*.
+
+        Hypothesis also draws literals from the "local" (non-site-packages, non-test)
+        modules imported at the time; see the README, 'Determinism'.
+        """
         import hypothesis
         from hypothesis import HealthCheck, Phase, Verbosity, given, settings
         from schemathesis.generation import GenerationMode
@@ -159,9 +161,7 @@ class CaseGenerator:
             cases = None if data is None else self.from_json(data)
             if cases is not None:
                 return cases
-        cases = None if self.prefetched is None else self.prefetched(name)
-        if cases is None:
-            cases = produce()
+        cases = produce()
         if path is not None and not self.out_of_time():
             try:
                 encoded = cases_json(cases)

@@ -1,7 +1,7 @@
 """The suite's parts, as one table: a name, a generator of requests, an expectation.
 
 Everything that differs between parts is here; the runner, the pytest items, the replay
-commands and the cassettes take a :class:`Part` from :data:`PART_TABLE` (or :func:`part`)
+commands and the cassettes take a :class:`Part` from :data:`PART_TABLE` (or :func:`resolve`)
 and never branch on a part's name. A new part is a new row.
 """
 
@@ -17,7 +17,9 @@ from pytest_antimetal.contract.edge_cases import EdgeInput, edge_inputs, malform
 from pytest_antimetal.contract.generation import CaseGenerator, part_seed
 from pytest_antimetal.contract.sending import Outgoing, RequestBuilder
 
-__all__ = ["PARTS", "PART_TABLE", "Inputs", "Part", "part"]
+FUZZ_SHARDS = 2
+
+__all__ = ["FUZZ_SHARDS", "ITEMS", "PARTS", "PART_TABLE", "Inputs", "Part", "resolve"]
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,8 @@ class Inputs:
     request_schema: Mapping[str, Any]
     seed: int
     max_examples: int
+    shard: int = 1
+    """Which share of a sharded part to generate (1-based)."""
 
 
 Generator = Callable[[Inputs, "Part"], Iterator[Outgoing | None]]
@@ -44,6 +48,13 @@ class Part:
     generator: Generator
     expectation: Expectation | None = None
     """A check of the part's own, added to every exchange (the hand-written parts')."""
+    shards: int = 1
+    """Items the part is split into, each generating its share (``<name>-<k>``), so that
+    ``pytest -n`` spreads the slowest generation over workers."""
+
+    def item(self, shard: int) -> str:
+        """The name of the item that runs *shard* (the part's own name when unsplit)."""
+        return self.name if self.shards == 1 else f"{self.name}-{shard}"
 
     def requests(self, inputs: Inputs) -> Iterator[Outgoing | None]:
         return self.generator(inputs, self)
@@ -74,15 +85,16 @@ def _coverage(inputs: Inputs, part: Part) -> Iterator[Outgoing | None]:
 
 
 def _fuzz(positive: bool) -> Generator:
+    # Not cached: what Hypothesis draws also depends on the literals of the local modules
+    # imported at the time (README, 'Determinism'), which no cache key can name.
     def generate(inputs: Inputs, part: Part) -> Iterator[Outgoing | None]:
-        seed = part_seed(inputs.seed, part.name)
-        cases = inputs.cases.cached(
-            part.name,
-            lambda: inputs.cases.fuzz(positive, seed, inputs.max_examples),
-            seed=seed,
-            budget=inputs.max_examples,
-        )
-        return _labelled(inputs, part.name, cases)
+        name = part.item(inputs.shard)
+        # Each shard draws its own stream and its share of the budget.
+        share, extra = divmod(inputs.max_examples, part.shards)
+        budget = share + (1 if inputs.shard <= extra else 0)
+        seed = part_seed(inputs.seed, name)
+        cases = inputs.cases.fuzz(positive, seed, budget) if budget else []
+        return _labelled(inputs, name, cases)
 
     return generate
 
@@ -110,20 +122,29 @@ PART_TABLE: tuple[Part, ...] = (
         _handwritten(malformed_inputs, "malformed"),
         functools.partial(expect_intent, check="malformed_input"),
     ),
-    Part("fuzz-positive", _fuzz(positive=True)),
-    Part("fuzz-negative", _fuzz(positive=False)),
+    # Generating fuzzing cases is most of a run's CPU: two items each, for pytest-xdist.
+    Part("fuzz-positive", _fuzz(positive=True), shards=FUZZ_SHARDS),
+    Part("fuzz-negative", _fuzz(positive=False), shards=FUZZ_SHARDS),
 )
 """The suite's parts, in run order."""
 
 PARTS = tuple(p.name for p in PART_TABLE)
 """The parts' names, in run order."""
 
+ITEMS = tuple(p.item(k) for p in PART_TABLE for k in range(1, p.shards + 1))
+"""The suite's pytest items (a sharded part gives one per shard), in run order."""
+
 _BY_NAME = {p.name: p for p in PART_TABLE}
+_BY_ITEM = {p.item(k): (p, k) for p in PART_TABLE for k in range(1, p.shards + 1)}
 
 
-def part(name: str) -> Part:
-    """The part called *name*; ``ValueError`` for any other name."""
-    try:
-        return _BY_NAME[name]
-    except KeyError:
-        raise ValueError(f"unknown part {name!r} (expected one of {', '.join(PARTS)})") from None
+def resolve(name: str) -> tuple[Part, tuple[int, ...]]:
+    """The part *name* is (or is an item of) and the shards to run: all of a part's, or
+    the one of an item; ``ValueError`` for any other name."""
+    if name in _BY_NAME:
+        found = _BY_NAME[name]
+        return found, tuple(range(1, found.shards + 1))
+    if name in _BY_ITEM:
+        found, shard = _BY_ITEM[name]
+        return found, (shard,)
+    raise ValueError(f"unknown part {name!r} (expected one of {', '.join(ITEMS)})")

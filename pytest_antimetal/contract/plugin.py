@@ -2,8 +2,9 @@
 
 Registered by :mod:`pytest_antimetal.plugin` only when ``--antimetal-contract``
 is given. The suite appears as one collector ``antimetal-contract`` with one
-item per part (``antimetal-contract::coverage`` ...), so reports read well and
-``pytest -n`` spreads the parts over workers. The work itself is done by
+item per part (``antimetal-contract::coverage`` ...; the fuzzing parts in two items each,
+``fuzz-positive-1`` ...), so reports read well and ``pytest -n`` spreads the work over
+workers. The work itself is done by
 :class:`~pytest_antimetal.contract.runner.ContractRunner`.
 """
 
@@ -23,7 +24,7 @@ import pytest
 from pytest_antimetal.contract.budget import SharedBudget
 from pytest_antimetal.contract.grouping import Entry, EntryBook, format_part
 from pytest_antimetal.contract.report import RunStats
-from pytest_antimetal.contract.runner import DEFAULT_MAX_EXAMPLES, PARTS, PartResult
+from pytest_antimetal.contract.runner import DEFAULT_MAX_EXAMPLES, ITEMS, PartResult
 from pytest_antimetal.runconfig import run_spec, run_spec_path, run_target
 from pytest_antimetal.secrets import APIKey, redact
 from pytest_antimetal.spec import Spec
@@ -297,20 +298,6 @@ class ContractPlugin:
         report = pytest.CollectReport(collector.nodeid, "passed", None, result)
         config.hook.pytest_collectreport(report=report)
 
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_runtestloop(self, session: pytest.Session) -> None:
-        # Generation of later parts overlaps the first parts, when this process runs them all
-        # (an xdist worker is handed items one by one, and has threads: no fork there).
-        if self.config.option.collectonly or hasattr(self.config, "workerinput"):
-            return
-        parts = [
-            item.name
-            for item in session.items
-            if isinstance(item, ContractItem) and item.plugin is self
-        ]
-        if len(parts) > 1 and not self.connection_error():
-            self.runner().prefetch(parts)
-
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node: Any) -> None:
         """xdist (controller): every worker runs with this process's seed and takes from one
@@ -510,8 +497,8 @@ class ContractCollector(pytest.Collector):
     plugin: ContractPlugin
 
     def collect(self) -> Iterator[pytest.Item]:
-        for part in PARTS:
-            item = ContractItem.from_parent(self, name=part)
+        for name in ITEMS:
+            item = ContractItem.from_parent(self, name=name)
             item.plugin = self.plugin
             yield item
 

@@ -14,14 +14,9 @@ as cassettes need.
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import gc
-import os
-import signal
-import sys
-import threading
-from collections.abc import Callable, Iterable, Iterator
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -29,9 +24,9 @@ from typing import TYPE_CHECKING, Any
 
 from pytest_antimetal.contract.checking import SCHEMATHESIS_CHECKS, Checker, Expectation
 from pytest_antimetal.contract.checks import CheckFailed, ContractRules, Exchange, RunState
-from pytest_antimetal.contract.generation import CaseGenerator, cases_json, part_seed
+from pytest_antimetal.contract.generation import CaseGenerator
 from pytest_antimetal.contract.grouping import Entry, EntryBook
-from pytest_antimetal.contract.parts import PARTS, Inputs, part
+from pytest_antimetal.contract.parts import ITEMS, PARTS, Inputs, resolve
 from pytest_antimetal.contract.reach import is_connect_error
 from pytest_antimetal.contract.report import Failure, ReceivedResponse, RunStats, SentRequest
 from pytest_antimetal.contract.sending import (
@@ -51,6 +46,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_MAX_EXAMPLES",
     "INVALID_KEY",
+    "ITEMS",
     "PARTS",
     "SCHEMATHESIS_CHECKS",
     "USER_AGENT",
@@ -62,10 +58,6 @@ __all__ = [
 DEFAULT_MAX_EXAMPLES = 50
 INVALID_KEY = "pytest-antimetal-invalid-key-0000"
 _PUBLIC_CREDENTIALS = (f"Bearer {INVALID_KEY}",)
-
-# Generating cases allocates many short-lived objects: with the default threshold (700) the
-# collector ran ~500 times per run and took about a tenth of its time.
-_GC_THRESHOLD = 50_000
 
 
 @dataclass
@@ -104,9 +96,6 @@ class ContractSettings:
     method: str = "post"
     path: str = "/issues"
     max_failures_per_check: int = 20
-    workers: int = 2
-    """At most this many forked processes generate fuzzing cases ahead (0: none); see
-    :meth:`ContractRunner.prefetch`."""
 
     def __post_init__(self) -> None:
         if isinstance(self.api_key, str):
@@ -165,7 +154,6 @@ class ContractRunner:
             cache_dir=settings.cache_dir,
             out_of_time=self._out_of_time,
         )
-        self.cases.prefetched = self._background_cases
         self.builder = RequestBuilder(
             settings.base_url,
             settings.method,
@@ -188,12 +176,10 @@ class ContractRunner:
             declared_methods=settings.spec.methods_for(settings.path),
             checks_config=lambda: self.cases.checks_config,
         )
-        self._workers: dict[str, tuple[int, int]] = {}
 
     # -- lifecycle -------------------------------------------------------
 
     def close(self) -> None:
-        self._stop_workers()
         if self._owns_client:
             self._client.close()
 
@@ -222,26 +208,19 @@ class ContractRunner:
     # -- time ------------------------------------------------------------
 
     def _start_deadline(self) -> None:
-        import time
-
         budget = self.settings.time_budget
         if budget is not None and self._deadline is None:
             self._deadline = time.monotonic() + budget
 
     def _out_of_time(self) -> bool:
-        import time
-
         return self._deadline is not None and time.monotonic() > self._deadline
 
     # -- parts -----------------------------------------------------------
 
     def run(self, name: str) -> PartResult:
-        """Run one part of the suite; failures are collected, never raised."""
-        with _lean_gc():
-            return self._run(name)
-
-    def _run(self, name: str) -> PartResult:
-        the_part = part(name)
+        """Run one part of the suite (all its shards), or one item of a sharded part
+        (:data:`ITEMS`); failures are collected, never raised."""
+        the_part, shards = resolve(name)
         result = PartResult(name)
         if self.sender.unreachable:  # found by an earlier part: nothing would connect
             result.unreachable = self.sender.unreachable
@@ -253,10 +232,11 @@ class ContractRunner:
         schema = self.settings.spec.operation(
             self.settings.method, self.settings.path
         ).request_schema()
-        inputs = Inputs(
-            self.cases, self.builder, schema or {}, self.settings.seed, self.settings.max_examples
-        )
-        with _spec_only_constants():
+        settings = self.settings
+        for shard in shards:
+            inputs = Inputs(
+                self.cases, self.builder, schema or {}, settings.seed, settings.max_examples, shard
+            )
             for out in the_part.requests(inputs):
                 if out is None:
                     skipped_datetime += 1
@@ -277,6 +257,8 @@ class ContractRunner:
                 ):
                     probed_auth = True
                     self._ignored_auth(out, result)
+            if result.unreachable or self._out_of_time():
+                break
         if skipped_datetime:
             result.stats.skipped[
                 "valid-looking timestamps the spec's pattern and format disagree on"
@@ -425,133 +407,3 @@ class ContractRunner:
                     )
 
             self._exchange(probe, result, (enforced,))
-
-    # -- background generation -------------------------------------------
-
-    def _generate(self, name: str) -> list[Any]:
-        with _spec_only_constants():
-            seed = part_seed(self.settings.seed, name)
-            return self.cases.fuzz(name == "fuzz-positive", seed, self.settings.max_examples)
-
-    def prefetch(self, parts: Iterable[str]) -> list[str]:
-        """Start generating the fuzzing parts among *parts* (in run order) in worker processes."""
-        parts = list(parts)
-        if len(parts) < 2 or not self.settings.workers or not _can_fork():
-            return []  # nothing to overlap with, or no safe fork
-        pending = [
-            p
-            for p in parts[1:]
-            if p.startswith("fuzz-") and p not in self._workers and not self._is_cached(p)
-        ]
-        fuzz = pending[-self.settings.workers :]
-        if not fuzz:
-            return []
-        _ = self.operation  # schemathesis loaded once, before the fork, shared by the workers
-        self._start_deadline()
-        with _frozen():
-            for name in fuzz:
-                self._fork(name)
-        return fuzz
-
-    def _is_cached(self, name: str) -> bool:
-        seed = part_seed(self.settings.seed, name)
-        path = self.cases._cache_path(name, {"seed": seed, "budget": self.settings.max_examples})
-        return path is not None and path.is_file()
-
-    def _fork(self, name: str) -> None:
-        read_end, write_end = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the worker: generate, send the rows, leave without any cleanup
-            code = 1
-            try:
-                os.close(read_end)
-                gc.set_threshold(_GC_THRESHOLD, *gc.get_threshold()[1:])
-                data = cases_json(self._generate(name))
-                with os.fdopen(write_end, "wb") as out:
-                    out.write(data)
-                code = 0
-            finally:
-                os._exit(code)
-        os.close(write_end)
-        self._workers[name] = (pid, read_end)
-
-    def _background_cases(self, name: str) -> list[Any] | None:
-        worker = self._workers.pop(name, None)
-        if worker is None:
-            return None
-        pid, fd = worker
-        with os.fdopen(fd, "rb") as source:
-            data = source.read()
-        _, status = os.waitpid(pid, 0)
-        if os.waitstatus_to_exitcode(status) != 0:
-            return None
-        return self.cases.from_json(data)
-
-    def _stop_workers(self) -> None:
-        for pid, fd in self._workers.values():
-            os.close(fd)  # a worker still writing gets EPIPE and exits
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-        self._workers.clear()
-
-
-class _ConstantsPatch:
-    lock = threading.Lock()
-    users = 0
-    original: Callable[[], Any] | None = None
-
-
-@contextlib.contextmanager
-def _spec_only_constants() -> Iterator[None]:
-    from hypothesis.internal.conjecture import providers
-    from hypothesis.internal.constants_ast import Constants
-
-    empty = Constants()
-    patch = _ConstantsPatch
-    with patch.lock:
-        if patch.users == 0:
-            patch.original = providers._get_local_constants
-            providers._get_local_constants = lambda: empty
-        patch.users += 1
-        providers.CONSTANTS_CACHE.cache.clear()
-    try:
-        yield
-    finally:
-        with patch.lock:
-            patch.users -= 1
-            if patch.users == 0 and patch.original is not None:
-                providers._get_local_constants = patch.original
-                patch.original = None
-            providers.CONSTANTS_CACHE.cache.clear()
-
-
-@contextlib.contextmanager
-def _lean_gc() -> Iterator[None]:
-    threshold = gc.get_threshold()
-    with _frozen():
-        gc.set_threshold(_GC_THRESHOLD, *threshold[1:])
-        try:
-            yield
-        finally:
-            gc.set_threshold(*threshold)
-
-
-@contextlib.contextmanager
-def _frozen() -> Iterator[None]:
-    if gc.get_freeze_count():
-        yield
-        return
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
-
-
-def _can_fork() -> bool:
-    return (
-        sys.platform == "linux"
-        and threading.active_count() == 1
-        and len(os.sched_getaffinity(0)) > 1
-    )
