@@ -17,6 +17,7 @@ from pytest_antimetal.fake import (
     FakeAntimetal,
     RecordedRequest,
 )
+from pytest_antimetal.fake.responses import IssuePlan
 from pytest_antimetal.spec import Spec, vendored_spec
 from tests.fake_helpers import VALID_BODY, FakeClock, validate_every_response, validated
 
@@ -562,7 +563,8 @@ def test_unexpected_error_becomes_json_500(
     def boom(*args: Any) -> Any:
         raise RuntimeError("bug")
 
-    monkeypatch.setattr(fake, "_create", boom)
+    # A bug deep in an operation (building the 201 body), past routing and validation.
+    monkeypatch.setattr(IssuePlan, "build", boom)
     response = post(client, VALID_BODY)
     assert_error(response, 500, "api_error")
     assert fake.requests[-1].status == 500

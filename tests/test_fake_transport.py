@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 import httpx
 import pytest
 
-from pytest_antimetal.fake import FakeAntimetal, FakeTransport
+from pytest_antimetal.fake import FakeAntimetal, FakeResponse, FakeTransport, Handler
 from pytest_antimetal.fake import transport as transport_module
+from pytest_antimetal.fake.asgi import ASGIApp
 from tests.fake_helpers import VALID_BODY, validate_every_response, validated
 
 
@@ -25,6 +26,46 @@ def test_transport_is_a_mock_transport() -> None:
     assert isinstance(fake.transport, httpx.MockTransport)
     assert isinstance(fake.transport, FakeTransport)
     assert fake.transport is fake.transport
+
+
+class _Recorder:
+    """A handler that is no FakeAntimetal: the adapters need the small protocol only."""
+
+    max_body_bytes = 4
+    latency = 0.0
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, str, bytes]] = []
+
+    def handle(
+        self, method: str, url_or_path: str, headers: Mapping[str, str], body: bytes
+    ) -> FakeResponse:
+        self.seen.append((method, url_or_path, body))
+        return FakeResponse(202, {"content-type": "application/json"}, b'{"seen":true}')
+
+    def error_response(
+        self, status: int, message: str, *, headers: Mapping[str, str] | None = None
+    ) -> FakeResponse:
+        return FakeResponse(status, {"content-type": "application/json"}, b"{}")
+
+
+def test_transport_serves_any_handler() -> None:
+    handler: Handler = _Recorder()
+    with httpx.Client(transport=FakeTransport(handler), base_url="https://x.test") as c:
+        response = c.post("/any%3Fthing", content=b"hello")
+    assert (response.status_code, response.json()) == (202, {"seen": True})
+    assert handler.seen == [("POST", "/any?thing", b"hello")]  # type: ignore[attr-defined]
+
+
+@pytest.mark.asyncio
+async def test_asgi_app_serves_any_handler_within_its_body_limit() -> None:
+    handler = _Recorder()
+    transport = httpx.ASGITransport(app=ASGIApp(handler))
+    async with httpx.AsyncClient(transport=transport, base_url="http://x.test") as c:
+        response = await c.post("/issues", content=b"0123456789")
+    assert (response.status_code, response.json()) == (202, {"seen": True})
+    # One byte past the handler's own limit reaches it, so it can tell the body is too big.
+    assert handler.seen == [("POST", "/issues", b"01234")]
 
 
 def test_sync_client() -> None:

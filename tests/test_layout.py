@@ -5,7 +5,7 @@
 * Feature packages (cassettes, contract, drift, fake, spec) and top-level
   modules form no import circle, counting lazy and ``TYPE_CHECKING`` imports.
 * Within a package, modules form no circle either (a core never knows its
-  adapters); the fake's known circles are pinned until its split lands.
+  adapters: the fake's depend on its small handler protocol).
 * Nothing in the package uses a path kept for one release only.
 """
 
@@ -37,21 +37,6 @@ MOVED = {
 }
 
 ALSO = {"pytest_antimetal.cassettes_cli": ("pytest_antimetal.cassettes.check",)}
-
-# Module circles inside a package that another change is removing (the fake's handler
-# protocol split): this list may only shrink. Empty it when the split lands.
-KNOWN_CIRCLES: set[frozenset[str]] = {
-    frozenset({"pytest_antimetal.fake.asgi", "pytest_antimetal.fake.core"}),
-    frozenset({"pytest_antimetal.fake.core", "pytest_antimetal.fake.transport"}),
-    frozenset(
-        {
-            "pytest_antimetal.fake.asgi",
-            "pytest_antimetal.fake.core",
-            "pytest_antimetal.fake.transport",
-        }
-    ),
-    frozenset({"pytest_antimetal.fake.protocol", "pytest_antimetal.fake.server"}),
-}
 
 
 def _modules() -> dict[str, Path]:
@@ -163,14 +148,13 @@ def test_no_circle_among_features_and_top_level_modules() -> None:
     assert circles(units) == []
 
 
-def test_no_new_circle_inside_a_package() -> None:
+def test_no_circle_inside_a_package() -> None:
     inside = {
         name: {t for t in targets if t.rpartition(".")[0] == name.rpartition(".")[0]}
         for name, targets in GRAPH.items()
         if name.count(".") >= 2
     }
-    new = [sorted(c) for c in circles(inside) if c not in KNOWN_CIRCLES]
-    assert new == []
+    assert [sorted(c) for c in circles(inside)] == []
 
 
 def test_nothing_in_the_package_uses_a_path_kept_for_one_release() -> None:

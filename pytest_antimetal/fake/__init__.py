@@ -2,22 +2,27 @@
 
 One core (:class:`FakeAntimetal`), three ways in: an httpx transport
 (:attr:`FakeAntimetal.transport`), a loopback HTTP server (:class:`FakeServer`)
-and ``antimetal-contract fake``.
+and ``antimetal-contract fake``. The ways in depend on the small
+:class:`~pytest_antimetal.fake.handler.Handler` protocol only.
+
+Where things are: ``core`` (routing, keys, faults, rate limit), ``operations``
+(one handler per API operation), ``requests`` (path and body: parse, bound,
+validate), ``responses`` (``ErrorResponseDto`` and the ``201`` issue plan),
+``store`` (issues, recorded requests, numbering, the byte cap), ``handler``
+(the protocol and :class:`FakeResponse`), ``limits`` (:class:`ServerLimits`);
+adapters ``transport``, ``asgi``, ``server``, ``protocol`` and ``cli``.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from pytest_antimetal.fake.core import (
-    DEFAULT_FAKE_API_KEY,
-    DEFAULT_MAX_STORED_BYTES,
-    MAX_JSON_DEPTH,
-    FakeAntimetal,
-    FakeResponse,
-    RecordedRequest,
-)
-from pytest_antimetal.fake.server import FakeServer, ServerLimits
+from pytest_antimetal.fake.core import DEFAULT_FAKE_API_KEY, FakeAntimetal
+from pytest_antimetal.fake.handler import FakeResponse, Handler
+from pytest_antimetal.fake.limits import ServerLimits
+from pytest_antimetal.fake.requests import MAX_JSON_DEPTH
+from pytest_antimetal.fake.server import FakeServer
+from pytest_antimetal.fake.store import DEFAULT_MAX_STORED_BYTES, RecordedRequest
 
 if TYPE_CHECKING:
     from pytest_antimetal.fake.transport import FakeTransport
@@ -30,6 +35,7 @@ __all__ = [
     "FakeResponse",
     "FakeServer",
     "FakeTransport",
+    "Handler",
     "RecordedRequest",
     "ServerLimits",
 ]

@@ -1,4 +1,4 @@
-"""An ASGI 3 application over the fake's core (served by uvicorn on loopback)."""
+"""An ASGI 3 application over a handler (the fake), served by uvicorn on loopback."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from pytest_antimetal.fake.core import FakeAntimetal
+    from pytest_antimetal.fake.handler import Handler
 
 __all__ = ["ASGIApp"]
 
@@ -28,9 +28,9 @@ def _fallback() -> tuple[bytes, list[tuple[bytes, bytes]]]:
 
 
 class ASGIApp:
-    """Serves :meth:`FakeAntimetal.handle` over ASGI; always answers JSON, never drops."""
+    """Serves a fake (its :class:`.handler.Handler` side) over ASGI: always JSON, never drops."""
 
-    def __init__(self, fake: FakeAntimetal) -> None:
+    def __init__(self, fake: Handler) -> None:
         self.fake = fake
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -32,8 +32,8 @@ import httptools
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 if TYPE_CHECKING:
-    from pytest_antimetal.fake.core import FakeAntimetal
-    from pytest_antimetal.fake.server import ServerLimits
+    from pytest_antimetal.fake.handler import Handler
+    from pytest_antimetal.fake.limits import ServerLimits
 
 __all__ = ["ConnectionGuard", "GuardedProtocol"]
 
@@ -61,7 +61,7 @@ class _Refusal(Exception):
 class ConnectionGuard:
     """One server's connections, in the order they began waiting on their clients."""
 
-    def __init__(self, fake: FakeAntimetal, limits: ServerLimits, max_connections: int) -> None:
+    def __init__(self, fake: Handler, limits: ServerLimits, max_connections: int) -> None:
         self.fake = fake
         self.limits = limits
         self.max_connections = max_connections

@@ -6,75 +6,27 @@ import contextlib
 import socket
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
+
+from pytest_antimetal.fake.limits import BACKLOG, MAX_CONNECTIONS, ServerLimits
 
 if TYPE_CHECKING:
     import uvicorn
 
     from pytest_antimetal.fake.core import FakeAntimetal
+    from pytest_antimetal.fake.handler import Handler
 
-__all__ = ["FakeServer", "ServerLimits", "bind_socket", "make_uvicorn_server", "url_for"]
+__all__ = [
+    "MAX_CONNECTIONS",
+    "FakeServer",
+    "ServerLimits",
+    "bind_socket",
+    "make_uvicorn_server",
+    "url_for",
+]
 
 _START_TIMEOUT = 30.0
-_BACKLOG = 2048
-
-MAX_CONNECTIONS = 1000
-"""Open connections a server allows by default (or half the open-file limit, if lower)."""
-
-
-@dataclass(frozen=True)
-class ServerLimits:
-    """What one client may take of a loopback fake (see the README's "The fake").
-
-    Past *max_header_bytes* (request line and header lines) or *max_headers*
-    header fields a request gets ``431``; one not read in full within
-    *request_timeout* seconds of the connection opening or of the previous
-    answer gets ``408`` (an idle connection is closed). Past *max_connections*
-    (``None``: :data:`MAX_CONNECTIONS`, or half the process' open-file limit if
-    lower) the connection waiting longest on its client is closed.
-    """
-
-    max_header_bytes: int = 65_536
-    max_headers: int = 100
-    max_connections: int | None = None
-    request_timeout: float = 10.0
-
-    def __post_init__(self) -> None:
-        for name in ("max_header_bytes", "max_headers", "max_connections"):
-            value = getattr(self, name)
-            if value is not None and (not isinstance(value, int) or value < 1):
-                raise ValueError(f"{name} must be a positive int")
-        if not 0 < self.request_timeout < float("inf"):
-            raise ValueError("request_timeout must be a positive number of seconds")
-
-    def resolved(self) -> tuple[int, int]:
-        """``(max_connections, accept burst)`` for this process.
-
-        asyncio accepts up to *burst* connections in one go before any of them
-        is seen, and a closed one frees its descriptor a loop turn later: both
-        bursts must fit in the descriptors the connections leave spare, or
-        ``accept()`` fails (and asyncio floods the log).
-        """
-        soft = _open_file_limit()
-        connections = self.max_connections
-        if connections is None:
-            # Half: the rest of the process (a whole pytest run) needs descriptors too.
-            connections = MAX_CONNECTIONS if soft is None else min(MAX_CONNECTIONS, soft // 2)
-        if soft is None:
-            return connections, _BACKLOG
-        return connections, max(8, min(_BACKLOG, (soft - connections) // 4))
-
-
-def _open_file_limit() -> int | None:
-    try:
-        import resource
-
-        soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
-    except (ImportError, OSError, ValueError):  # no such limit (Windows)
-        return None
-    return None if soft == resource.RLIM_INFINITY or soft < 16 else soft
 
 
 def bind_socket(host: str, port: int) -> socket.socket:
@@ -88,7 +40,7 @@ def bind_socket(host: str, port: int) -> socket.socket:
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(address)
-        sock.listen(_BACKLOG)
+        sock.listen(BACKLOG)
     except BaseException:
         sock.close()
         raise
@@ -101,11 +53,11 @@ def url_for(host: str, port: int) -> str:
 
 
 def make_uvicorn_server(
-    fake: FakeAntimetal,
+    fake: Handler,
     ready: threading.Event | None = None,
     limits: ServerLimits | None = None,
 ) -> uvicorn.Server:
-    """A uvicorn server for *fake*'s ASGI app that leaves signals and logging config alone.
+    """A uvicorn server for *fake* over ASGI that leaves signals and logging config alone.
 
     *ready* is set once uvicorn has started serving (or failed to). *limits*
     bound what clients may take (default :class:`ServerLimits`).
@@ -114,6 +66,7 @@ def make_uvicorn_server(
 
     import uvicorn
 
+    from pytest_antimetal.fake.asgi import ASGIApp
     from pytest_antimetal.fake.protocol import ConnectionGuard, GuardedProtocol
 
     limits = limits or ServerLimits()
@@ -129,7 +82,7 @@ def make_uvicorn_server(
                 # asyncio listened with *backlog*, its accept burst; the kernel's queue
                 # may stay long (queued connections hold no descriptor of ours).
                 for sock in sockets or ():
-                    sock.listen(_BACKLOG)
+                    sock.listen(BACKLOG)
             finally:
                 if ready is not None:
                     ready.set()
@@ -144,7 +97,7 @@ def make_uvicorn_server(
             yield
 
     config = uvicorn.Config(
-        fake.asgi_app,
+        ASGIApp(fake),
         log_config=None,  # never reconfigure the host process' logging
         log_level="warning",
         access_log=False,

@@ -9,7 +9,7 @@ import anyio
 import httpx
 
 if TYPE_CHECKING:
-    from pytest_antimetal.fake.core import FakeAntimetal
+    from pytest_antimetal.fake.handler import Handler
 
 __all__ = ["FakeTransport"]
 
@@ -19,7 +19,7 @@ _async_sleep = anyio.sleep  # asyncio or trio, whichever loop the client runs on
 
 
 class FakeTransport(httpx.MockTransport):
-    """``httpx.MockTransport`` over a :class:`FakeAntimetal`.
+    """``httpx.MockTransport`` over a :class:`~pytest_antimetal.fake.handler.Handler` (the fake).
 
     A ``MockTransport`` subclass on purpose: vcrpy patches ``MockTransport``'s
     methods, so cassettes record traffic to the fake. Latency is added around
@@ -27,7 +27,7 @@ class FakeTransport(httpx.MockTransport):
     async ones) so an async test never blocks its event loop.
     """
 
-    def __init__(self, fake: FakeAntimetal) -> None:
+    def __init__(self, fake: Handler) -> None:
         self.fake = fake
         super().__init__(self._respond)
 
