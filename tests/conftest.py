@@ -24,6 +24,24 @@ def run_plugin(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
     )
 
 
+def run_plugin_in_process(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    """The same session in this process: for runs whose outcome, not their every byte, is checked.
+
+    A child process costs ~1.3 CPU-s of imports (schemathesis and Hypothesis, loaded by their
+    own pytest plugins); use this where the test asserts an exit status or outcomes, and
+    `run_plugin` where it searches everything the run printed (fd-level writes, logging).
+    """
+    return pytester.runpytest_inprocess(
+        "-p",
+        "antimetal",
+        "-p",
+        "no:cacheprovider",
+        "-o",
+        "asyncio_default_fixture_loop_scope=function",
+        *args,
+    )
+
+
 @pytest.fixture
 def canary_key() -> str:
     """A recognisable fake secret: tests assert it never shows up in any output."""

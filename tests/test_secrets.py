@@ -19,7 +19,7 @@ import pytest
 
 from pytest_antimetal.fake import FakeResponse, FakeServer
 from pytest_antimetal.secrets import APIKey
-from tests.conftest import run_plugin
+from tests.conftest import run_plugin, run_plugin_in_process
 from tests.planted_faults import FaultyFake, title_echo
 
 DOWNSTREAM = """
@@ -179,10 +179,11 @@ def test_a_malformed_key_is_never_shown(
 ) -> None:
     monkeypatch.setenv("ANTIMETAL_API_KEY", MALFORMED[shape])
     monkeypatch.delenv("ANTIMETAL_BASE_URL", raising=False)
-    # The variable is someone else's business until a test uses Antimetal.
-    assert run_plugin(pytester, "--help").ret == pytest.ExitCode.OK
+    # The variable is someone else's business until a test uses Antimetal (outcomes only:
+    # in this process).
+    assert run_plugin_in_process(pytester, "--help").ret == pytest.ExitCode.OK
     pytester.makepyfile(test_unrelated="def test_x():\n    assert True\n")
-    run_plugin(pytester, "test_unrelated.py").assert_outcomes(passed=1)
+    run_plugin_in_process(pytester, "test_unrelated.py").assert_outcomes(passed=1)
 
     # A test on the run's target (the default fake): one usage line naming the variable.
     pytester.makepyfile(
@@ -261,11 +262,11 @@ def test_a_bad_base_url_in_the_environment_stops_only_antimetal_runs(
 ) -> None:
     monkeypatch.setenv("ANTIMETAL_BASE_URL", BAD_URLS[shape])
     monkeypatch.setenv("ANTIMETAL_API_KEY", "amk-valid-key-0123456789")
-    help_run = run_plugin(pytester, "--help")
+    help_run = run_plugin_in_process(pytester, "--help")
     assert help_run.ret == pytest.ExitCode.OK, help_run.stderr.str()
 
     pytester.makepyfile(test_unrelated="def test_x():\n    assert True\n")
-    unrelated = run_plugin(pytester, "test_unrelated.py")
+    unrelated = run_plugin_in_process(pytester, "test_unrelated.py")
     unrelated.assert_outcomes(passed=1)
 
     pytester.makepyfile(test_uses="def test_y(antimetal_client):\n    pass\n")
