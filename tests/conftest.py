@@ -90,11 +90,12 @@ def fake_cli_server() -> Iterator[tuple[str, str]]:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark the tests that run a child session: pytester's, and README shell examples.
+    """Mark the tests that run a pytest session of their own (pytester's) ``nested_session``.
 
     CI runs everything on the oldest and newest Python and deselects these on the ones
     between (``-m "not nested_session"``), where the in-process tests catch what differs.
+    Tests that start child sessions without pytester carry the mark themselves.
     """
     for item in items:
-        if "pytester" in getattr(item, "fixturenames", ()) or "test_readme_shell" in item.name:
+        if "pytester" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.nested_session)

@@ -17,10 +17,11 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 
-from tests.conftest import REPO_ROOT, run_plugin
+from tests.conftest import REPO_ROOT
 
 README = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
 _BLOCK = re.compile(
@@ -97,34 +98,105 @@ def test_readme_has_runnable_examples_for_every_feature() -> None:
 PYTEST_BLOCKS = [b for b in RUNNABLE if b.kind == "pytest"]
 
 
-def _run_example(pytester: pytest.Pytester, block: Block, *extra: str) -> pytest.RunResult:
-    pytester.makepyfile(test_readme_example=block.body)
-    args = block.args.split() if block.args else []
-    return run_plugin(pytester, *args, *extra)
+@dataclass
+class ExamplesRun:
+    """One pytest session over every ``pytest`` example, each in its own file, as a user's suite."""
+
+    outcomes: dict[str, dict[str, int]]  # file stem -> outcome -> count, from the JUnit XML
+    output: str
+
+    def of(self, block: Block) -> tuple[dict[str, int], str]:
+        return self.outcomes.get(_example_stem(block), {}), self.output
 
 
+def _example_stem(block: Block) -> str:
+    return f"test_readme_example_{block.index}"
+
+
+def _run_examples(directory: Path, *extra: str, api_key: str | None = None) -> ExamplesRun:
+    """A real session with the plugin (``-p antimetal``) in a child process, like ``run_plugin``.
+
+    One session for the six examples instead of one each: a child pytest costs ~1.3 CPU-s of
+    imports before it runs anything, and every example still gets its own file and outcome.
+    """
+    for block in PYTEST_BLOCKS:
+        assert not block.args, f"{_id(block)}: pytest examples share one session, without args"
+        (directory / f"{_example_stem(block)}.py").write_text(block.body, encoding="utf-8")
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("ANTIMETAL_", "PYTEST_ADDOPTS"))
+    }
+    if api_key is not None:
+        env["ANTIMETAL_API_KEY"] = api_key
+    junit = directory / "junit.xml"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "antimetal",
+            "-p",
+            "no:cacheprovider",
+            "-o",
+            "asyncio_default_fixture_loop_scope=function",
+            f"--junitxml={junit}",
+            f"--basetemp={directory / 'tmp'}",
+            *extra,
+        ],
+        cwd=directory,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    outcomes: dict[str, dict[str, int]] = {}
+    output = result.stdout + result.stderr
+    if junit.exists():
+        for case in ElementTree.parse(junit).iter("testcase"):
+            stem = case.get("classname", "").split(".")[0]
+            kinds = {child.tag for child in case} & {"failure", "error", "skipped"}
+            for kind in kinds or {"passed"}:
+                counts = outcomes.setdefault(stem, {})
+                counts[kind] = counts.get(kind, 0) + 1
+    return ExamplesRun(outcomes, output)
+
+
+def _assert_passed(run: ExamplesRun, block: Block) -> None:
+    outcomes, output = run.of(block)
+    assert outcomes.get("passed", 0) >= 1, output
+    assert "failure" not in outcomes and "error" not in outcomes, output
+
+
+@pytest.fixture(scope="module")
+def examples_on_the_fake(tmp_path_factory: pytest.TempPathFactory) -> ExamplesRun:
+    return _run_examples(tmp_path_factory.mktemp("readme-examples"))
+
+
+@pytest.fixture(scope="module")
+def examples_on_a_separate_server(
+    tmp_path_factory: pytest.TempPathFactory, fake_cli_server: tuple[str, str]
+) -> ExamplesRun:
+    url, api_key = fake_cli_server
+    directory = tmp_path_factory.mktemp("readme-examples-server")
+    return _run_examples(directory, f"--antimetal-base-url={url}", api_key=api_key)
+
+
+# Each module-scoped session runs once: on one xdist worker (`--dist loadgroup`).
+@pytest.mark.nested_session
+@pytest.mark.xdist_group("readme-pytest-examples")
 @pytest.mark.parametrize("block", PYTEST_BLOCKS, ids=_id)
-def test_readme_pytest_example(block: Block, pytester: pytest.Pytester) -> None:
-    result = _run_example(pytester, block)
-    outcomes = result.parseoutcomes()
-    assert outcomes.get("passed", 0) >= 1, result.stdout.str()
-    assert "failed" not in outcomes and "errors" not in outcomes, result.stdout.str()
+def test_readme_pytest_example(block: Block, examples_on_the_fake: ExamplesRun) -> None:
+    _assert_passed(examples_on_the_fake, block)
 
 
+@pytest.mark.nested_session
+@pytest.mark.xdist_group("readme-pytest-examples")
 @pytest.mark.parametrize("block", PYTEST_BLOCKS, ids=_id)
 def test_readme_pytest_example_against_a_separate_server(
-    block: Block,
-    pytester: pytest.Pytester,
-    fake_cli_server: tuple[str, str],
-    monkeypatch: pytest.MonkeyPatch,
+    block: Block, examples_on_a_separate_server: ExamplesRun
 ) -> None:
     """A downstream test written from the README also passes against a live server on loopback."""
-    url, api_key = fake_cli_server
-    monkeypatch.setenv("ANTIMETAL_API_KEY", api_key)
-    result = _run_example(pytester, block, f"--antimetal-base-url={url}")
-    outcomes = result.parseoutcomes()
-    assert outcomes.get("passed", 0) >= 1, result.stdout.str()
-    assert "failed" not in outcomes and "errors" not in outcomes, result.stdout.str()
+    _assert_passed(examples_on_a_separate_server, block)
 
 
 @pytest.mark.parametrize("block", [b for b in RUNNABLE if b.kind == "python"], ids=_id)
@@ -143,6 +215,7 @@ def test_readme_python_example(block: Block, tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.nested_session
 @pytest.mark.parametrize("block", [b for b in RUNNABLE if b.kind == "shell"], ids=_id)
 def test_readme_shell_example(block: Block, tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ANTIMETAL_")}
