@@ -10,8 +10,8 @@ import sys
 from types import FrameType
 
 from pytest_antimetal._usage import UsageError
-from pytest_antimetal.fake.core import DEFAULT_MAX_STORED_BYTES
-from pytest_antimetal.fake.server import ServerLimits
+from pytest_antimetal.fake.limits import ServerLimits
+from pytest_antimetal.fake.store import DEFAULT_MAX_STORED_BYTES
 
 __all__ = ["configure_parser", "run"]
 

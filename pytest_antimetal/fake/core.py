@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 from pytest_antimetal.fake import responses
 from pytest_antimetal.fake.handler import FakeResponse
-from pytest_antimetal.fake.operations import CreateIssue, Outcome
+from pytest_antimetal.fake.operations import CreateIssue, OperationHandler, Outcome
 from pytest_antimetal.fake.requests import MAX_JSON_DEPTH, path_of
 from pytest_antimetal.fake.responses import error_kind
 from pytest_antimetal.fake.store import DEFAULT_MAX_STORED_BYTES, RecordedRequest, Store
@@ -114,7 +114,7 @@ class FakeAntimetal:
         self.latency: float = 0.0
         self._clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
         # One handler per implemented operation, by (method, documented path).
-        self._operations: dict[tuple[str, str], Callable[..., Outcome]] = {
+        self._operations: dict[tuple[str, str], OperationHandler] = {
             ("POST", _ISSUES): CreateIssue(
                 spec.operation("post", _ISSUES),
                 self._store,

@@ -10,7 +10,7 @@ with the same call.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pytest_antimetal.fake.handler import FakeResponse
 from pytest_antimetal.fake.requests import BodyError, BodyReader
@@ -20,10 +20,25 @@ if TYPE_CHECKING:
     from pytest_antimetal.fake.store import Store
     from pytest_antimetal.spec import Operation
 
-__all__ = ["CreateIssue", "Outcome"]
+__all__ = ["CreateIssue", "OperationHandler", "Outcome"]
 
 Outcome = tuple[FakeResponse, Any, int]
 """An operation's answer, the parsed request body (``None`` if none) and its decoded size."""
+
+
+class OperationHandler(Protocol):
+    """What the core calls once a request is routed to an operation, authenticated and admitted."""
+
+    def __call__(
+        self,
+        organization: str,
+        headers: Mapping[str, str],
+        body: bytes,
+        request_id: str,
+        limit: int,
+    ) -> Outcome:
+        """Answer for the key's *organization*; *headers* lower-case; *limit*: body bytes."""
+        ...
 
 
 class CreateIssue:
