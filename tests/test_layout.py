@@ -157,6 +157,21 @@ def test_no_circle_inside_a_package() -> None:
     assert [sorted(c) for c in circles(inside)] == []
 
 
+def test_the_fakes_adapters_know_its_handler_protocol_only() -> None:
+    # As an httpx transport knows the app it wraps and never the reverse: the ways
+    # into the fake take any Handler, so a new core (or a planted-fault one) plugs in.
+    fake = f"{PACKAGE}.fake"
+    allowed = {fake, f"{fake}.handler", f"{fake}.limits"}
+    adapters = [f"{fake}.{name}" for name in ("asgi", "transport", "protocol")]
+    beyond = sorted(
+        f"{name} imports {target}"
+        for name in adapters
+        for target in _imports_of(name)
+        if target.startswith(f"{fake}.") and target not in allowed
+    )
+    assert beyond == []
+
+
 def test_nothing_in_the_package_uses_a_path_kept_for_one_release() -> None:
     users = sorted(
         f"{name} imports {target}"
