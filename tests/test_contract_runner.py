@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import copy
 import gc
+import json
 import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from pytest_antimetal.contract.checks import OWN_CHECKS
 from pytest_antimetal.contract.report import format_failures
 from pytest_antimetal.contract.runner import ITEMS, PARTS, ContractRunner, ContractSettings
 from pytest_antimetal.fake import FakeAntimetal
@@ -430,3 +432,29 @@ def test_every_object_body_is_tagged_and_tagging_changes_no_verdict() -> None:
     ]
     assert untagged == []
     assert runner.stats.budget_used == len([r for r in fake.requests if r.method not in _SAFE])
+
+
+def test_send_and_check_one_request() -> None:
+    """What a re-send (shrinking) uses: one request, every check on its answer."""
+    from pytest_antimetal.contract.runner import PartResult
+    from pytest_antimetal.contract.sending import Outgoing
+
+    def request(runner: ContractRunner, title: str) -> Outgoing:
+        headers = {**runner.builder.auth_headers(), "Content-Type": "application/json"}
+        body = {"title": title, "description": "d", "environment": "e"}
+        url = runner.builder.url
+        return Outgoing(
+            "re-sent", "positive", "POST", url, headers, json.dumps(body).encode(), body
+        )
+
+    fake = FakeAntimetal(api_keys=[KEY], seed=3)
+    with _runner(fake) as runner:
+        result = PartResult("re-sent")
+        received = runner.send_and_check(request(runner, "ok"), result)
+    assert received is not None and received.status == 201
+    assert result.passed and result.stats.checks >= len(OWN_CHECKS)
+    faulty = make_fake("title-echo")(vendored_spec(), 1, KEY)
+    with _runner(faulty) as runner:
+        result = PartResult("re-sent")
+        runner.send_and_check(request(runner, "a title the fault changes"), result)
+    assert "request_reflected" in {failure.check for failure in result.failures}
