@@ -5,7 +5,11 @@ from __future__ import annotations
 import pytest
 
 from pytest_antimetal.fake import FakeAntimetal, FakeServer
+
+# run_in_process: for runs that check outcomes or what a test printed (a child pytest costs
+# ~1.3 CPU-s of imports); usage errors, xdist and secrets keep a child process (run).
 from tests.conftest import run_plugin as run
+from tests.conftest import run_plugin_in_process as run_in_process
 
 pytestmark = pytest.mark.filterwarnings("error")
 
@@ -45,7 +49,7 @@ def test_default_target_is_a_fresh_fake_per_test(pytester: pytest.Pytester) -> N
             assert len(antimetal_fake.issues) == 1
         """
     )
-    result = run(pytester)
+    result = run_in_process(pytester)
     result.assert_outcomes(passed=2)
 
 
@@ -89,14 +93,16 @@ def test_ini_and_env_base_url_and_precedence(
     )
     monkeypatch.setenv("ANTIMETAL_API_KEY", "k" * 20)
     monkeypatch.setenv("ANTIMETAL_BASE_URL", "http://127.0.0.1:9/env")
-    result = run(pytester, "-s")
+    result = run_in_process(pytester, "-s")
     result.stdout.fnmatch_lines(["*SOURCE=ANTIMETAL_BASE_URL URL=http://127.0.0.1:9/env*"])
     pytester.makeini("[pytest]\nantimetal_base_url = http://127.0.0.1:9/ini\n")
-    result = run(pytester, "-s")
+    result = run_in_process(pytester, "-s")
     result.stdout.fnmatch_lines(["*SOURCE=ini antimetal_base_url URL=http://127.0.0.1:9/ini*"])
-    result = run(pytester, "-s", "--antimetal-base-url=http://127.0.0.1:9/cli/")
+    result = run_in_process(pytester, "-s", "--antimetal-base-url=http://127.0.0.1:9/cli/")
     result.stdout.fnmatch_lines(["*SOURCE=--antimetal-base-url URL=http://127.0.0.1:9/cli*"])
-    result = run(pytester, "-s", "--antimetal-base-url=http://127.0.0.1:9/cli", "--antimetal-fake")
+    result = run_in_process(
+        pytester, "-s", "--antimetal-base-url=http://127.0.0.1:9/cli", "--antimetal-fake"
+    )
     result.stdout.fnmatch_lines(["*SOURCE=--antimetal-fake URL=None*"])
 
 
@@ -119,7 +125,7 @@ def test_marker_and_fixture_beat_a_live_target(
     )
     monkeypatch.setenv("ANTIMETAL_API_KEY", "k" * 20)
     # Nothing listens on port 9: the tests pass only if their clients use the fake.
-    result = run(pytester, "--antimetal-base-url=http://127.0.0.1:9", "--strict-markers")
+    result = run_in_process(pytester, "--antimetal-base-url=http://127.0.0.1:9", "--strict-markers")
     result.assert_outcomes(passed=2)
 
 
@@ -135,7 +141,7 @@ def test_marker_seed_makes_the_fake_deterministic(pytester: pytest.Pytester) -> 
             print("UUID", issue.uuid)
         """
     )
-    result = run(pytester, "-s")
+    result = run_in_process(pytester, "-s")
     result.assert_outcomes(passed=2)
     uuids = [line.split()[-1] for line in result.stdout.lines if "UUID" in line]
     assert len(uuids) == 2 and uuids[0] == uuids[1]
@@ -189,8 +195,8 @@ def test_env_base_url_without_key_leaves_unrelated_runs_alone(
             assert antimetal_client.issues.create(title="t", description="d", environment="e").number == 1
         """
     )
-    run(pytester).assert_outcomes(passed=2)
-    assert run(pytester, "--help").ret == 0
+    run_in_process(pytester).assert_outcomes(passed=2)
+    assert run_in_process(pytester, "--help").ret == 0
     # ...but a test that needs the live target is one usage error naming the variable.
     pytester.makepyfile(test_live="def test_live(antimetal_client): pass")
     result = run(pytester)
@@ -224,10 +230,10 @@ def test_ini_spec_path_is_relative_to_the_ini_file(pytester: pytest.Pytester) ->
         "def test_s(antimetal_spec):\n"
         "    assert antimetal_spec.schema('CreateIssueDto')['properties']['title']['maxLength'] == 7\n"
     )
-    run(pytester, "sub").assert_outcomes(passed=1)
+    run_in_process(pytester, "sub").assert_outcomes(passed=1)
     with pytest.MonkeyPatch.context() as mp:
         mp.chdir(sub)
-        run(pytester, ".").assert_outcomes(passed=1)
+        run_in_process(pytester, ".").assert_outcomes(passed=1)
 
 
 def test_live_target_without_key_is_one_line_usage_error(pytester: pytest.Pytester) -> None:
@@ -300,7 +306,7 @@ def test_fake_url_serves_code_that_builds_its_own_client(pytester: pytest.Pytest
             assert antimetal_fake.issues[0]["number"] == 1
         """
     )
-    run(pytester).assert_outcomes(passed=1)
+    run_in_process(pytester).assert_outcomes(passed=1)
 
 
 def test_factory_strategy_and_invalid(pytester: pytest.Pytester) -> None:
@@ -317,7 +323,7 @@ def test_factory_strategy_and_invalid(pytester: pytest.Pytester) -> None:
             assert "title" in response.json()["details"]
         """
     )
-    run(pytester).assert_outcomes(passed=4)
+    run_in_process(pytester).assert_outcomes(passed=4)
 
 
 def test_works_under_xdist(pytester: pytest.Pytester) -> None:
