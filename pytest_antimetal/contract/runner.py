@@ -7,9 +7,10 @@ budget), judges each response (:mod:`.checking`), and records failures and stati
 for the reports. After the first accepted request of a part it re-sends it without
 and with a wrong key (``ignored_auth``).
 
-The request sequence of a part is a pure function of the spec, the seed and the example
-budget (no clock, no random ids), so a replay sends the same requests in the same order,
-as cassettes need.
+The request sequence of a part depends on the spec, the seed and the example budget (no
+clock, no random ids), so a replay sends the same requests in the same order, as cassettes
+need; the fuzzing parts also on the literals of the "local" modules Hypothesis sees when
+they generate (README, 'Determinism').
 """
 
 from __future__ import annotations
