@@ -14,16 +14,11 @@ from pytest_antimetal.fake import FakeAntimetal, FakeServer
 from pytest_antimetal.spec import vendored_spec
 from tests.planted_faults import FAULTS, make_fake
 
-# The option is read by the contract plugin; registered here as the entry point does.
+# --antimetal-report is the entry point's (registering it here too is a conflict: argparse's
+# ArgumentError, on every Python).
 CONFTEST = """
 import pytest
 from tests.planted_faults import make_fake
-
-def pytest_addoption(parser):
-    try:
-        parser.addoption("--antimetal-report", dest="antimetal_report", default=None)
-    except ValueError:
-        pass  # the plugin registers it
 
 @pytest.hookimpl(trylast=True)
 def pytest_configure(config):
