@@ -122,6 +122,14 @@ def _run_examples(directory: Path, *extra: str, api_key: str | None = None) -> E
     for block in PYTEST_BLOCKS:
         assert not block.args, f"{_id(block)}: pytest examples share one session, without args"
         (directory / f"{_example_stem(block)}.py").write_text(block.body, encoding="utf-8")
+    # Hypothesis's 200 ms deadline per example measures the machine, not the example: a
+    # loaded CI host failed the factory's @given example with DeadlineExceeded.
+    (directory / "conftest.py").write_text(
+        "from hypothesis import settings\n\n"
+        'settings.register_profile("readme", deadline=None)\n'
+        'settings.load_profile("readme")\n',
+        encoding="utf-8",
+    )
     env = {
         k: v for k, v in os.environ.items() if not k.startswith(("ANTIMETAL_", "PYTEST_ADDOPTS"))
     }
