@@ -10,6 +10,46 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_VENDOR = REPO_ROOT.parent / "shared" / "vendor"
 
+# Libraries an in-process pytest session (pytester.runpytest_inprocess) may import first.
+_PRELOAD = (
+    "anyio",
+    "h11",
+    "httpcore",
+    "httptools",
+    "httpx",
+    "hypothesis",
+    "jsonschema",
+    "jsonschema_rs",
+    "pytest_recording.plugin",
+    "schemathesis",
+    "uvicorn",
+    "vcr",
+    "yaml",
+)
+
+
+def _preload() -> None:
+    """Import the package and its libraries once, before any in-process session runs.
+
+    pytester's in-process runs snapshot ``sys.modules`` and delete whatever the inner session
+    imported. A module first imported inside one is imported anew by the next, with new
+    exception classes that no longer match the ones other modules kept: httpx then stops
+    mapping httpcore's ``ConnectError`` and the fake's protocol stops recognising httptools'
+    parser errors - failures that depend on which test ran first in a worker.
+    """
+    import importlib
+    import pkgutil
+
+    import pytest_antimetal
+
+    for name in _PRELOAD:
+        importlib.import_module(name)
+    for module in pkgutil.walk_packages(pytest_antimetal.__path__, "pytest_antimetal."):
+        importlib.import_module(module.name)
+
+
+_preload()
+
 
 def run_plugin(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
     """A real pytest session with the plugin on, as a user runs it (our addopts turn it off)."""

@@ -364,11 +364,14 @@ class ContractPlugin:
         tr.section("antimetal contract")
         where = "embedded fake" if self.target.is_fake else self.target.base_url
         tr.line(f"target: {where}   seed: {self.seed} (replay with --hypothesis-seed={self.seed})")
-        tr.line(f"requests sent: {stats.requests}   checks run: {stats.checks}")
+        # One line for the costs, so a one-fault report stays on one screen.
+        minimising = f" (+{self.shrink_sent} minimising root causes)" if self.shrink_sent else ""
+        created = f"   issues created: {len(stats.created)}" if self.target.is_fake else ""
+        tr.line(
+            f"requests sent: {stats.requests}{minimising}   checks run: {stats.checks}{created}"
+        )
         if self.unreachable:
             tr.line(self.unreachable)
-        if self.shrink_sent:
-            tr.line(f"minimising root causes: {self.shrink_sent} more request(s)")
         if stats.failures:
             by_check = ", ".join(f"{k}: {v}" for k, v in sorted(stats.failures.items()))
             tr.line(f"failures by check: {by_check}")
@@ -381,9 +384,7 @@ class ContractPlugin:
                 tr.line(f"  {entry.headline} - {entry.hits()}")
         else:
             tr.line("failures by check: none")
-        if self.target.is_fake:
-            tr.line(f"issues created: {len(stats.created)} (on the embedded fake)")
-        else:
+        if not self.target.is_fake:
             shown = [f"#{n}" for n in stats.created]
             if len(shown) > 20:
                 shown = [*shown[:10], f"... {len(shown) - 15} more ...", *shown[-5:]]
