@@ -214,7 +214,11 @@ def test_unreadable_and_hostile_cassettes_are_reported_not_run(tmp_path: Path) -
     )
     usage = Usage.from_cassettes([folder], [vendored()])
     assert not (tmp_path / "pwned.txt").exists()
-    assert any("evil.yaml: not a VCR.py cassette" in p for p in usage.problems)
+    # Refused by the one bounded, tag-safe parser, naming the file and the tag.
+    assert any(
+        "evil.yaml: not valid JSON or YAML" in p and "python/object/apply" in p
+        for p in usage.problems
+    )
     assert len(usage.cassettes) == 2  # the full one and the deep one (its body is skipped)
     assert "unreadable:" in usage.describe()
 

@@ -14,11 +14,8 @@ recorded traffic is data, never code.
 
 from __future__ import annotations
 
-import gzip
-import io
 import json
 import re
-import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +24,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 from pytest_antimetal.cassettes.check import CASSETTE_SUFFIXES
 from pytest_antimetal.cassettes.check import find_cassettes as _find_cassettes
+from pytest_antimetal.cassettes.format import CassetteFormatError, parse_cassette
+from pytest_antimetal.content_coding import decode_content
 from pytest_antimetal.drift.model import Change, DiffResult, Level, Subject
 from pytest_antimetal.drift.normalize import path_key
 from pytest_antimetal.spec import HTTP_METHODS
@@ -135,20 +134,6 @@ def _body_bytes(body: Any) -> bytes | None:
     return None
 
 
-def _inflate(data: bytes, encoding: str) -> bytes:
-    encoding = encoding.strip().lower()
-    if encoding in ("gzip", "x-gzip"):
-        with gzip.GzipFile(fileobj=io.BytesIO(data)) as handle:
-            return handle.read(MAX_BODY_BYTES + 1)
-    if encoding == "deflate":
-        inflater = zlib.decompressobj()
-        try:
-            return inflater.decompress(data, MAX_BODY_BYTES + 1)
-        except zlib.error:
-            return zlib.decompressobj(-zlib.MAX_WBITS).decompress(data, MAX_BODY_BYTES + 1)
-    return data
-
-
 def _headers(raw: Any) -> dict[str, str]:
     out: dict[str, str] = {}
     if isinstance(raw, Mapping):
@@ -163,12 +148,12 @@ def _json_fields(body: Any, headers: Mapping[str, str]) -> set[Path_]:
     if not raw:
         return set()
     try:
-        if headers.get("content-encoding"):
-            raw = _inflate(raw, headers["content-encoding"])
+        # The one bounded decoder the fake and the cassette guard use (every layer undone).
+        raw = decode_content(raw, headers.get("content-encoding"), limit=MAX_BODY_BYTES)
         if len(raw) > MAX_BODY_BYTES:
             return set()
         return _walk(json.loads(raw))
-    except (ValueError, RecursionError, OSError, EOFError, zlib.error):
+    except (ValueError, RecursionError):  # ContentCodingError is a ValueError
         return set()  # not JSON (or not readable): no fields to count
 
 
@@ -177,13 +162,10 @@ def _load(path: Path) -> list[Mapping[str, Any]]:
     if path.stat().st_size > MAX_CASSETTE_BYTES:
         raise UsageError(f"{path}: larger than {MAX_CASSETTE_BYTES // (1024 * 1024)} MiB")
     text = path.read_text(encoding="utf-8")
-    if path.suffix == ".json":
-        data = json.loads(text)
-    else:
-        import yaml
-
-        loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        data = yaml.load(text, Loader=loader)  # a safe loader, never the full one
+    try:  # the package's one bounded, tag-safe cassette parser
+        data = parse_cassette(text, json_format=path.suffix == ".json")
+    except CassetteFormatError as exc:
+        raise UsageError(f"{path}: {exc}") from None
     interactions = data.get("interactions") if isinstance(data, Mapping) else None
     if not isinstance(interactions, list):
         raise UsageError(f"{path}: not a VCR.py cassette (no 'interactions' list)")
