@@ -21,7 +21,7 @@ from xml.etree import ElementTree
 
 import pytest
 
-from tests.conftest import REPO_ROOT
+from tests.helpers.sessions import REPO_ROOT
 
 README = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
 _BLOCK = re.compile(
