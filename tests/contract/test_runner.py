@@ -203,11 +203,13 @@ def test_unreadable_cache_is_regenerated(tmp_path: Path) -> None:
 
 def test_a_run_leaves_the_collector_alone(conformant: FakeAntimetal) -> None:
     before = gc.get_threshold()
+    # Not 0: CPython 3.12 starts with objects in the permanent generation (375 on 3.12.1).
+    frozen = gc.get_freeze_count()
     with _runner(conformant) as runner:
         for part in ("examples", "fuzz-negative"):
             runner.run(part)
             assert gc.get_threshold() == before
-            assert gc.get_freeze_count() == 0
+            assert gc.get_freeze_count() == frozen
             assert gc.isenabled()
 
 
