@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from pytest_antimetal.contract.budget import SharedBudget
+from pytest_antimetal.contract.failure_repr import failure_repr
 from pytest_antimetal.contract.grouping import Entry, EntryBook, format_part
 from pytest_antimetal.contract.report import RunStats
 from pytest_antimetal.contract.runner import DEFAULT_MAX_EXAMPLES, ITEMS, PartResult
@@ -32,6 +33,8 @@ from pytest_antimetal.target import README_REF, Target
 from pytest_antimetal.target import RUN_TAG as LIVE_TAG
 
 if TYPE_CHECKING:
+    from _pytest._code.code import TerminalRepr
+
     from pytest_antimetal.contract.runner import ContractRunner
     from pytest_antimetal.contract.shrink import Shrinker
     from pytest_antimetal.fake import FakeAntimetal
@@ -533,24 +536,28 @@ class ContractItem(pytest.Item):
         if result.failures:
             raise ContractFailed(result)
 
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+    def repr_failure(
+        self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None
+    ) -> str | TerminalRepr:
         secrets = self.plugin.secrets
         if isinstance(excinfo.value, TargetUnreachable):
-            return (
+            return failure_repr(
                 f"cannot connect to {excinfo.value}\nnothing was sent; the other parts of the "
                 "suite are skipped. Is the server running, and is the base URL right "
-                f"(--antimetal-base-url, ANTIMETAL_BASE_URL)?"
+                f"(--antimetal-base-url, ANTIMETAL_BASE_URL)?",
+                self.nodeid,
             )
         if isinstance(excinfo.value, ContractFailed):
             result = excinfo.value.result
             verbose = int(self.config.getoption("verbose", 0) or 0) > 0
-            return format_part(
+            text = format_part(
                 result.part,
                 result.entries,
                 result.stats.failures,
                 verbose=verbose,
                 shown=self.plugin.first_shown,
             )
+            return failure_repr(text, self.nodeid)
         return redact(str(super().repr_failure(excinfo)), secrets)
 
     def reportinfo(self) -> tuple[Path | str, int | None, str]:

@@ -36,6 +36,9 @@ def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytes
     monkeypatch.delenv("ANTIMETAL_API_KEY", raising=False)
     monkeypatch.delenv("ANTIMETAL_BASE_URL", raising=False)
     monkeypatch.setenv("COLUMNS", "120")
+    # As on CI, where the suite mostly runs: there pytest prints each failure's whole message in
+    # the short summary instead of trimming it to the terminal's width.
+    monkeypatch.setenv("CI", "true")
     pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
     return pytester
 
@@ -75,6 +78,42 @@ def test_each_planted_fault_is_one_entry_on_one_screen_with_hand_counted_hits(
     # The suite's count of requests that hit the cause, per part, is the server's own count
     # of the answers the fault changed.
     assert _hits(summary) == {part: n for part, n in TALLY.hits.items() if n}, text
+
+
+@pytest.mark.parametrize("where", ["in-process", "xdist"])
+def test_short_summary_and_junit_message_carry_one_line_per_failed_part(
+    project: pytest.Pytester, where: str
+) -> None:
+    """The entry is printed once, under FAILURES; the summary line and JUnit's ``message`` hold
+    only the part's headline (whole messages are what pytest shows on CI and at ``-vv``)."""
+    project.makeconftest(COUNTING_CONFTEST.format(fault="malformed-500"))
+    junit = project.path / "junit.xml"
+    workers = ["-n", "2"] if where == "xdist" else []
+    result = project.runpytest(
+        "-p",
+        "antimetal",
+        "--antimetal-contract",
+        "--hypothesis-seed=1",
+        "--antimetal-max-examples=20",
+        "-vv",
+        f"--junitxml={junit}",
+        *workers,
+    )
+    lines = result.outlines
+    start = next(i for i, x in enumerate(lines) if "short test summary info" in x)
+    summary = lines[start + 1 :]
+    failed = [x for x in summary if x.startswith("FAILED ")]
+    assert failed, result.stdout.str()
+    # Each FAILED line is followed directly by the next one or by the closing rule.
+    assert all(x.startswith(("FAILED ", "=")) for x in summary if x.strip()), summary
+    assert all("root cause(s)" in x for x in failed), failed
+    # The entries' bodies are under FAILURES, and only there.
+    assert "; hit by " in "\n".join(lines[:start]), result.stdout.str()
+    xml = junit.read_text()
+    messages = re.findall(r'<failure message="([^"]*)"', xml)
+    assert len(messages) == len(failed), xml
+    assert all("&#10;" not in m and "\n" not in m and "root cause(s)" in m for m in messages)
+    assert "reproduce: curl" in xml  # the whole entry is still the failure's text
 
 
 # -- grouping, without pytest ------------------------------------------------------------
