@@ -315,11 +315,18 @@ class ContractPlugin:
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         # Stats and entries travel on the report, so an xdist controller can sum its workers'.
+        properties = list(report.user_properties)
+        # Taken off every phase's report (tryfirst: before junitxml reads the teardown report's
+        # properties): a JUnit file is no place for base64 bodies, and the failure text already
+        # shows them. Not on an xdist worker: there this hook runs before the report is sent,
+        # and the controller needs the entries.
+        if not hasattr(self.config, "workerinput"):
+            report.user_properties[:] = [(n, v) for n, v in properties if n != _ENTRIES_PROPERTY]
         if report.when != "call":
             return
         part = report.nodeid.rpartition("::")[2]
         sent, found = 0, 0
-        for name, value in report.user_properties:
+        for name, value in properties:
             if name == _STATS_PROPERTY:
                 stats = json.loads(str(value))
                 self.stats.merge(stats)
@@ -329,11 +336,6 @@ class ContractPlugin:
                 found = len(entries)
                 for entry in self.book.merge(entries):
                     self.first_shown.setdefault(entry.id, part)
-        # Taken off (tryfirst: before junitxml reads properties): a JUnit file is no place for
-        # base64 bodies, and the failure text already shows them.
-        report.user_properties[:] = [
-            (n, v) for n, v in report.user_properties if n != _ENTRIES_PROPERTY
-        ]
         if report.nodeid.startswith("antimetal-contract::") and not report.skipped:
             self._progress[report.nodeid] = (
                 f"{part}: {sent} request(s) sent, {found} root cause(s), {report.duration:.1f} s"

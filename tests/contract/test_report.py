@@ -114,6 +114,9 @@ def test_short_summary_and_junit_message_carry_one_line_per_failed_part(
     assert len(messages) == len(failed), xml
     assert all("&#10;" not in m and "\n" not in m and "root cause(s)" in m for m in messages)
     assert "reproduce: curl" in xml  # the whole entry is still the failure's text
+    assert "antimetal_contract_entries" not in xml  # bodies travel between workers, not here
+    # The controller's summary counts the workers' root causes.
+    assert "root causes: 1, " in result.stdout.str(), result.stdout.str()
 
 
 # -- grouping, without pytest ------------------------------------------------------------
