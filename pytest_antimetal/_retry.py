@@ -19,6 +19,10 @@ repeated once the server may have acted on it):
   ``retry_post_on_server_error=True`` (accepting a possible duplicate issue);
 * at most ``max_retries`` retries, so ``max_retries + 1`` attempts in all.
 
+A caller that knows better than the method passes ``idempotent=``: the client's
+``issues.update`` (``PATCH /issues/{id}`` setting an absolute status: repeating it
+leaves the same state) is retried like a ``GET``; any other ``PATCH`` is not.
+
 Without ``Retry-After`` the wait is ``initial_delay * 2**n`` capped at
 ``max_delay``, times a jitter factor drawn from ``jitter`` (0.75-1.0).
 """
@@ -82,6 +86,8 @@ class RetryPolicy:
     async_sleep: Callable[[float], Awaitable[object]] = field(default=_anyio_sleep, repr=False)
     random: Callable[[], float] = field(default=_random.random, repr=False)
     now: Callable[[], float] = field(default=time.time, repr=False)
+    # Seconds from an arbitrary start: deadlines of waits such as issues.wait_for_results.
+    clock: Callable[[], float] = field(default=time.monotonic, repr=False)
 
     def __post_init__(self) -> None:
         if self.max_retries < 0:
@@ -96,13 +102,20 @@ class RetryPolicy:
         low, high = self.jitter
         return base * (low + (high - low) * self.random())
 
-    def _method_may_repeat(self, method: str) -> bool:
-        return method.upper() in IDEMPOTENT_METHODS or self.retry_post_on_server_error
+    def _method_may_repeat(self, method: str, idempotent: bool | None = None) -> bool:
+        if idempotent is None:
+            idempotent = method.upper() in IDEMPOTENT_METHODS
+        return idempotent or self.retry_post_on_server_error
 
     def for_response(
-        self, method: str, response: httpx.Response, retries_taken: int
+        self,
+        method: str,
+        response: httpx.Response,
+        retries_taken: int,
+        *,
+        idempotent: bool | None = None,
     ) -> RetryDecision:
-        """Decide after a non-2xx *response*."""
+        """Decide after a non-2xx *response* (*idempotent*: ``None`` judges by the method)."""
         status = response.status_code
         if status == 429:
             retry_after = parse_retry_after(response.headers.get("retry-after"), now=self.now())
@@ -114,7 +127,7 @@ class RetryPolicy:
                 )
             return self._maybe(retries_taken, "HTTP 429 rate limited", retry_after)
         if status in _MAYBE_PROCESSED_STATUSES or status >= 500:
-            if not self._method_may_repeat(method):
+            if not self._method_may_repeat(method, idempotent):
                 return RetryDecision(False)
             retry_after = parse_retry_after(response.headers.get("retry-after"), now=self.now())
             if retry_after is not None and retry_after > self.max_retry_after:
@@ -122,13 +135,20 @@ class RetryPolicy:
             return self._maybe(retries_taken, f"HTTP {status}", retry_after)
         return RetryDecision(False)
 
-    def for_exception(self, method: str, exc: Exception, retries_taken: int) -> RetryDecision:
+    def for_exception(
+        self,
+        method: str,
+        exc: Exception,
+        retries_taken: int,
+        *,
+        idempotent: bool | None = None,
+    ) -> RetryDecision:
         """Decide after a transport error (an ``httpx.TransportError``)."""
         import httpx
 
         name = type(exc).__name__
         not_sent = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
-        if not_sent or self._method_may_repeat(method):
+        if not_sent or self._method_may_repeat(method, idempotent):
             return self._maybe(retries_taken, name, None)
         return RetryDecision(False)
 

@@ -7,6 +7,7 @@ Hierarchy::
     ├── APIConnectionError            nothing usable came back (DNS, refused, reset...)
     │   └── APITimeoutError
     ├── APIResponseValidationError    a 2xx whose body does not match the spec
+    ├── InvestigationTimeoutError     wait_for_results gave up (also a TimeoutError)
     └── APIStatusError                any non-2xx answer
         ├── BadRequestError           400
         ├── AuthenticationError       401
@@ -45,6 +46,7 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "InternalServerError",
+    "InvestigationTimeoutError",
     "MissingAPIKeyError",
     "NotFoundError",
     "PermissionDeniedError",
@@ -112,6 +114,42 @@ class APIResponseValidationError(AntimetalError):
         super().__init__(f"HTTP {response.status_code}: {redact(message, secrets)}")
         self.response = response
         self.status_code = response.status_code
+
+
+class InvestigationTimeoutError(AntimetalError, TimeoutError):
+    """``issues.wait_for_results`` ran out of time before the investigation finished.
+
+    ``last_status`` is the issue's status at the last poll, ``last_version_status`` its
+    latest run's (``None`` when the issue lists no runs), ``waited`` the seconds spent.
+    """
+
+    def __init__(
+        self,
+        *,
+        issue_id: str,
+        timeout: float,
+        waited: float,
+        polls: int,
+        last_status: str | None,
+        last_version: int | None,
+        last_version_status: str | None,
+    ) -> None:
+        self.issue_id = issue_id
+        self.timeout = timeout
+        self.waited = waited
+        self.polls = polls
+        self.last_status = last_status
+        self.last_version = last_version
+        self.last_version_status = last_version_status
+        run = (
+            f", latest version {last_version}: {last_version_status}"
+            if last_version_status is not None
+            else ""
+        )
+        super().__init__(
+            f"issue {issue_id} still not investigated after {waited:.3g}s "
+            f"(timeout {timeout:g}s, {polls} polls); last status: {last_status}{run}"
+        )
 
 
 class APIStatusError(AntimetalError):
