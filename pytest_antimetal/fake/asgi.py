@@ -6,6 +6,7 @@ import logging
 import secrets
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 if TYPE_CHECKING:
     from pytest_antimetal.fake.handler import Handler
@@ -25,6 +26,18 @@ def _fallback() -> tuple[bytes, list[tuple[bytes, bytes]]]:
     body = b'{"type":"api_error","message":"internal error in the fake","request_id":"%s"}'
     headers = [(b"content-type", b"application/json"), (b"x-request-id", request_id)]
     return body % request_id, headers
+
+
+def _target(scope: Scope) -> str:
+    """The decoded path as is; with a query string, a URL the core splits again."""
+    path: str = scope["path"]
+    query: bytes = scope.get("query_string") or b""
+    if not query:
+        return path
+    try:
+        return "http://fake" + quote(path, safe="/") + "?" + query.decode("latin-1")
+    except UnicodeEncodeError:  # a path that is no text: route it without its query
+        return path
 
 
 class ASGIApp:
@@ -77,7 +90,12 @@ class ASGIApp:
             # scope["path"] is already percent-decoded and has no query: passed as is.
             # Handled on the event loop: every step of the core is linear in the body
             # (a thread hop per request would cost two thirds of the throughput).
-            answer = fake.handle(scope["method"], scope["path"], headers, body)
+            target = _target(scope)
+            answer = fake.handle(scope["method"], target, headers, body)
+            if answer.delay > 0:
+                import anyio
+
+                await anyio.sleep(answer.delay)
             status = answer.status
             payload = answer.body
             out = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in answer.headers.items()]

@@ -12,6 +12,7 @@ conveniences that build them on first use.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import os
@@ -20,15 +21,29 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from pytest_antimetal.fake import responses
+from pytest_antimetal.fake.agent import Agent
+from pytest_antimetal.fake.artifacts import Artifacts
+from pytest_antimetal.fake.clock import FakeClock, seeded_epoch
 from pytest_antimetal.fake.handler import FakeResponse
-from pytest_antimetal.fake.operations import CreateIssue, OperationHandler, Outcome
-from pytest_antimetal.fake.requests import MAX_JSON_DEPTH, path_of
+from pytest_antimetal.fake.investigations import (
+    DEFAULT_INVESTIGATION_SECONDS,
+    InvestigationMode,
+    Investigations,
+)
+from pytest_antimetal.fake.operations import (
+    HANDLERS,
+    FakeRequest,
+    OperationHandler,
+    Outcome,
+    Services,
+)
+from pytest_antimetal.fake.requests import MAX_JSON_DEPTH, split_target
 from pytest_antimetal.fake.responses import error_kind
+from pytest_antimetal.fake.routing import ParameterError, Parameters, Router
 from pytest_antimetal.fake.store import DEFAULT_MAX_STORED_BYTES, RecordedRequest, Store
 from pytest_antimetal.secrets import APIKey, bearer_token, redacted_headers
 from pytest_antimetal.spec.formats import format_instant
@@ -41,6 +56,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_FAKE_API_KEY",
+    "DEFAULT_INVESTIGATION_SECONDS",
     "DEFAULT_MAX_STORED_BYTES",
     "MAX_JSON_DEPTH",
     "FakeAntimetal",
@@ -53,9 +69,7 @@ logger = logging.getLogger("pytest_antimetal.fake")
 DEFAULT_FAKE_API_KEY = "am-fake-key-0000000000000000"
 """The key a default :class:`FakeAntimetal` accepts (not a secret: it only opens the fake)."""
 
-_ISSUES = "/issues"
-# Operations the fake implements, by (method, documented path).
-_IMPLEMENTED = {("POST", _ISSUES)}
+_Key_t = tuple[str, str]  # (method, documented path)
 
 
 @dataclass
@@ -69,10 +83,18 @@ class _Fault:
     remaining: int
     status: int
     retry_after: float | None
+    operation: _Key_t | None = None
 
 
 class FakeAntimetal:
-    """An embedded fake of Antimetal's ``POST /issues``, driven by the spec.
+    """An embedded, stateful fake of Antimetal's API, driven by the spec it is given.
+
+    It serves every operation of its document that it implements (all nine of
+    the vendor's whole document: issues, their investigations' results,
+    artifacts and the agent), routed by the document's path templates under
+    every server's base path, each with its path and query parameters
+    validated. State is per organisation (one per API key; see
+    :meth:`add_key`).
 
     *max_stored_bytes* caps what the fake keeps, :attr:`requests` and
     :attr:`issues` together, by :attr:`stored_bytes`: past it the oldest
@@ -80,10 +102,20 @@ class FakeAntimetal:
     ``None`` keeps everything. *max_recorded* also caps :attr:`requests` to the
     latest N; ``None`` (the default) counts bytes only.
 
+    *clock* is the time source (a :class:`FakeClock` is used as is; another
+    callable becomes its base); :attr:`clock` can be advanced. A *seed* makes
+    every generated id, text and timestamp a function of it (without a
+    *clock*, the clock then stands at an instant derived from the seed until
+    advanced). *investigation* says how a new issue's investigation ends:
+    ``"instant"``, ``"manual"`` or after that many seconds of the clock
+    (default :data:`DEFAULT_INVESTIGATION_SECONDS`).
+
     A plain object, usable without pytest: inspect :attr:`issues` and
-    :attr:`requests`, inject faults with :meth:`fail_next`, add
-    :attr:`latency`, set a rate limit, and :meth:`reset`. Thread-safe: the
-    loopback server and in-process clients may share one fake.
+    :attr:`requests`; drive :attr:`clock`, :attr:`investigations`,
+    :attr:`artifacts` and :attr:`agent`; inject faults with :meth:`fail_next`
+    (per operation if wanted), add latency (:attr:`latency`,
+    :meth:`set_latency`), set a rate limit, and :meth:`reset`. Thread-safe:
+    the loopback server and in-process clients may share one fake.
     """
 
     def __init__(
@@ -94,6 +126,7 @@ class FakeAntimetal:
         forbidden_keys: Iterable[str | APIKey] = (),
         seed: int | None = None,
         clock: Callable[[], datetime] | None = None,
+        investigation: InvestigationMode = DEFAULT_INVESTIGATION_SECONDS,
         max_body_bytes: int = 1_048_576,
         max_recorded: int | None = None,
         max_stored_bytes: int | None = DEFAULT_MAX_STORED_BYTES,
@@ -112,33 +145,59 @@ class FakeAntimetal:
         # A long-running server (the CLI) keeps only the latest requests.
         self._store = Store(max_stored_bytes=max_stored_bytes, max_recorded=max_recorded)
         self.latency: float = 0.0
-        self._clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
-        # One handler per implemented operation, by (method, documented path).
-        self._operations: dict[tuple[str, str], OperationHandler] = {
-            ("POST", _ISSUES): CreateIssue(
-                spec.operation("post", _ISSUES),
-                self._store,
-                now=self.now,
-                new_uuid=self._new_uuid,
-            )
-        }
-        self._allow = ", ".join(
-            m for m in spec.methods_for(_ISSUES) if (m, _ISSUES) in _IMPLEMENTED
+        if isinstance(clock, FakeClock):
+            self.clock = clock
+        elif clock is not None:
+            self.clock = FakeClock(clock)
+        elif seed is not None:
+            self.clock = FakeClock.frozen(seeded_epoch(seed))
+        else:
+            self.clock = FakeClock()
+        self._clock: Callable[[], datetime] = self.clock
+        self.investigations = Investigations(
+            spec,
+            self._store,
+            clock=self.clock,
+            new_uuid=self._new_uuid,
+            seed=seed,
+            mode=investigation,
         )
-        prefixes = {""}
-        for server in spec.servers:
-            prefixes.add(urlsplit(server).path.rstrip("/"))
-        # Each routed path (under every server's base path) -> its documented path.
-        self._routes = {f"{prefix}{_ISSUES}": _ISSUES for prefix in prefixes}
+        """Drive investigations: ``complete``, ``fail``, ``noop``, ``rerun``, ``mode``."""
+        self.artifacts = Artifacts(self.investigations, clock=self.clock, seed=seed)
+        """Seed artifacts for ``GET /artifacts``: ``add``."""
+        self.agent = Agent(new_uuid=self._new_uuid, seed=seed)
+        """Script ``POST /query``: ``reply``."""
+        services = Services(
+            self._store, self.investigations, self.artifacts, self.agent, self.now, self._new_uuid
+        )
+        # One handler per implemented operation the document has, by (method, documented path).
+        self._operations: dict[_Key_t, OperationHandler] = {}
+        self._parameters: dict[_Key_t, Parameters] = {}
+        self._names: dict[str, _Key_t] = {}
+        allowed: dict[str, list[str]] = {}
+        for operation in spec.operations():
+            key = (operation.method.upper(), operation.path)
+            factory = HANDLERS.get(key)
+            if factory is None:
+                continue
+            self._operations[key] = factory(operation, services)
+            self._parameters[key] = Parameters(operation)
+            self._names[operation.label] = key
+            if operation.operation_id:
+                self._names[operation.operation_id] = key
+            allowed.setdefault(operation.path, []).append(key[0])
+        self._allow = {path: ", ".join(methods) for path, methods in allowed.items()}
+        self._router = Router(spec, allowed)
+        self._latencies: dict[_Key_t, float] = {}
         servers = spec.servers
         self.base_url: str = servers[0].rstrip("/") if servers else "https://antimetal.fake"
         """The spec's first server URL: what an in-process client should use."""
         self._lock = threading.Lock()
         self._keys: dict[str, _Key] = {}
-        for key in (DEFAULT_FAKE_API_KEY,) if api_keys is None else api_keys:
-            self.add_key(key)
-        for key in forbidden_keys:
-            self.add_key(key, forbidden=True)
+        for api_key in (DEFAULT_FAKE_API_KEY,) if api_keys is None else api_keys:
+            self.add_key(api_key)
+        for api_key in forbidden_keys:
+            self.add_key(api_key, forbidden=True)
         self._transport: FakeTransport | None = None
         self._asgi: ASGIApp | None = None
         self._reset_state()
@@ -172,6 +231,7 @@ class FakeAntimetal:
         self._rate_limit: tuple[int, float] | None = None
         self._windows: dict[str, deque[float]] = {}
         self.latency = 0.0
+        self._latencies.clear()
         if self.seed is None:
             self._uuid_rng: random.Random | None = None
             self._request_rng: random.Random | None = None
@@ -180,13 +240,18 @@ class FakeAntimetal:
             self._request_rng = random.Random(f"antimetal-fake:{self.seed}:request")
 
     def reset(self) -> None:
-        """Forget issues, requests, faults, latency and the rate limit.
+        """Forget issues, requests, faults, latency, the rate limit, seeded artifacts and
+        scripted agent replies.
 
-        Keys and the seed stay; numbering and seeded sequences restart.
+        Keys, the seed, the clock and the investigation mode stay; numbering and
+        seeded sequences restart.
         """
         with self._lock:
             self._reset_state()
         self._store.clear()
+        self.investigations.clear()
+        self.artifacts.clear()
+        self.agent.clear()
 
     def add_key(
         self, key: str | APIKey, *, organization: str = "default", forbidden: bool = False
@@ -212,18 +277,58 @@ class FakeAntimetal:
                     return key
         raise LookupError("this fake has no key that may create issues")
 
-    def fail_next(self, n: int = 1, *, status: int = 500, retry_after: float | None = None) -> None:
+    def fail_next(
+        self,
+        n: int = 1,
+        *,
+        status: int = 500,
+        retry_after: float | None = None,
+        operation: str | None = None,
+    ) -> None:
         """Answer the next *n* requests with *status* and an ``api_error`` body.
 
+        *operation* (an ``operationId`` such as ``"getIssue"``, or ``"GET /issues/{id}"``)
+        limits the fault to that operation's requests; otherwise any request takes it.
         *retry_after* (seconds) adds ``Retry-After``; a 429 always carries one.
         """
         if n < 0:
             raise ValueError("n must be >= 0")
         if not 400 <= status <= 599:
             raise ValueError("status must be a 4xx or 5xx code")
+        key = None if operation is None else self._operation_key(operation)
         with self._lock:
             if n:
-                self._faults.append(_Fault(n, status, retry_after))
+                self._faults.append(_Fault(n, status, retry_after, key))
+
+    def set_latency(self, seconds: float, *, operation: str | None = None) -> None:
+        """Wait *seconds* before answering *operation* (an ``operationId`` or ``"GET /path"``);
+        without one, before every answer (:attr:`latency`). ``0`` removes it."""
+        if not seconds >= 0:
+            raise ValueError("seconds must be >= 0")
+        if operation is None:
+            self.latency = float(seconds)
+            return
+        key = self._operation_key(operation)
+        with self._lock:
+            if seconds:
+                self._latencies[key] = float(seconds)
+            else:
+                self._latencies.pop(key, None)
+
+    @property
+    def operations(self) -> list[str]:
+        """The operations this fake serves (``"GET /issues/{id}"``), in document order."""
+        return [f"{method} {path}" for method, path in self._operations]
+
+    def _operation_key(self, name: str) -> _Key_t:
+        key = self._names.get(name)
+        if key is None:
+            method, _, path = name.partition(" ")
+            key = self._names.get(f"{method.upper()} {path}")
+        if key is None:
+            known = ", ".join(sorted(n for n in self._names if " " not in n))
+            raise ValueError(f"this fake serves no operation {name!r} (known: {known})")
+        return key
 
     def set_rate_limit(self, limit: int | None, per: float = 1.0) -> None:
         """Allow *limit* requests per key per *per* seconds (by the clock); ``None``: off."""
@@ -237,10 +342,16 @@ class FakeAntimetal:
 
     @property
     def issues(self) -> list[dict[str, Any]]:
-        """The ``201`` bodies, in creation order (copies)."""
+        """The kept issues, oldest first, as ``GET /issues/{id}`` shows them (copies).
+
+        Deleted ones are left out. With a document that has no ``GET /issues/{id}``,
+        each is its ``201`` body (as it is now).
+        """
+        self.investigations.settle()
         store = self._store
         with store.lock:
-            return [dict(issue) for issue in store.issues]
+            view = self.investigations.view
+            return [view(record) for record in store.issues if not record.deleted]
 
     @property
     def requests(self) -> list[RecordedRequest]:
@@ -316,26 +427,24 @@ class FakeAntimetal:
     ) -> FakeResponse:
         """Answer one request. Never raises: an unexpected error becomes a JSON 500.
 
-        *url_or_path* is a full URL (its path is taken and percent-decoded) or a
-        bare, already-decoded path, routed as is: no query or fragment split.
+        *url_or_path* is a full URL (its path is taken and percent-decoded, its
+        query read) or a bare, already-decoded path, routed as is: no query or
+        fragment split.
         """
         with self._lock:
             request_id = self._new_request_id()
-            fault = self._take_fault()
         path = url_or_path
         lowered: dict[str, str] = {}
         parsed: Any = None
         parsed_size = 0
         try:
             method = method.upper()
-            path = path_of(url_or_path)
+            path, query = split_target(url_or_path)
             lowered = {str(k).lower(): str(v) for k, v in headers.items()}
-            if fault is not None:
-                response = responses.fault(fault.status, fault.retry_after, request_id)
-            else:
-                response, parsed, parsed_size = self._answer(
-                    method, path, lowered, body, request_id
-                )
+            self.investigations.settle()
+            response, parsed, parsed_size = self._answer(
+                method, (path, query), lowered, body, request_id
+            )
         except Exception:
             # A bug in the fake must still answer JSON, never drop the connection.
             logger.exception("pytest-antimetal fake: unexpected error (request %s)", request_id)
@@ -348,14 +457,18 @@ class FakeAntimetal:
         self._store.record(record, size)
         return response
 
-    def _take_fault(self) -> _Fault | None:
+    def _take_fault(self, key: _Key_t | None) -> _Fault | None:
+        """The first pending fault for *key*'s operation (or for any), counted down."""
         if not self._faults:
             return None
-        fault = self._faults[0]
-        fault.remaining -= 1
-        if fault.remaining <= 0:
-            self._faults.popleft()
-        return fault
+        with self._lock:
+            for fault in self._faults:
+                if fault.operation is None or fault.operation == key:
+                    fault.remaining -= 1
+                    if fault.remaining <= 0:
+                        self._faults.remove(fault)
+                    return fault
+        return None
 
     def _rate_limited(self, key: str) -> int | None:
         """Seconds to wait when *key* is over the limit, else ``None`` (and count it)."""
@@ -372,37 +485,65 @@ class FakeAntimetal:
         return None
 
     def _answer(
-        self, method: str, path: str, headers: dict[str, str], body: bytes, request_id: str
+        self,
+        method: str,
+        target: tuple[str, str],
+        headers: dict[str, str],
+        body: bytes,
+        request_id: str,
     ) -> Outcome:
-        """Route, authenticate and rate-limit; then the operation answers."""
+        """Route, authenticate, rate-limit and read the parameters; then the operation answers."""
         error = responses.error
-        documented = self._routes.get(path)
-        if documented is None:
+        path, query = target
+        routed = self._router.match(path)
+        documented = None if routed is None else routed[0]
+        key = None if documented is None else (method, documented)
+        operation = None if key is None else self._operations.get(key)
+        fault = self._take_fault(key if operation is not None else None)
+        if fault is not None:
+            return responses.fault(fault.status, fault.retry_after, request_id), None, 0
+        if routed is None or documented is None or key is None:
             return (
                 error(404, "invalid_request_error", f"no route for {path[:200]}", request_id),
                 None,
                 0,
             )
-        operation = self._operations.get((method, documented))
         if operation is None:
-            allow = {"allow": self._allow}
-            message = f"method {method[:20]} not allowed on {documented} (allowed: {self._allow})"
-            return error(405, "invalid_request_error", message, request_id, headers=allow), None, 0
+            allowed = self._allow[documented]
+            message = f"method {method[:20]} not allowed on {documented} (allowed: {allowed})"
+            headers_out = {"allow": allowed}
+            return (
+                error(405, "invalid_request_error", message, request_id, headers=headers_out),
+                None,
+                0,
+            )
 
         key_or_error = self._authenticate(headers, request_id)
         if isinstance(key_or_error, FakeResponse):
             return key_or_error, None, 0
-        key, organization = key_or_error
+        api_key, organization = key_or_error
 
         wait = None
         if self._rate_limit is not None:
             with self._lock:
-                wait = self._rate_limited(key)
+                wait = self._rate_limited(api_key)
         if wait is not None:
             message = f"rate limit exceeded; retry after {wait} s"
             retry = {"retry-after": str(wait)}
             return error(429, "api_error", message, request_id, headers=retry), None, 0
-        return operation(organization, headers, body, request_id, self.max_body_bytes)
+        try:
+            path_values, query_values = self._parameters[key].read(routed[1], query)
+        except ParameterError as exc:
+            answer = error(400, "invalid_request_error", str(exc), request_id, details=exc.details)
+            return answer, None, 0
+        request = FakeRequest(
+            organization, headers, body, request_id, self.max_body_bytes, path_values, query_values
+        )
+        response, parsed, size = operation(request)
+        delay = self._latencies.get(key)
+        if delay:
+            response = dataclasses.replace(response, delay=delay)
+        return response, parsed, size
 
     def _authenticate(
         self, headers: dict[str, str], request_id: str
@@ -423,7 +564,7 @@ class FakeAntimetal:
                 401, "authentication_error", "invalid API key", request_id, headers=challenge
             )
         if info.forbidden:
-            message = "this API key is not allowed to create issues"
+            message = "this API key is not allowed to use the API"
             return error(403, "authentication_error", message, request_id)
         return key, info.organization
 

@@ -19,11 +19,14 @@ __all__ = ["FakeResponse", "Handler"]
 
 @dataclass(frozen=True)
 class FakeResponse:
-    """What the core answers: status, headers (lower-case names) and a JSON body."""
+    """What the core answers: status, headers (lower-case names) and a body (JSON or
+    Server-Sent Events); *delay*: seconds an adapter waits before sending it (an
+    operation's latency)."""
 
     status: int
     headers: dict[str, str]
     body: bytes
+    delay: float = 0.0
 
     def json(self) -> Any:
         """The body, decoded."""
@@ -42,7 +45,11 @@ class Handler(Protocol):
     def handle(
         self, method: str, url_or_path: str, headers: Mapping[str, str], body: bytes
     ) -> FakeResponse:
-        """Answer one request; never raises (an unexpected error is a JSON 500)."""
+        """Answer one request; never raises (an unexpected error is a JSON 500).
+
+        *url_or_path* is a bare decoded path, or a full URL when the request has a
+        query string (its path is then percent-decoded).
+        """
         ...
 
     def error_response(

@@ -20,7 +20,7 @@ from pytest_antimetal.spec.validation import RequestValidator
 if TYPE_CHECKING:
     from pytest_antimetal.spec import Operation
 
-__all__ = ["MAX_JSON_DEPTH", "BodyError", "BodyReader", "path_of"]
+__all__ = ["MAX_JSON_DEPTH", "BodyError", "BodyReader", "path_of", "split_target"]
 
 MAX_JSON_DEPTH = 64
 """Deepest nesting of arrays/objects the fake parses; deeper bodies get a 400."""
@@ -94,6 +94,17 @@ def path_of(url_or_path: str) -> str:
         except ValueError:  # e.g. a broken IPv6 host: no route will match it
             return url_or_path
     return url_or_path or "/"
+
+
+def split_target(url_or_path: str) -> tuple[str, str]:
+    """``(path, query)`` to route: a full URL's decoded path and raw query; a bare path as is."""
+    if "://" in url_or_path:
+        try:
+            parts = urlsplit(url_or_path)
+            return unquote(parts.path) or "/", parts.query
+        except ValueError:  # e.g. a broken IPv6 host: no route will match it
+            return url_or_path, ""
+    return url_or_path or "/", ""
 
 
 def _media_matches(media: str, declared: str) -> bool:

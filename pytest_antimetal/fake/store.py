@@ -1,10 +1,15 @@
-"""What the fake keeps: created issues, recorded requests and per-organisation numbering,
-within a byte cap.
+"""What the fake keeps: issues (per organisation, with their investigation runs), recorded
+requests and per-organisation numbering, within a byte cap.
 
 Thread-safe on its own lock. Every kept entry is counted in bytes (its payload
 plus a fixed allowance for the Python objects behind it); past
 ``max_stored_bytes`` or ``max_recorded`` the oldest entries, of either kind,
 are dropped. Numbering never depends on what is kept.
+
+Each organisation's issues sit in a list by creation position with an index
+from uuid to record: a page of ``GET /issues`` starts at its cursor's position
+and walks ``limit`` items (plus the tombstones of deleted ones), never the
+list before it.
 """
 
 from __future__ import annotations
@@ -15,7 +20,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["DEFAULT_MAX_STORED_BYTES", "RecordedRequest", "Store"]
+__all__ = [
+    "DEFAULT_MAX_STORED_BYTES",
+    "IssueRecord",
+    "Page",
+    "RecordedRequest",
+    "Run",
+    "Store",
+]
 
 DEFAULT_MAX_STORED_BYTES = 64 * 1024 * 1024
 """What a fake keeps (recorded requests and issues) by default, in bytes of its own accounting."""
@@ -46,6 +58,78 @@ class RecordedRequest:
     request_id: str
 
 
+class Run:
+    """One investigation run of an issue (an entry of ``versions``)."""
+
+    __slots__ = ("description", "due", "results", "status", "uuid", "version")
+
+    def __init__(self, uuid: str, version: int, due: float | None) -> None:
+        self.uuid = uuid
+        self.version = version
+        self.status = "PENDING"
+        self.due = due
+        """Clock time (POSIX seconds) it completes at; ``None``: only when told to."""
+        self.results: dict[str, Any] | None = None
+        """Results set by a test; ``None``: generated from the seed when asked for."""
+        self.description: str | None = None
+
+
+class IssueRecord:
+    """One kept issue: its fields (``data``), its runs, where it sits in its organisation."""
+
+    __slots__ = ("data", "deleted", "organization", "position", "runs")
+
+    def __init__(self, organization: str, position: int, data: dict[str, Any]) -> None:
+        self.organization = organization
+        self.position = position
+        self.data = data
+        self.runs: list[Run] = []
+        self.deleted = False
+
+    @property
+    def uuid(self) -> str:
+        return str(self.data.get("uuid"))
+
+
+@dataclass
+class Page:
+    """One page of a list, in list order (newest first)."""
+
+    items: list[IssueRecord]
+    has_more: bool
+    """More matching items in the direction of travel."""
+    more_after: bool
+    """More matching items after the page's last one (older)."""
+    more_before: bool
+    """More matching items before the page's first one (newer)."""
+
+
+class _Organization:
+    __slots__ = ("base", "by_id", "by_number", "head", "order")
+
+    def __init__(self) -> None:
+        self.order: list[IssueRecord | None] = []  # by position - base; None once trimmed
+        self.base = 0
+        self.head = 0  # index of the first slot not trimmed
+        self.by_id: dict[str, IssueRecord] = {}  # deleted ones too: their cursors still work
+        self.by_number: dict[int, IssueRecord] = {}
+
+    def trim_front(self, record: IssueRecord) -> None:
+        self.by_id.pop(record.uuid, None)
+        number = record.data.get("number")
+        if isinstance(number, int) and self.by_number.get(number) is record:
+            del self.by_number[number]
+        index = record.position - self.base
+        if 0 <= index < len(self.order):
+            self.order[index] = None
+        while self.head < len(self.order) and self.order[self.head] is None:
+            self.head += 1
+        if self.head > 64 and self.head * 2 > len(self.order):
+            del self.order[: self.head]
+            self.base += self.head
+            self.head = 0
+
+
 class Store:
     """Issues and recorded requests, oldest first, under *max_stored_bytes* / *max_recorded*.
 
@@ -55,11 +139,11 @@ class Store:
     def __init__(self, *, max_stored_bytes: int | None, max_recorded: int | None) -> None:
         self.max_stored_bytes = max_stored_bytes
         self.max_recorded = max_recorded
-        self.lock = threading.Lock()
+        self.lock = threading.RLock()
         self._clear()
 
     def _clear(self) -> None:
-        self.issues: deque[dict[str, Any]] = deque()
+        self.issues: deque[IssueRecord] = deque()
         self.requests: deque[RecordedRequest] = deque()
         # Counted bytes of each kept request / issue, oldest first (ints: nothing for the GC).
         self._request_sizes: deque[int] = deque()
@@ -71,33 +155,149 @@ class Store:
         self.stored = 0
         """Counted bytes of everything kept."""
         self._numbers: dict[str, int] = {}
+        self._organizations: dict[str, _Organization] = {}
 
     def clear(self) -> None:
         """Forget everything; numbering restarts."""
         with self.lock:
             self._clear()
 
+    # -- issues ----------------------------------------------------------------------------
+
     def create_issue(
-        self, organization: str, build: Callable[[int], tuple[dict[str, Any], bytes]]
-    ) -> bytes:
+        self, organization: str, build: Callable[[int], tuple[IssueRecord, bytes]]
+    ) -> tuple[IssueRecord, bytes]:
         """Number a new issue of *organization* and keep what ``build(number)`` makes of it.
 
-        *build* returns the issue and its wire form (counted); it runs under the
+        *build* returns the record and its wire form (counted); it runs under the
         lock, so numbers and what they are built with (the clock) stay in order.
-        Returns the wire form.
         """
         with self.lock:
             number = self._numbers.get(organization, 0) + 1
             self._numbers[organization] = number
-            issue, payload = build(number)
+            record, payload = build(number)
+            org = self._organizations.get(organization)
+            if org is None:
+                org = self._organizations[organization] = _Organization()
+            record.organization = organization
+            record.position = org.base + len(org.order)
+            org.order.append(record)
+            org.by_id[record.uuid] = record
+            org.by_number[number] = record
             size = ISSUE_OVERHEAD + len(payload)
-            self.issues.append(issue)
+            self.issues.append(record)
             self._issue_sizes.append(size)
             self._issue_ages.append(self._recorded)
             self.stored += size
             if self._over_caps():
                 self._trim()
-        return payload
+        return record, payload
+
+    def get(self, organization: str, uuid: str) -> IssueRecord | None:
+        """The organisation's live issue *uuid*, if kept and not deleted."""
+        org = self._organizations.get(organization)
+        record = None if org is None else org.by_id.get(uuid)
+        return None if record is None or record.deleted else record
+
+    def find(self, uuid: str) -> IssueRecord | None:
+        """The live issue *uuid* of whichever organisation holds it (for tests' controls)."""
+        with self.lock:
+            for org in self._organizations.values():
+                record = org.by_id.get(uuid)
+                if record is not None and not record.deleted:
+                    return record
+        return None
+
+    def get_by_number(self, organization: str, number: int) -> IssueRecord | None:
+        """The organisation's live issue numbered *number*, if kept and not deleted."""
+        org = self._organizations.get(organization)
+        record = None if org is None else org.by_number.get(number)
+        return None if record is None or record.deleted else record
+
+    def delete(self, record: IssueRecord) -> None:
+        """Delete *record*: gone from lookups and lists; its cursor still pages."""
+        with self.lock:
+            record.deleted = True
+            org = self._organizations.get(record.organization)
+            number = record.data.get("number")
+            if org is not None and isinstance(number, int) and org.by_number.get(number) is record:
+                del org.by_number[number]
+
+    def count(self, extra: int) -> None:
+        """Count *extra* bytes kept on behalf of an issue (results a test set)."""
+        with self.lock:
+            if self._issue_sizes:
+                self._issue_sizes[-1] += extra
+                self.stored += extra
+                if self._over_caps():
+                    self._trim()
+
+    def is_cursor(self, organization: str, uuid: str) -> bool:
+        """Whether *uuid* names an issue a page can start at (kept, deleted or not)."""
+        org = self._organizations.get(organization)
+        return org is not None and uuid in org.by_id
+
+    def page(
+        self,
+        organization: str,
+        limit: int,
+        *,
+        starting_after: str | None = None,
+        ending_before: str | None = None,
+        match: Callable[[IssueRecord], bool] | None = None,
+    ) -> Page:
+        """Up to *limit* live issues newest first, after or before a cursor (its uuid).
+
+        Costs O(limit) plus the deleted or filtered-out items walked past.
+        """
+        with self.lock:
+            org = self._organizations.get(organization)
+            if org is None:
+                return Page([], False, False, False)
+            order, head = org.order, org.head
+
+            def ok(item: IssueRecord | None) -> bool:
+                return item is not None and not item.deleted and (match is None or match(item))
+
+            def walk(index: int, step: int) -> int:
+                """The index of the first match from *index* on in *step* direction, or -1."""
+                while head <= index < len(order):
+                    if ok(order[index]):
+                        return index
+                    index += step
+                return -1
+
+            items: list[IssueRecord] = []
+            if ending_before is not None:
+                # Items newer than the cursor, the `limit` nearest it, in list order.
+                index = org.by_id[ending_before].position - org.base + 1
+                while len(items) < limit:
+                    index = walk(index, 1)
+                    if index < 0:
+                        break
+                    items.append(order[index])  # type: ignore[arg-type]
+                    index += 1
+                more_before = len(items) == limit and walk(index, 1) >= 0
+                items.reverse()
+                cursor = org.by_id[ending_before].position - org.base
+                more_after = walk(cursor, -1) >= 0
+                return Page(items, more_before, more_after, more_before)
+            if starting_after is not None:
+                index = org.by_id[starting_after].position - org.base - 1
+            else:
+                index = len(order) - 1
+            first = index
+            while len(items) < limit:
+                index = walk(index, -1)
+                if index < 0:
+                    break
+                items.append(order[index])  # type: ignore[arg-type]
+                index -= 1
+            more_after = len(items) == limit and walk(index, -1) >= 0
+            more_before = starting_after is not None and walk(first + 1, 1) >= 0
+            return Page(items, more_after, more_after, more_before)
+
+    # -- requests --------------------------------------------------------------------------
 
     def record(self, request: RecordedRequest, size: int) -> None:
         """Keep *request*, counted as *size* bytes besides the per-entry allowance."""
@@ -133,7 +333,10 @@ class Store:
         while self.stored > cap and (requests or issues):
             oldest_request = self._recorded - len(requests)
             if issues and (not requests or issue_ages[0] <= oldest_request):
-                issues.popleft()
+                record = issues.popleft()
+                org = self._organizations.get(record.organization)
+                if org is not None:
+                    org.trim_front(record)
                 issue_ages.popleft()
                 self.stored -= issue_sizes.popleft()
             else:

@@ -17,6 +17,9 @@ __all__ = ["FakeTransport"]
 _sleep = time.sleep
 _async_sleep = anyio.sleep  # asyncio or trio, whichever loop the client runs on
 
+# Where a response carries its operation's latency from the handler to the sleep.
+_DELAY = "pytest_antimetal.delay"
+
 
 class FakeTransport(httpx.MockTransport):
     """``httpx.MockTransport`` over a :class:`~pytest_antimetal.fake.handler.Handler` (the fake).
@@ -35,18 +38,30 @@ class FakeTransport(httpx.MockTransport):
         # MockTransport has read the body (sync or async) before calling us.
         # The decoded path alone, as an ASGI server passes it: "/issues%3Fx" stays
         # "/issues?x" (no route), never "/issues" plus a query.
-        path = request.url.path
-        answer = self.fake.handle(request.method, path, request.headers, request.content)
-        return httpx.Response(answer.status, headers=answer.headers, content=answer.body)
+        # With a query, the whole URL: the core takes its (decoded) path and its query.
+        target = str(request.url) if request.url.query else request.url.path
+        answer = self.fake.handle(request.method, target, request.headers, request.content)
+        extensions = {_DELAY: answer.delay} if answer.delay > 0 else {}
+        return httpx.Response(
+            answer.status, headers=answer.headers, content=answer.body, extensions=extensions
+        )
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         delay = self.fake.latency
         if delay > 0:
             _sleep(delay)
-        return super().handle_request(request)
+        response = super().handle_request(request)
+        operation_delay = response.extensions.get(_DELAY, 0.0)
+        if operation_delay > 0:
+            _sleep(operation_delay)
+        return response
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         delay = self.fake.latency
         if delay > 0:
             await _async_sleep(delay)
-        return await super().handle_async_request(request)
+        response = await super().handle_async_request(request)
+        operation_delay = response.extensions.get(_DELAY, 0.0)
+        if operation_delay > 0:
+            await _async_sleep(operation_delay)
+        return response

@@ -19,6 +19,7 @@ from pytest_antimetal.fake import (
 )
 from pytest_antimetal.fake.responses import IssuePlan
 from pytest_antimetal.spec import Spec, vendored_spec
+from tests.fake.documents import one_operation_spec
 from tests.helpers.fake import VALID_BODY, FakeClock, validate_every_response, validated
 
 
@@ -39,7 +40,8 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def fake(clock: FakeClock) -> FakeAntimetal:
-    return FakeAntimetal(clock=clock)
+    # The one-operation document: what these tests pin (405 on GET /issues, ...).
+    return FakeAntimetal(spec=one_operation_spec(), clock=clock)
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from pytest_antimetal.fake import FakeAntimetal, FakeServer
+from tests.fake.documents import one_operation_spec
 from tests.helpers.fake import VALID_BODY, validate_every_response, validated
 
 
@@ -25,7 +26,8 @@ def _every_response_matches_the_spec(monkeypatch: pytest.MonkeyPatch) -> Iterato
 
 @pytest.fixture
 def server() -> Iterator[FakeServer]:
-    with FakeServer(FakeAntimetal(max_body_bytes=4096)) as running:
+    fake = FakeAntimetal(spec=one_operation_spec(), max_body_bytes=4096)
+    with FakeServer(fake) as running:
         yield running
 
 
