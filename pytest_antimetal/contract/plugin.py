@@ -490,6 +490,18 @@ class ContractPlugin:
             append_step_summary(text)
         return written
 
+    @pytest.hookimpl(trylast=True)  # after junitxml's, which writes the file
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        xmlpath = getattr(self.config.option, "xmlpath", None)
+        if not xmlpath or hasattr(self.config, "workerinput"):
+            return
+        from pytest_antimetal.contract.junit import add_root_causes
+
+        problem = add_root_causes(Path(xmlpath), self.book.entries())
+        terminal = self.config.pluginmanager.get_plugin("terminalreporter")
+        if problem and terminal is not None:
+            terminal.write_line(f"antimetal contract: root causes not in the JUnit file: {problem}")
+
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         if self._runner is not None:
             self._runner.close()

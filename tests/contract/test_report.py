@@ -110,7 +110,8 @@ def test_short_summary_and_junit_message_carry_one_line_per_failed_part(
     # The entries' bodies are under FAILURES, and only there.
     assert "; hit by " in "\n".join(lines[:start]), result.stdout.str()
     xml = junit.read_text()
-    messages = re.findall(r'<failure message="([^"]*)"', xml)
+    parts_suite = xml.split('name="antimetal-contract root causes"')[0]
+    messages = re.findall(r'<failure message="([^"]*)"', parts_suite)
     assert len(messages) == len(failed), xml
     assert all("&#10;" not in m and "\n" not in m and "root cause(s)" in m for m in messages)
     assert "reproduce: curl" in xml  # the whole entry is still the failure's text
@@ -263,3 +264,43 @@ def test_readme_example_is_what_the_suite_prints(
     start = next(i for i, line in enumerate(lines) if "= FAILURES =" in line)
     end = next(i for i, line in enumerate(lines) if "short test summary info" in line)
     assert "\n".join(lines[start:end]).rstrip() == match[1]
+
+
+def test_junit_has_one_testcase_per_root_cause(project: pytest.Pytester) -> None:
+    """Beside the parts' suite, JUnit gets a suite with one failing testcase per root cause
+    (the malformed-500 fault fails four parts with one cause: four part failures, one case)."""
+    import xml.etree.ElementTree as ET
+
+    project.makeconftest(COUNTING_CONFTEST.format(fault="malformed-500"))
+    junit = project.path / "junit.xml"
+    result = project.runpytest(
+        "-p",
+        "antimetal",
+        "--antimetal-contract",
+        "--hypothesis-seed=1",
+        "--antimetal-max-examples=20",
+        f"--junitxml={junit}",
+    )
+    parts_failed = result.parseoutcomes()["failed"]
+    assert parts_failed > 1
+    root = ET.parse(junit).getroot()
+    suites = {suite.get("name"): suite for suite in root.iter("testsuite")}
+    assert set(suites) == {"pytest", "antimetal-contract root causes"}, suites
+    assert suites["pytest"].get("failures") == str(parts_failed)  # as pytest wrote it
+    causes = suites["antimetal-contract root causes"]
+    cases = causes.findall("testcase")
+    assert len(cases) == 1 and causes.get("failures") == causes.get("tests") == "1"
+    (failure,) = cases[0].findall("failure")
+    summary_line = next(x for x in result.outlines if x.startswith("  [") and " - " in x)
+    headline = summary_line.strip().rsplit(" - ", 1)[0]
+    assert cases[0].get("name") == failure.get("message") == headline
+    assert failure.text is not None and "reproduce: curl" in failure.text
+
+
+def test_junit_without_failures_is_left_as_pytest_wrote_it(project: pytest.Pytester) -> None:
+    junit = project.path / "junit.xml"
+    result = project.runpytest(
+        "-p", "antimetal", "--antimetal-contract", "-k", "examples", f"--junitxml={junit}"
+    )
+    result.assert_outcomes(passed=1, deselected=7)
+    assert "root causes" not in junit.read_text()
