@@ -13,6 +13,7 @@ import random
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
+from pytest_antimetal.builders.base import OMIT
 from pytest_antimetal.spec import Spec, vendored_spec
 from pytest_antimetal.spec.minimal import minimal_value
 from pytest_antimetal.target import RUN_TAG
@@ -23,16 +24,47 @@ if TYPE_CHECKING:
     from pytest_antimetal.client import AntimetalClient
     from pytest_antimetal.models import Issue
 
-__all__ = ["OMIT", "RUN_TAG", "IssueFactory"]
+__all__ = ["OMIT", "RUN_TAG", "CreateBudget", "IssueFactory", "LiveBudgetExceeded"]
 
 
-class _Omit:
+class LiveBudgetExceeded(RuntimeError):
+    """Creating would take more issues than the run's live budget allows (nothing was sent)."""
+
+
+class CreateBudget:
+    """How many issues may still be created: one shared count for every factory of a run.
+
+    A live target is someone's production, and every issue created there starts a
+    real investigation: the ``antimetal_issue_factory`` fixture gives all tests of a
+    run one budget (``--antimetal-live-budget``, default 5) against a non-loopback
+    server. :meth:`take` is all-or-nothing.
+    """
+
+    def __init__(self, limit: int, *, where: str = "the target") -> None:
+        if limit < 0:
+            raise ValueError(f"a create budget must be >= 0, got {limit}")
+        self.limit = limit
+        self.spent = 0
+        self.where = where
+
     def __repr__(self) -> str:
-        return "OMIT"
+        return f"CreateBudget(limit={self.limit}, spent={self.spent})"
 
+    @property
+    def remaining(self) -> int:
+        """Issues that may still be created."""
+        return self.limit - self.spent
 
-OMIT: Any = _Omit()
-"""Pass as an override to leave a field out: ``build(severity=OMIT)``."""
+    def take(self, n: int) -> None:
+        """Count *n* creations, or raise :class:`LiveBudgetExceeded` and count none."""
+        if n > self.remaining:
+            raise LiveBudgetExceeded(
+                f"live budget: creating {n} more issue(s) on {self.where} would exceed the "
+                f"run's cap of {self.limit} ({self.spent} created); raise it with "
+                "--antimetal-live-budget N"
+            )
+        self.spent += n
+
 
 _TITLES = (
     "Elevated 5xx rate on {service}",
@@ -66,7 +98,8 @@ class IssueFactory:
     *client_factory* is called the first time a client is needed (so
     :meth:`build` never opens a connection). *tag_created* adds :data:`RUN_TAG`
     to ``context.tags`` of created issues (the fixture turns it on against a
-    live server, so they are recognisable).
+    live server, so they are recognisable). *budget*, when given, caps how many
+    issues it may create (:class:`CreateBudget`, shared between factories).
     """
 
     def __init__(
@@ -78,6 +111,7 @@ class IssueFactory:
         seed: int | None = None,
         tag_created: bool = False,
         on_created: Callable[[Issue], None] | None = None,
+        budget: CreateBudget | None = None,
     ) -> None:
         self.spec = spec if spec is not None else vendored_spec()
         schema = self.spec.operation("post", "/issues").request_schema()
@@ -88,6 +122,8 @@ class IssueFactory:
         self._client_factory = client_factory
         self.tag_created = tag_created
         self._on_created = on_created
+        self.budget = budget
+        """Counted by every issue :meth:`create` and :meth:`create_many` make (``None``: no cap)."""
         self._random = random.Random(seed)
         self._counter = itertools.count(1)
         self.created: list[Issue] = []
@@ -263,12 +299,13 @@ class IssueFactory:
 
     # -- creating -------------------------------------------------------------------------
 
-    def create(self, **overrides: Any) -> Issue:
-        """Create an issue through the client from :meth:`build` ``(**overrides)``."""
+    def _client_or_fail(self, what: str) -> AntimetalClient:
         client = self.client
         if client is None:
-            raise RuntimeError("IssueFactory.create needs a client: IssueFactory(client=...)")
-        payload = self.build(**overrides)
+            raise RuntimeError(f"IssueFactory.{what} needs a client: IssueFactory(client=...)")
+        return client
+
+    def _send(self, client: AntimetalClient, payload: dict[str, Any]) -> Issue:
         if self.tag_created:
             context = dict(payload.get("context") or {})
             context["tags"] = [*context.get("tags", []), RUN_TAG]
@@ -278,6 +315,37 @@ class IssueFactory:
         if self._on_created is not None:
             self._on_created(issue)
         return issue
+
+    def create(self, **overrides: Any) -> Issue:
+        """Create an issue through the client from :meth:`build` ``(**overrides)``."""
+        client = self._client_or_fail("create")
+        payload = self.build(**overrides)
+        if self.budget is not None:
+            self.budget.take(1)
+        return self._send(client, payload)
+
+    def create_many(self, n: int, **overrides: Any) -> list[Issue]:
+        """Create *n* issues, each from its own :meth:`build`; the list, in creation order.
+
+        Each issue varies as :meth:`build` does (its own unique title, severity,
+        environment, service); *overrides* apply to all of them, and an override
+        that is callable is called with the issue's index (0 to n-1) for its value:
+        ``create_many(3, severity=lambda i: ("low", "medium", "high")[i])``.
+        Every payload is built (and its overrides checked) before the first is
+        sent, and the whole *n* is taken from the budget at once: a mistake or a
+        budget too small creates nothing.
+        """
+        if not isinstance(n, int) or isinstance(n, bool) or n < 0:
+            raise ValueError(f"create_many: n must be an int >= 0, got {n!r}")
+        client = self._client_or_fail("create_many")
+        self._normalise_overrides(overrides)  # a typo fails before anything is built
+        payloads = [
+            self.build(**{k: v(i) if callable(v) else v for k, v in overrides.items()})
+            for i in range(n)
+        ]
+        if self.budget is not None:
+            self.budget.take(n)
+        return [self._send(client, payload) for payload in payloads]
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         """An endless supply of :meth:`build` payloads."""

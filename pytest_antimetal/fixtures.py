@@ -28,7 +28,7 @@ from pytest_antimetal.target import Target
 
 if TYPE_CHECKING:
     from pytest_antimetal.client import AntimetalClient, AsyncAntimetalClient
-    from pytest_antimetal.factory import IssueFactory
+    from pytest_antimetal.factory import CreateBudget, IssueFactory
     from pytest_antimetal.fake import FakeAntimetal
     from pytest_antimetal.spec import Spec
 
@@ -42,6 +42,11 @@ __all__ = [
 ]
 
 CREATED_KEY = pytest.StashKey[list[dict[str, Any]]]()
+BUDGET_KEY = pytest.StashKey["CreateBudget"]()
+"""The run's (this process's) budget of issues the factory may create on a live,
+non-loopback server."""
+DEFAULT_LIVE_BUDGET = 5
+"""The contract suite's default cap, which the issue factory shares."""
 """Issues this run created on a server other than the embedded fake (``{"number", "uuid",
 "title"}`` each), through the client fixtures or the factory."""
 MARKER = "antimetal_fake"
@@ -262,9 +267,10 @@ def antimetal_issue_factory(request: pytest.FixtureRequest, antimetal_spec: Spec
     ``build(**overrides)`` a valid ``CreateIssueDto`` dict (unique titles);
     ``build_invalid(field, violation)`` one that breaks one named constraint;
     ``create(**overrides)`` an ``Issue`` through ``antimetal_client``;
-    ``strategy(**fixed)`` a hypothesis strategy of valid payloads. Issues
-    created on a live server carry the ``pytest-antimetal`` tag in
-    ``context.tags`` and are listed at the end of the run.
+    ``create_many(n, **overrides)`` n varied issues; ``strategy(**fixed)`` a
+    hypothesis strategy of valid payloads. Issues created on a live server carry
+    the ``pytest-antimetal`` tag in ``context.tags``, are listed at the end of the
+    run, and count against ``--antimetal-live-budget`` (default 5, per process).
     """
     from pytest_antimetal.factory import IssueFactory
 
@@ -280,4 +286,28 @@ def antimetal_issue_factory(request: pytest.FixtureRequest, antimetal_spec: Spec
         seed=zlib.crc32(request.node.nodeid.encode()),
         client_factory=client,
         tag_created=live,
+        budget=_live_budget(request) if live else None,
     )
+
+
+def _live_budget(request: pytest.FixtureRequest) -> CreateBudget | None:
+    """The run's budget against a live, non-loopback target (``None``: no cap there)."""
+    target = run_target(request.config)
+    if target.is_fake or target.is_loopback or target.replaying:
+        return None
+    config = request.config
+    if BUDGET_KEY not in config.stash:
+        from pytest_antimetal.factory import CreateBudget
+
+        raw = config.getoption("antimetal_live_budget", None)
+        source = "--antimetal-live-budget"
+        if raw is None:
+            raw, source = config.getini("antimetal_live_budget"), "ini antimetal_live_budget"
+        try:
+            limit = DEFAULT_LIVE_BUDGET if raw in (None, "") else int(raw)
+        except ValueError:
+            limit = -1
+        if limit < 0:
+            pytest.fail(f"{source}: must be a whole number >= 0, got {raw!r}", pytrace=False)
+        config.stash[BUDGET_KEY] = CreateBudget(limit, where=str(target.base_url))
+    return config.stash[BUDGET_KEY]
