@@ -18,6 +18,13 @@ _EXPORTS: dict[str, str] = {
     "AntimetalClient": "pytest_antimetal.client",
     "AsyncAntimetalClient": "pytest_antimetal.client",
     "Issue": "pytest_antimetal.models",
+    "IssueResults": "pytest_antimetal.models",
+    "IssueSummary": "pytest_antimetal.models",
+    "Artifact": "pytest_antimetal.models",
+    "QueryResponse": "pytest_antimetal.models",
+    "QueryChunk": "pytest_antimetal.models",
+    "SyncPage": "pytest_antimetal.pagination",
+    "AsyncPage": "pytest_antimetal.pagination",
     "IssueFactory": "pytest_antimetal.factory",
     "RetryPolicy": "pytest_antimetal._retry",
     "Spec": "pytest_antimetal.spec",
@@ -33,19 +40,33 @@ if TYPE_CHECKING:
     from pytest_antimetal.factory import IssueFactory as IssueFactory
     from pytest_antimetal.fake import FakeAntimetal as FakeAntimetal
     from pytest_antimetal.fake import FakeServer as FakeServer
+    from pytest_antimetal.models import Artifact as Artifact
     from pytest_antimetal.models import Issue as Issue
+    from pytest_antimetal.models import IssueResults as IssueResults
+    from pytest_antimetal.models import IssueSummary as IssueSummary
+    from pytest_antimetal.models import QueryChunk as QueryChunk
+    from pytest_antimetal.models import QueryResponse as QueryResponse
+    from pytest_antimetal.pagination import AsyncPage as AsyncPage
+    from pytest_antimetal.pagination import SyncPage as SyncPage
     from pytest_antimetal.spec import Spec as Spec
     from pytest_antimetal.spec import load_spec as load_spec
 
 __all__ = [
     "AntimetalClient",
+    "Artifact",
     "AsyncAntimetalClient",
+    "AsyncPage",
     "FakeAntimetal",
     "FakeServer",
     "Issue",
     "IssueFactory",
+    "IssueResults",
+    "IssueSummary",
+    "QueryChunk",
+    "QueryResponse",
     "RetryPolicy",
     "Spec",
+    "SyncPage",
     "__version__",
     "load_spec",
 ]

@@ -149,8 +149,14 @@ class Investigations:
                     properties.get(name) or {}, now=now, new_uuid=self._new_uuid
                 )
 
-    def start(self, record: IssueRecord) -> Run:
-        """Open a new run (the next version) on *record*, due by the current mode."""
+    def start(self, record: IssueRecord) -> Run | None:
+        """Open a new run (the next version) on *record*, due by the current mode.
+
+        ``None`` when the document shows no issue (``GET /issues/{id}``): a fake of
+        ``POST /issues`` alone keeps its 201 bodies as they were.
+        """
+        if not self._issue_schema:
+            return None
         with self._store.lock:
             run = Run(self._new_uuid(), len(record.runs) + 1, None)
             record.runs.append(run)
@@ -284,7 +290,9 @@ class Investigations:
         with self._store.lock:
             record.data["status"] = "investigating"
             self.touch(record)
-            return self.start(record).version
+            run = self.start(record)
+            assert run is not None  # _latest found or made one
+            return run.version
 
     def status(self, issue: IssueLike, version: int | None = None) -> str:
         """The status (``PENDING``, ``SUCCESS``, ``ERROR``, ``NOOP``) of *issue*'s run *version*."""
@@ -308,6 +316,7 @@ class Investigations:
             if previous is not None and now <= previous:
                 now = previous + timedelta(milliseconds=1)
         record.data["updatedAt"] = format_instant(now)
+        record.summary = None
 
     def _record(self, issue: IssueLike) -> IssueRecord:
         uuid = _uuid_of(issue)
@@ -318,13 +327,14 @@ class Investigations:
 
     def _latest(self, issue: IssueLike) -> tuple[IssueRecord, Run]:
         record = self._record(issue)
-        if not record.runs:
-            self.start(record)
+        if not record.runs and self.start(record) is None:
+            raise LookupError("this fake's document has no investigations (no GET /issues/{id})")
         return record, record.runs[-1]
 
     def _finish(self, record: IssueRecord, run: Run, status: str, *, when: float | None) -> None:
         run.status = status
         run.due = None
+        record.summary = None
         if status == "SUCCESS" and record.data.get("status") == "investigating":
             record.data["status"] = "ready_to_fix"
         moment = self._clock() if when is None else datetime.fromtimestamp(when, UTC)

@@ -192,17 +192,26 @@ class ListIssues:
             ending_before=None if before is None else str(before),
             match=match if filtered else None,
         )
-        fields = self._fields
-        data = [
-            {k: r.data[k] for k in fields if k in r.data} if fields else dict(r.data)
-            for r in page.items
-        ]
-        body: dict[str, Any] = {"object": "list", "data": data, "has_more": page.has_more}
+        with store.lock:  # an entry is built from data no PATCH changes meanwhile
+            items = b",".join(self._entry(record) for record in page.items)
+        tail: dict[str, Any] = {"has_more": page.has_more}
         if page.items and page.more_after:
-            body["after"] = page.items[-1].uuid
+            tail["after"] = page.items[-1].uuid
         if page.items and page.more_before:
-            body["before"] = page.items[0].uuid
-        return _json(200, body, request_id), None, 0
+            tail["before"] = page.items[0].uuid
+        # The entries' JSON is kept per issue: a page costs its own items only.
+        payload = b'{"object":"list","data":[' + items + b"]," + dumps(tail)[1:]
+        headers = {"content-type": "application/json", "x-request-id": request_id}
+        return FakeResponse(200, headers, payload), None, 0
+
+    def _entry(self, record: IssueRecord) -> bytes:
+        entry = record.summary
+        if entry is None:
+            fields = self._fields
+            data = record.data
+            summary = {k: data[k] for k in fields if k in data} if fields else dict(data)
+            entry = record.summary = dumps(summary)
+        return entry
 
 
 class _IssueOperation:

@@ -77,7 +77,7 @@ class Run:
 class IssueRecord:
     """One kept issue: its fields (``data``), its runs, where it sits in its organisation."""
 
-    __slots__ = ("data", "deleted", "organization", "position", "runs")
+    __slots__ = ("data", "deleted", "organization", "position", "runs", "summary")
 
     def __init__(self, organization: str, position: int, data: dict[str, Any]) -> None:
         self.organization = organization
@@ -85,6 +85,9 @@ class IssueRecord:
         self.data = data
         self.runs: list[Run] = []
         self.deleted = False
+        self.summary: bytes | None = None
+        """Its list entry's JSON, kept once built (``None`` again whenever ``data`` changes):
+        a page then touches one object per issue."""
 
     @property
     def uuid(self) -> str:
