@@ -1,7 +1,8 @@
 """The guard: a vcrpy persister that refuses to write a cassette holding a secret.
 
-Fail closed: before a cassette is written it is scanned (bodies decoded) for the
-key and for bearer-looking tokens; on a hit nothing is written. vcr is imported
+Fail closed: before a cassette is written it is scanned (bodies decoded; an
+event stream also as the text its events assemble) for the key and for
+bearer-looking tokens; on a hit nothing is written. vcr is imported
 when a cassette is saved.
 """
 
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pytest_antimetal.cassettes.scrub import sent_token
+from pytest_antimetal.cassettes.sse import assembled_fields, is_event_stream, parse_events
 from pytest_antimetal.cassettes.wire import (
     MAX_DECODED_BYTES,
     body_bytes,
@@ -100,6 +102,22 @@ def _scan_body(
         return [*hits, SecretHit(UNDECODABLE, where, str(exc))]
     if plain != raw:
         hits += _scan_text(plain.decode("latin-1"), secrets, f"{where} (decompressed)")
+    if is_event_stream(header_value(headers, "content-type")):
+        hits += _scan_event_stream(plain, secrets, where)
+    return hits
+
+
+def _scan_event_stream(plain: bytes, secrets: Sequence[str], where: str) -> list[SecretHit]:
+    """The text a client assembles from the stream's events, scanned as one text.
+
+    A streamed answer arrives in deltas: a key split across two events (or
+    spelled with JSON escapes) is in no single line of the body.
+    """
+    events = parse_events(plain.decode("utf-8", errors="replace"))
+    hits: list[SecretHit] = []
+    for name, text in assembled_fields(events).items():
+        field = f"{name!r} of its events" if name else "data of its non-JSON events"
+        hits += _scan_text(text, secrets, f"{where} (event stream: the {field}, joined)")
     return hits
 
 

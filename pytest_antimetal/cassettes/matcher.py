@@ -1,4 +1,4 @@
-"""The matcher: Antimetal requests match on method, API-relative path, query and JSON body.
+"""The matcher: Antimetal requests match on method, API-relative path, query, JSON body, Accept.
 
 A cassette recorded against dev or loopback replays under production. Also
 :class:`IndexOnLoad`, which makes replay a dict lookup on the matcher's key.
@@ -12,8 +12,9 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from pytest_antimetal.cassettes.scrub import PLACEHOLDER
-from pytest_antimetal.cassettes.wire import body_bytes
+from pytest_antimetal.cassettes.scrub import PLACEHOLDER, sent_token
+from pytest_antimetal.cassettes.sse import wants_event_stream
+from pytest_antimetal.cassettes.wire import body_bytes, header_value, header_values
 from pytest_antimetal.secrets import redact
 from pytest_antimetal.spec import Spec, vendored_spec
 from pytest_antimetal.target import is_loopback_url
@@ -36,12 +37,30 @@ class AntimetalMatcher:
     """A vcrpy matcher: equal keys match.
 
     For Antimetal traffic (a spec server's host, ``*.antimetal.com``, a
-    configured base URL's host, or loopback on a documented path) the key is
-    method, path relative to the API base (server path prefix stripped), sorted
-    query and the JSON body in canonical form - the host and headers (so
-    ``Authorization``) are ignored. Other traffic keeps vcrpy's default
-    (method, scheme, host, port, path, query). Keys are computed once per
-    request object, so each comparison is a tuple equality.
+    configured base URL's host, or loopback on a documented path or under a
+    server's path prefix such as ``/api/v2``) the key is method, path relative
+    to the API base (server path prefix stripped), query, the JSON body in
+    canonical form, and whether ``Accept`` asks for ``text/event-stream``; the
+    host and other headers (so ``Authorization``) are ignored. Other traffic
+    keeps vcrpy's default (method, scheme, host, port, path, query). Keys are
+    computed once per request object, so each comparison is a tuple equality.
+
+    The query is compared as a multiset of decoded ``(name, value)`` pairs, for
+    every method: the order of parameters never matters, nor the order of a
+    repeated parameter's values (``id=a&id=b`` matches ``id=b&id=a``: the one
+    repeated parameter the vendor documents, ``GET /artifacts``'s ``id``, is a
+    set of ids to fetch), but how many times a pair is sent does
+    (``id=a&id=a`` is not ``id=a``: the document does not say a server folds
+    duplicates). ``a+b``, ``a%20b`` and ``a b`` are the same value. The body is
+    compared as JSON with key order ignored (any method; none for ``GET`` and
+    ``DELETE`` equals an empty one). ``Accept: text/event-stream`` is part of
+    the key because it selects the answer: ``POST /query`` with ``stream: true``
+    streams events only when asked for them.
+
+    The key is compared as saved: the key (``ANTIMETAL_API_KEY``) and the
+    request's own bearer token become the placeholder first, as the scrubber
+    wrote them, so a request carrying its key in a query string or body
+    replays with or without ``ANTIMETAL_API_KEY`` set.
     """
 
     def __init__(
@@ -86,27 +105,40 @@ class AntimetalMatcher:
         return path or "/"
 
     def is_antimetal(self, url: str) -> bool:
+        """Whether *url* is Antimetal traffic (see the class docstring)."""
         parts = urlsplit(url)
         host = (parts.hostname or "").lower()
         if host in self.hosts or host == "antimetal.com" or host.endswith(".antimetal.com"):
             return True
         if is_loopback_url(url):
-            rel = self.relative_path(parts.path)
+            path = parts.path or "/"
+            # Under /api/v2 on loopback is the fake (or a proxy) even for an operation
+            # this document lacks: matched and checked as Antimetal traffic.
+            if any(path.startswith(prefix + "/") for prefix in self.prefixes):
+                return True
+            rel = self.relative_path(path)
             return any(r.match(rel) for r in self._path_res)
         return False
 
     def key(self, request: Any) -> tuple[Any, ...]:
         """The comparison key of a vcr request (cached on the object)."""
-        uri, body = request.uri, request.body
+        uri, body, headers = request.uri, request.body, request.headers
         cached = getattr(request, "_antimetal_key", None)
-        if cached is not None and cached[0] is uri and cached[1] is body:
-            return cached[2]  # type: ignore[no-any-return]
-        key = self._compute(request.method, uri, body)
-        request._antimetal_key = (uri, body, key)
+        if cached is not None and cached[0] is uri and cached[1] is body and cached[2] is headers:
+            return cached[3]  # type: ignore[no-any-return]
+        key = self._compute(request.method, uri, body, dict(headers or {}))
+        request._antimetal_key = (uri, body, headers, key)
         return key
 
-    def _compute(self, method: str, uri: str, body: Any) -> tuple[Any, ...]:
-        secrets = self._secrets()
+    def _compute(
+        self, method: str, uri: str, body: Any, headers: dict[str, Any]
+    ) -> tuple[Any, ...]:
+        secrets = list(self._secrets())
+        for name, value in header_values(headers):
+            if name.lower() == "authorization":
+                token = sent_token(value)
+                if token and token.strip():
+                    secrets.append(token)
         if secrets:
             uri = redact(uri, secrets, PLACEHOLDER)
             raw = body_bytes(body)
@@ -123,15 +155,17 @@ class AntimetalMatcher:
             self.relative_path(parts.path),
             query,
             _canonical_body(body),
+            wants_event_stream(header_value(headers, "accept")),
         )
 
     def __call__(self, r1: Any, r2: Any) -> None:
         k1, k2 = self.key(r1), self.key(r2)
         if k1 == k2:
             return
-        labels = ("host", "method", "path", "query", "body")
+        labels = ("host", "method", "path", "query", "body", "accept")
+        shown = {"body": "JSON bodies differ", "accept": "only one asks for text/event-stream"}
         diffs = [
-            f"{label}: {a!r} != {b!r}" if label != "body" else "JSON bodies differ"
+            shown.get(label, f"{label}: {a!r} != {b!r}")
             for label, a, b in zip(labels, k1, k2, strict=False)
             if a != b
         ]
