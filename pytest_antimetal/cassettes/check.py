@@ -7,24 +7,27 @@ yaml and jsonschema_rs are imported when cassettes are read and validated.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from pytest_antimetal.cassettes.guard import UNDECODABLE, scan_interaction
-from pytest_antimetal.cassettes.matcher import AntimetalMatcher, template_regex
+from pytest_antimetal.cassettes.matcher import AntimetalMatcher
 from pytest_antimetal.cassettes.scrub import Scrubber
+from pytest_antimetal.cassettes.sse import EVENT_STREAM, is_event_stream, parse_events
 from pytest_antimetal.cassettes.wire import body_bytes, decode_body, header_value, header_values
 from pytest_antimetal.content_coding import ContentCodingError
-from pytest_antimetal.spec import Operation, Spec, SpecError, vendored_spec
+from pytest_antimetal.spec import Operation, Spec, SpecError, resolve_pointer, vendored_spec
 
 __all__ = [
     "CASSETTE_SUFFIXES",
     "Finding",
     "check_cassettes",
     "empty_directory_problem",
+    "event_schema",
     "find_cassettes",
 ]
 
@@ -81,20 +84,112 @@ def empty_directory_problem(paths: Iterable[Path]) -> str | None:
     return None
 
 
+_NO_BODY_STATUSES = frozenset({204, 205, 304})
+"""Statuses HTTP itself answers without a body."""
+_MAX_EVENT_FINDINGS = 5
+"""Invalid events reported one by one per interaction; the rest are counted."""
+
+
+def _template_route(path: str) -> tuple[re.Pattern[str], tuple[str, ...]]:
+    """A path template as a regex capturing each parameter, and the parameters' names."""
+    names: list[str] = []
+    body = ""
+    for part in re.split(r"(\{[^}/]+\})", path):
+        if part.startswith("{") and part.endswith("}"):
+            names.append(part[1:-1])
+            body += "([^/]+)"
+        else:
+            body += re.escape(part)
+    return re.compile(f"^{body}/?$"), tuple(names)
+
+
+def _specificity(path: str) -> tuple[int, int]:
+    """Routing order: fewer parameters first, then longer literal text.
+
+    ``/issues/by_number/{number}`` is tried before ``/issues/{id}/results``, as a
+    router serving both would.
+    """
+    literal = re.sub(r"\{[^}/]+\}", "", path)
+    return path.count("{"), -len(literal)
+
+
+def _wire_value(schema: Mapping[str, Any], text: str) -> Any:
+    """A parameter's text as the value its schema's type describes (left as text if it is not)."""
+    kind = schema.get("type")
+    try:
+        if kind == "integer":
+            return int(text)
+        if kind == "number":
+            return float(text)
+    except ValueError:
+        return text
+    if kind == "boolean" and text in ("true", "false"):
+        return text == "true"
+    return text
+
+
+def _has_ref(node: Any) -> bool:
+    if isinstance(node, Mapping):
+        return "$ref" in node or any(_has_ref(value) for value in node.values())
+    if isinstance(node, list):
+        return any(_has_ref(item) for item in node)
+    return False
+
+
+def _errors_text(errors: Mapping[str, str]) -> list[str]:
+    return [
+        message if field == "body" else f"{field}: {message}" for field, message in errors.items()
+    ]
+
+
 class _Checker:
     def __init__(self, spec: Spec) -> None:
         self.spec = spec
         self.matcher = AntimetalMatcher.from_spec(spec)
-        self.operations = [(op, template_regex(op.path)) for op in spec.operations()]
+        routes = [(op, *_template_route(op.path)) for op in spec.operations()]
+        self.routes = sorted(routes, key=lambda route: _specificity(route[0].path))
         self._validators: dict[int, Any] = {}
+        self._event_schemas: dict[tuple[str, str, int], tuple[Any, str, str]] = {}
 
     def _errors(self, schema: dict[str, Any], instance: Any) -> dict[str, str]:
         from pytest_antimetal.spec.validation import RequestValidator
 
         validator = self._validators.get(id(schema))
         if validator is None:
-            validator = self._validators[id(schema)] = (schema, RequestValidator(schema))
+            compiled = schema
+            if _has_ref(schema):
+                # A recursive schema keeps its cyclic $ref (MetricArtifactDto__schema1):
+                # give the validator the components it points into.
+                schemas = self.spec.document.get("components", {}).get("schemas", {})
+                compiled = {**schema, "components": {"schemas": schemas}}
+            try:
+                validator = (schema, RequestValidator(compiled))
+            except ValueError as exc:  # jsonschema_rs.ValidationError: a schema it cannot compile
+                message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                raise SpecError(f"a schema of the spec cannot be compiled: {message}") from None
+            self._validators[id(schema)] = validator
         return dict(validator[1].errors(instance))
+
+    def route(self, method: str, rel: str) -> tuple[Operation | None, dict[str, str], str]:
+        """The operation serving *method* *rel* and its path parameters, else why none does.
+
+        Templates are tried most specific first; the first one documenting
+        *method* wins. Without one, the reason names the most specific matching
+        template and the methods it allows.
+        """
+        nearest: str | None = None
+        for op, regex, names in self.routes:
+            found = regex.match(rel)
+            if found is None:
+                continue
+            if op.method.upper() == method:
+                values = (unquote(value) for value in found.groups())
+                return op, dict(zip(names, values, strict=True)), ""
+            nearest = op.path if nearest is None else nearest
+        if nearest is None:
+            return None, {}, "no documented path matches"
+        allowed = ", ".join(op.method.upper() for op, _, _ in self.routes if op.path == nearest)
+        return None, {}, f"{nearest} allows {allowed}"
 
     def check(self, path: str, index: int, request: Any, response: dict[str, Any]) -> list[Finding]:
         uri = str(request.uri)
@@ -107,16 +202,14 @@ class _Checker:
         def finding(kind: str, reason: str) -> Finding:
             return Finding(path, index, method, rel, kind, reason)
 
-        at_path = [op for op, regex in self.operations if regex.match(rel)]
-        if not at_path:
-            return [finding("stale", f"the spec documents no path matching {rel}")]
-        ops = [op for op in at_path if op.method.upper() == method]
-        if not ops:
-            allowed = ", ".join(op.method.upper() for op in at_path)
+        op, path_values, why = self.route(method, rel)
+        if op is None:
             return [
-                finding("stale", f"the spec documents {method} {rel} no more (allows {allowed})")
+                finding(
+                    "undocumented",
+                    f"the spec ({self.spec.version}) documents no operation {method} {rel} ({why})",
+                )
             ]
-        op = ops[0]
         status = int(response["status"]["code"])  # an int: read_cassette checked the shape
         findings: list[Finding] = []
         documented = any(k in op.responses for k in (str(status), f"{str(status)[0]}XX", "default"))
@@ -128,10 +221,22 @@ class _Checker:
                 )
             )
         if 200 <= status < 300:
-            findings += self._check_request(op, request, finding)
+            findings += self._check_request(op, request, path_values, parts.query, finding)
         if documented:
             findings += self._check_response(op, status, response, finding)
         return findings
+
+    # -- the request (2xx answers only: a 4xx to a bad request is the API doing its job)
+
+    def _check_value(
+        self, where: str, schema: Any, value: Any, finding: Callable[[str, str], Finding]
+    ) -> list[Finding]:
+        if not isinstance(schema, dict):
+            return []
+        return [
+            finding("stale", f"{where} no longer valid: {message}")
+            for message in _errors_text(self._errors(schema, value))
+        ]
 
     def _check_headers(
         self, op: Operation, request: Any, finding: Callable[[str, str], Finding]
@@ -142,30 +247,95 @@ class _Checker:
             name = str(param.get("name", ""))
             if param.get("in") != "header" or name.lower() == "authorization":
                 continue
-            value: Any = sent.get(name.lower())
+            value = sent.get(name.lower())
             if value is None:
                 if param.get("required"):
                     findings.append(finding("stale", f"required header {name} was not sent"))
                 continue
             schema = param.get("schema")
+            # A header is text on the wire; typed values compare as typed.
+            typed = _wire_value(schema, value) if isinstance(schema, dict) else value
+            findings += self._check_value(f"header {name}", schema, typed, finding)
+        return findings
+
+    def _check_path(
+        self, op: Operation, values: Mapping[str, str], finding: Callable[[str, str], Finding]
+    ) -> list[Finding]:
+        findings: list[Finding] = []
+        for param in op.parameters:
+            name = str(param.get("name", ""))
+            if param.get("in") != "path" or name not in values:
+                continue
+            schema = param.get("schema")
+            typed = _wire_value(schema, values[name]) if isinstance(schema, dict) else values[name]
+            findings += self._check_value(f"path parameter {name}", schema, typed, finding)
+        return findings
+
+    def _check_query(
+        self, op: Operation, query: str, finding: Callable[[str, str], Finding]
+    ) -> list[Finding]:
+        sent: dict[str, list[str]] = {}
+        for name, value in parse_qsl(query, keep_blank_values=True):
+            sent.setdefault(name, []).append(value)
+        documented = {str(p.get("name", "")): p for p in op.parameters if p.get("in") == "query"}
+        findings = [
+            finding("stale", f"query parameter {name} is not documented for {op.label}")
+            for name in sent
+            if name not in documented
+        ]
+        for name, param in documented.items():
+            values = sent.get(name)
+            if not values:
+                if param.get("required"):
+                    findings.append(
+                        finding("stale", f"required query parameter {name} was not sent")
+                    )
+                continue
+            schema = param.get("schema")
             if not isinstance(schema, dict):
                 continue
-            kind = schema.get("type")
-            try:  # a header is text on the wire; compare typed values as typed
-                if kind == "integer":
-                    value = int(value)
-                elif kind == "number":
-                    value = float(value)
-            except ValueError:
-                pass
-            for message in self._errors(schema, value).values():
-                findings.append(finding("stale", f"header {name} no longer valid: {message}"))
+            if schema.get("type") == "array":
+                if param.get("explode") is False:  # form style: id=a,b
+                    values = [item for value in values for item in value.split(",")]
+                items = schema.get("items")
+                item_schema = items if isinstance(items, dict) else {}
+                typed: Any = [_wire_value(item_schema, v) for v in values]
+                most = schema.get("maxItems")
+                if isinstance(most, int) and len(typed) > most:
+                    # The validator's message would quote the whole list.
+                    findings.append(
+                        finding(
+                            "stale",
+                            f"query parameter {name} was sent {len(typed)} times; "
+                            f"the spec allows at most {most}",
+                        )
+                    )
+                    typed = typed[:most]
+            elif len(values) > 1:
+                findings.append(
+                    finding(
+                        "stale",
+                        f"query parameter {name} was sent {len(values)} times; "
+                        "the spec documents one value",
+                    )
+                )
+                continue
+            else:
+                typed = _wire_value(schema, values[0])
+            findings += self._check_value(f"query parameter {name}", schema, typed, finding)
         return findings
 
     def _check_request(
-        self, op: Operation, request: Any, finding: Callable[[str, str], Finding]
+        self,
+        op: Operation,
+        request: Any,
+        path_values: Mapping[str, str],
+        query: str,
+        finding: Callable[[str, str], Finding],
     ) -> list[Finding]:
         findings = self._check_headers(op, request, finding)
+        findings += self._check_path(op, path_values, finding)
+        findings += self._check_query(op, query, finding)
         return findings + self._check_request_body(op, request, finding)
 
     def _check_request_body(
@@ -190,6 +360,8 @@ class _Checker:
             for field, message in errors.items()
         ]
 
+    # -- the response
+
     def _check_response(
         self,
         op: Operation,
@@ -197,9 +369,6 @@ class _Checker:
         response: dict[str, Any],
         finding: Callable[[str, str], Finding],
     ) -> list[Finding]:
-        schema = op.response_schema(status)
-        if schema is None:
-            return []
         headers = response.get("headers") or {}
         body = response.get("body")
         raw = body_bytes(body.get("string") if isinstance(body, Mapping) else body) or b""
@@ -207,6 +376,21 @@ class _Checker:
             raw = decode_body(raw, header_value(headers, "content-encoding"))
         except ContentCodingError:
             return []  # reported by the scan as undecodable
+        if status in _NO_BODY_STATUSES:
+            if raw:
+                return [
+                    finding(
+                        "stale",
+                        f"{status} response holds a {len(raw):,}-byte body; "
+                        f"HTTP sends none with {status}",
+                    )
+                ]
+            return []
+        if is_event_stream(header_value(headers, "content-type")):
+            return self._check_events(op, status, raw, finding)
+        schema = op.response_schema(status)
+        if schema is None:
+            return []
         try:
             parsed = json.loads(raw)
         except (ValueError, RecursionError):
@@ -216,6 +400,97 @@ class _Checker:
             finding("stale", f"{status} response no longer valid: {field}: {message}")
             for field, message in errors.items()
         ]
+
+    def _check_events(
+        self, op: Operation, status: int, raw: bytes, finding: Callable[[str, str], Finding]
+    ) -> list[Finding]:
+        memo = (op.method, op.path, status)
+        if memo not in self._event_schemas:
+            self._event_schemas[memo] = event_schema(self.spec, op, status)
+        schema, name, looked_for = self._event_schemas[memo]
+        if schema is None:
+            return [
+                finding(
+                    "undocumented",
+                    f"{status} answered {EVENT_STREAM}, but the spec names no schema for "
+                    f"{op.label}'s events (looked for {looked_for})",
+                )
+            ]
+        events = parse_events(raw.decode("utf-8", errors="replace"))
+        problems: list[str] = []
+        for number, event in enumerate(events):
+            try:
+                data = event.json()
+            except ValueError:
+                problems.append(f"{status} event {number} data is not JSON")
+                continue
+            problems += [
+                f"{status} event {number} no longer valid against {name}: {message}"
+                for message in _errors_text(self._errors(schema, data))
+            ]
+        findings = [finding("stale", problem) for problem in problems[:_MAX_EVENT_FINDINGS]]
+        if len(problems) > _MAX_EVENT_FINDINGS:
+            more = len(problems) - _MAX_EVENT_FINDINGS
+            findings.append(finding("stale", f"{status} event stream: {more} more problem(s)"))
+        return findings
+
+
+def _response_object(spec: Spec, op: Operation, status: int) -> tuple[str, Any]:
+    """The raw (refs unresolved) response object documented for *status*, and its key."""
+    item = spec.document.get("paths", {}).get(op.path, {})
+    if isinstance(item, Mapping) and "$ref" in item:
+        item = resolve_pointer(spec.document, str(item["$ref"]))
+    raw_op = item.get(op.method, {}) if isinstance(item, Mapping) else {}
+    responses = raw_op.get("responses", {}) if isinstance(raw_op, Mapping) else {}
+    for key in (str(status), f"{str(status)[0]}XX", "default"):
+        node = responses.get(key) if isinstance(responses, Mapping) else None
+        if node is not None:
+            if isinstance(node, Mapping) and "$ref" in node:
+                node = resolve_pointer(spec.document, str(node["$ref"]))
+            return key, node
+    return "", None
+
+
+def event_schema(spec: Spec, op: Operation, status: int) -> tuple[dict[str, Any] | None, str, str]:
+    """The schema each event's data of *op*'s *status* stream must satisfy, its name, and
+    what was looked for (for the finding when there is none).
+
+    The OpenAPI 3.0 document has no way to type an event, so, in order:
+
+    1. the response's ``text/event-stream`` content: its ``itemSchema`` (OpenAPI
+       3.2's per-event schema), else its ``schema``;
+    2. the component named like the JSON answer's, ``Chunk`` for ``Response``:
+       ``QueryResponseDto`` -> ``QueryChunkDto`` (the vendor's convention);
+    3. the component named after the operation id: ``query`` -> ``QueryChunkDto``.
+    """
+    key, response = _response_object(spec, op, status)
+    content = response.get("content") if isinstance(response, Mapping) else None
+    media = content.get(EVENT_STREAM) if isinstance(content, Mapping) else None
+    if isinstance(media, Mapping):
+        for field_name in ("itemSchema", "schema"):
+            schema = media.get(field_name)
+            if isinstance(schema, Mapping):
+                label = f"{op.label} {key} {EVENT_STREAM} {field_name}"
+                return dict(spec.resolve(schema)), label, label
+    names: list[str] = []
+    json_media = content.get("application/json") if isinstance(content, Mapping) else None
+    ref = json_media.get("schema", {}).get("$ref") if isinstance(json_media, Mapping) else None
+    if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
+        answer = ref.rsplit("/", 1)[-1]
+        for suffix in ("ResponseDto", "Response"):
+            if answer.endswith(suffix):
+                names.append(answer[: -len(suffix)] + suffix.replace("Response", "Chunk"))
+                break
+    if op.operation_id:
+        names.append(f"{op.operation_id[:1].upper()}{op.operation_id[1:]}ChunkDto")
+    names = list(dict.fromkeys(names))
+    for name in names:
+        if name in spec.schema_names:
+            return spec.schema(name), name, name
+    looked_for = f"{EVENT_STREAM} content under {status}"
+    if names:
+        looked_for += " or a schema named " + " or ".join(names)
+    return None, "", looked_for
 
 
 def check_cassettes(
