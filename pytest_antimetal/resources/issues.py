@@ -18,7 +18,14 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from pytest_antimetal.errors import InvestigationTimeoutError
-from pytest_antimetal.models import Issue, IssueResults, IssueSummary, format_timestamp, sub_schema
+from pytest_antimetal.models import (
+    Issue,
+    IssueResults,
+    IssueSummary,
+    check_against_schema,
+    format_timestamp,
+    sub_schema,
+)
 from pytest_antimetal.pagination import AsyncPage, AsyncPageRequest, SyncPage
 from pytest_antimetal.resources._resource import AsyncAPIResource, SyncAPIResource
 
@@ -108,8 +115,6 @@ def _page_fields(
     request_id = response.headers.get("x-request-id")
 
     def build(body: Any) -> dict[str, Any]:
-        from pytest_antimetal.models import check_against_schema
-
         problems = check_against_schema(body, schema)
         if problems:
             raise ValueError("; ".join(problems))
