@@ -26,6 +26,10 @@ _EXPORTS: dict[str, str] = {
     "SyncPage": "pytest_antimetal.pagination",
     "AsyncPage": "pytest_antimetal.pagination",
     "IssueFactory": "pytest_antimetal.factory",
+    "ResultsBuilder": "pytest_antimetal.builders",
+    "ArtifactBuilder": "pytest_antimetal.builders",
+    "AgentReplyBuilder": "pytest_antimetal.builders",
+    "Builders": "pytest_antimetal.builders",
     "RetryPolicy": "pytest_antimetal._retry",
     "Spec": "pytest_antimetal.spec",
     "load_spec": "pytest_antimetal.spec",
@@ -35,6 +39,10 @@ _EXPORTS: dict[str, str] = {
 
 if TYPE_CHECKING:
     from pytest_antimetal._retry import RetryPolicy as RetryPolicy
+    from pytest_antimetal.builders import AgentReplyBuilder as AgentReplyBuilder
+    from pytest_antimetal.builders import ArtifactBuilder as ArtifactBuilder
+    from pytest_antimetal.builders import Builders as Builders
+    from pytest_antimetal.builders import ResultsBuilder as ResultsBuilder
     from pytest_antimetal.client import AntimetalClient as AntimetalClient
     from pytest_antimetal.client import AsyncAntimetalClient as AsyncAntimetalClient
     from pytest_antimetal.factory import IssueFactory as IssueFactory
@@ -52,10 +60,13 @@ if TYPE_CHECKING:
     from pytest_antimetal.spec import load_spec as load_spec
 
 __all__ = [
+    "AgentReplyBuilder",
     "AntimetalClient",
     "Artifact",
+    "ArtifactBuilder",
     "AsyncAntimetalClient",
     "AsyncPage",
+    "Builders",
     "FakeAntimetal",
     "FakeServer",
     "Issue",
@@ -64,6 +75,7 @@ __all__ = [
     "IssueSummary",
     "QueryChunk",
     "QueryResponse",
+    "ResultsBuilder",
     "RetryPolicy",
     "Spec",
     "SyncPage",

@@ -27,6 +27,7 @@ from pytest_antimetal.secrets import APIKey, api_key_from_env
 from pytest_antimetal.target import Target
 
 if TYPE_CHECKING:
+    from pytest_antimetal.builders import Builders
     from pytest_antimetal.client import AntimetalClient, AsyncAntimetalClient
     from pytest_antimetal.factory import CreateBudget, IssueFactory
     from pytest_antimetal.fake import FakeAntimetal
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "antimetal_async_client",
+    "antimetal_builders",
     "antimetal_client",
     "antimetal_fake",
     "antimetal_issue_factory",
@@ -311,3 +313,27 @@ def _live_budget(request: pytest.FixtureRequest) -> CreateBudget | None:
             pytest.fail(f"{source}: must be a whole number >= 0, got {raw!r}", pytrace=False)
         config.stash[BUDGET_KEY] = CreateBudget(limit, where=str(target.base_url))
     return config.stash[BUDGET_KEY]
+
+
+@pytest.fixture
+def antimetal_builders(request: pytest.FixtureRequest, antimetal_spec: Spec) -> Builders:
+    """Builders of the API's response bodies, derived from the spec: ``.results``,
+    ``.artifacts``, ``.agent``.
+
+    ``results.build(root_cause=...)`` / ``.pending()`` / ``.failed(reason)`` an
+    ``IssueResultsDto`` (``results.document_ids(r)`` the artifact ids it cites);
+    ``artifacts.build(id)`` an artifact of the type *id* names; ``agent.build()``
+    a ``QueryResponseDto``, ``agent.chunks()`` its streamed ``QueryChunkDto``s.
+    Each has ``strategy()``. Seeded by the test's id (the same values every run);
+    on the test's ``antimetal_fake`` clock when the test uses the fake.
+    """
+    from pytest_antimetal.builders import Builders
+
+    clock = None
+    if "antimetal_fake" in request.fixturenames:
+        clock = getattr(request.getfixturevalue("antimetal_fake"), "clock", None)
+    return Builders(
+        antimetal_spec,
+        seed=zlib.crc32(request.node.nodeid.encode()),
+        clock=clock if callable(clock) else None,
+    )

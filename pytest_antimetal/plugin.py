@@ -18,6 +18,7 @@ from pytest_antimetal.drift.source import DEFAULT_DRIFT_SOURCE
 # pytest finds a plugin's fixtures in its namespace; fixtures.py owns them (and their list).
 from pytest_antimetal.fixtures import (  # noqa: F401
     antimetal_async_client,
+    antimetal_builders,
     antimetal_client,
     antimetal_fake,
     antimetal_issue_factory,

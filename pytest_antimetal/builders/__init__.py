@@ -7,6 +7,7 @@ name                     builds
                          yet"), ``failed(reason)``; ``document_ids(results)``
 :class:`ArtifactBuilder` every artifact type of the document's ``oneOf`` (by ``type``)
 :class:`AgentReplyBuilder` ``QueryResponseDto`` and its streamed ``QueryChunkDto``s
+:class:`Builders`        the three on one spec, seed and clock (``antimetal_builders``)
 =======================  ==========================================================
 
 Plain classes, usable without pytest; the same seed (or ``random.Random``)
@@ -25,6 +26,7 @@ from pytest_antimetal._lazy import lazy_exports
 _EXPORTS: dict[str, str] = {
     "AgentReplyBuilder": ".agent",
     "ArtifactBuilder": ".artifacts",
+    "Builders": ".bundle",
     "DEFAULT_NOW": ".base",
     "FAILED_TITLE": ".results",
     "OMIT": ".base",
@@ -40,6 +42,7 @@ if TYPE_CHECKING:
     from pytest_antimetal.builders.base import DEFAULT_NOW as DEFAULT_NOW
     from pytest_antimetal.builders.base import OMIT as OMIT
     from pytest_antimetal.builders.base import SchemaBuilder as SchemaBuilder
+    from pytest_antimetal.builders.bundle import Builders as Builders
     from pytest_antimetal.builders.results import FAILED_TITLE as FAILED_TITLE
     from pytest_antimetal.builders.results import ResultsBuilder as ResultsBuilder
 
@@ -49,6 +52,7 @@ __all__ = [
     "OMIT",
     "AgentReplyBuilder",
     "ArtifactBuilder",
+    "Builders",
     "ResultsBuilder",
     "SchemaBuilder",
     "artifact_schemas",
