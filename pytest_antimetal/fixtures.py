@@ -80,6 +80,13 @@ _MARKER_OPTIONS: dict[str, tuple[str, Callable[[Any], bool]]] = {
         "an int > 0 or None",
         lambda v: v is None or (isinstance(v, int) and not isinstance(v, bool) and v > 0),
     ),
+    "investigation": (
+        '"instant", "manual" or a finite number of seconds >= 0',
+        lambda v: (
+            v in ("instant", "manual")
+            or (isinstance(v, int | float) and not isinstance(v, bool) and 0 <= v < float("inf"))
+        ),
+    ),
 }
 # Fixtures that talk to the run's target (a live one needs a key).
 TARGET_FIXTURES = frozenset(
@@ -189,7 +196,12 @@ def antimetal_fake(request: pytest.FixtureRequest, antimetal_spec: Spec) -> Iter
     ``.url`` starts a real server on loopback for code that builds its own
     client (no socket is opened unless you use it); ``.api_key`` is a key it
     accepts. Requesting this fixture also puts ``antimetal_client`` on it.
-    Options via ``@pytest.mark.antimetal_fake(seed=1, latency=0.05, ...)``.
+    Drive what happens after a create: ``.clock.advance(seconds)``,
+    ``.investigations.complete(issue, root_cause=... | results=...)``, ``.fail(issue,
+    reason)``, ``.rerun(issue)``; script the agent with ``.agent.reply(answer, ...)``
+    and seed ``.artifacts.add(...)`` (``antimetal_builders`` makes valid bodies).
+    Options via ``@pytest.mark.antimetal_fake(seed=1, latency=0.05,
+    investigation="instant" | "manual" | SECONDS, ...)``.
     """
     fake = _new_fake(request, antimetal_spec)
     yield fake

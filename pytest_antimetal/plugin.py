@@ -138,7 +138,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "antimetal_fake(seed=None, latency=0.0, api_keys=None, forbidden_keys=(), "
-        "max_body_bytes=1048576): run this test's Antimetal client against a fresh "
+        "max_body_bytes=1048576, investigation='instant'|'manual'|SECONDS): run this "
+        "test's Antimetal client against a fresh "
         "embedded fake, whatever the run's target.",
     )
     from pytest_antimetal.fixtures import CREATED_KEY
