@@ -48,6 +48,20 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _investigation(text: str) -> str | float:
+    if text in ("instant", "manual"):
+        return text
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected instant, manual or seconds, got {text[:20]!r}"
+        ) from None
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be >= 0 seconds, got {text[:20]}")
+    return value
+
+
 def configure_parser(parser: argparse.ArgumentParser) -> None:
     """Options of ``antimetal-contract fake``."""
     parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
@@ -63,6 +77,20 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--seed", type=int, default=None, help="deterministic uuids and request ids"
+    )
+    parser.add_argument(
+        "--spec",
+        default=None,
+        metavar="PATH",
+        help="serve this OpenAPI document (default: the vendored one); its operations the "
+        "fake implements are served",
+    )
+    parser.add_argument(
+        "--investigation",
+        type=_investigation,
+        default=None,
+        metavar="MODE",
+        help="how a new issue's investigation ends: instant, manual or after SECONDS (default 2)",
     )
     parser.add_argument(
         "--max-stored-bytes",
@@ -99,12 +127,27 @@ def run(args: argparse.Namespace) -> int:
         keys, source = [os.environ[ENV_KEY]], ENV_KEY
     if not keys:
         keys, generated = ["am-fake-" + secrets.token_urlsafe(24)], True
+    spec = None
+    if args.spec is not None:
+        from pytest_antimetal.spec import SpecError, load_spec
+
+        try:
+            spec = load_spec(args.spec)
+        except (OSError, SpecError) as exc:
+            raise UsageError(f"--spec: {str(exc)[:300]}") from None
+    investigation = {} if args.investigation is None else {"investigation": args.investigation}
+    from pytest_antimetal.fake.clock import FakeClock
+
     try:
         fake = FakeAntimetal(
+            spec=spec,
             api_keys=keys,
             seed=args.seed,
+            # A server's clock is the wall clock, seeded or not (--seed: ids only).
+            clock=FakeClock(),
             max_recorded=1000,
             max_stored_bytes=args.max_stored_bytes,
+            **investigation,
         )
     except ValueError:
         # Never echo the key itself.

@@ -174,6 +174,9 @@ class FakeAntimetal:
         self._operations: dict[_Key_t, OperationHandler] = {}
         self._parameters: dict[_Key_t, Parameters] = {}
         self._names: dict[str, _Key_t] = {}
+        # Operations that document no 400 (GET /issues/by_number/{number}): a bad path
+        # parameter is a route that does not match, a 404 (still with its details).
+        self._no_400: set[_Key_t] = set()
         allowed: dict[str, list[str]] = {}
         for operation in spec.operations():
             key = (operation.method.upper(), operation.path)
@@ -182,6 +185,8 @@ class FakeAntimetal:
                 continue
             self._operations[key] = factory(operation, services)
             self._parameters[key] = Parameters(operation)
+            if "400" not in operation.responses:
+                self._no_400.add(key)
             self._names[operation.label] = key
             if operation.operation_id:
                 self._names[operation.operation_id] = key
@@ -534,7 +539,10 @@ class FakeAntimetal:
         try:
             path_values, query_values = self._parameters[key].read(routed[1], query)
         except ParameterError as exc:
-            answer = error(400, "invalid_request_error", str(exc), request_id, details=exc.details)
+            status = 404 if key in self._no_400 else 400
+            answer = error(
+                status, "invalid_request_error", str(exc), request_id, details=exc.details
+            )
             return answer, None, 0
         request = FakeRequest(
             organization, headers, body, request_id, self.max_body_bytes, path_values, query_values

@@ -10,9 +10,17 @@ path); the fake serves those its document has.
 ``?version=N`` on ``GET /issues/{id}`` selects run N: the issue is answered
 as it is (the document gives no per-version fields beyond ``versions``), and
 a version the issue never had is a 404 on both that operation and
-``GET /issues/{id}/results``. A list cursor (``startingAfter`` /
-``endingBefore``) must name an issue of the caller's organisation (a deleted
-one still counts); anything else is a 400, as Stripe answers.
+``GET /issues/{id}/results``.
+
+List cursors (the document is silent; Stripe's reading): newest first;
+``startingAfter`` gives the issues after the cursor in list order (older),
+``endingBefore`` those before it (newer, the ``limit`` nearest it), both
+together the issues between them; ``has_more`` is about the direction of
+travel; ``after`` / ``before`` are the cursors of the next page each way,
+present when there is one. A cursor may name a deleted issue (it still
+pages); one the organisation never had has nothing around it (an empty page,
+200: the document allows no 404 there and the request is schema-valid); an
+empty cursor is none.
 """
 
 from __future__ import annotations
@@ -153,22 +161,10 @@ class ListIssues:
 
     def __call__(self, request: FakeRequest) -> Outcome:
         query, request_id = request.query, request.request_id
-        after, before = query.get("startingAfter"), query.get("endingBefore")
+        # An empty cursor is no cursor (a client that always sends the parameter).
+        after = query.get("startingAfter") or None
+        before = query.get("endingBefore") or None
         store = self._services.store
-        if after is not None and before is not None:
-            message = "startingAfter and endingBefore cannot be used together"
-            details = {"query.endingBefore": message}
-            return (
-                error(400, "invalid_request_error", message, request_id, details=details),
-                None,
-                0,
-            )
-        for name, cursor in (("startingAfter", after), ("endingBefore", before)):
-            if cursor is not None and not store.is_cursor(request.organization, str(cursor)):
-                message = f"{name} names no issue of this organisation"
-                details = {f"query.{name}": message}
-                answer = error(400, "invalid_request_error", message, request_id, details=details)
-                return answer, None, 0
         status, environment = query.get("status"), query.get("environment")
         search = query.get("search")
         needle = search.lower() if isinstance(search, str) else None

@@ -249,55 +249,66 @@ class Store:
         ending_before: str | None = None,
         match: Callable[[IssueRecord], bool] | None = None,
     ) -> Page:
-        """Up to *limit* live issues newest first, after or before a cursor (its uuid).
+        """Up to *limit* live issues newest first, after and/or before cursors (uuids).
 
+        Both cursors: the issues between them. A cursor this organisation never
+        had (or no longer keeps) has nothing after or before it: an empty page.
         Costs O(limit) plus the deleted or filtered-out items walked past.
         """
         with self.lock:
             org = self._organizations.get(organization)
             if org is None:
                 return Page([], False, False, False)
-            order, head = org.order, org.head
+            after = None if starting_after is None else org.by_id.get(starting_after)
+            before = None if ending_before is None else org.by_id.get(ending_before)
+            if (starting_after is not None and after is None) or (
+                ending_before is not None and before is None
+            ):
+                return Page([], False, False, False)
+            order = org.order
+            # Indexes a page may use: [low, high), list order runs from high - 1 down to low.
+            low = org.head
+            high = len(order)
+            if after is not None:
+                high = min(high, after.position - org.base)
+            if before is not None:
+                low = max(low, before.position - org.base + 1)
 
             def ok(item: IssueRecord | None) -> bool:
                 return item is not None and not item.deleted and (match is None or match(item))
 
-            def walk(index: int, step: int) -> int:
+            def walk(index: int, step: int, lo: int, hi: int) -> int:
                 """The index of the first match from *index* on in *step* direction, or -1."""
-                while head <= index < len(order):
+                while lo <= index < hi:
                     if ok(order[index]):
                         return index
                     index += step
                 return -1
 
             items: list[IssueRecord] = []
-            if ending_before is not None:
-                # Items newer than the cursor, the `limit` nearest it, in list order.
-                index = org.by_id[ending_before].position - org.base + 1
+            whole = org.head, len(order)
+            if before is not None and after is None:
+                # The `limit` issues nearest the cursor, newer than it, in list order.
+                index = low
                 while len(items) < limit:
-                    index = walk(index, 1)
+                    index = walk(index, 1, low, high)
                     if index < 0:
                         break
                     items.append(order[index])  # type: ignore[arg-type]
                     index += 1
-                more_before = len(items) == limit and walk(index, 1) >= 0
+                more_before = len(items) == limit and walk(index, 1, low, high) >= 0
                 items.reverse()
-                cursor = org.by_id[ending_before].position - org.base
-                more_after = walk(cursor, -1) >= 0
+                more_after = walk(low - 1, -1, *whole) >= 0
                 return Page(items, more_before, more_after, more_before)
-            if starting_after is not None:
-                index = org.by_id[starting_after].position - org.base - 1
-            else:
-                index = len(order) - 1
-            first = index
+            index = high - 1
             while len(items) < limit:
-                index = walk(index, -1)
+                index = walk(index, -1, low, high)
                 if index < 0:
                     break
                 items.append(order[index])  # type: ignore[arg-type]
                 index -= 1
-            more_after = len(items) == limit and walk(index, -1) >= 0
-            more_before = starting_after is not None and walk(first + 1, 1) >= 0
+            more_after = len(items) == limit and walk(index, -1, low, high) >= 0
+            more_before = after is not None and walk(high, 1, *whole) >= 0
             return Page(items, more_after, more_after, more_before)
 
     # -- requests --------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -15,6 +16,7 @@ import httpx
 import pytest
 
 from pytest_antimetal.fake.server import bind_socket
+from tests.fake.documents import WHOLE_DOCUMENT
 from tests.helpers.fake import VALID_BODY, validated
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -162,16 +164,41 @@ def test_invalid_key_not_echoed() -> None:
     assert "ANTIMETAL_API_KEY" in env_result.stderr
 
 
-def test_plain_schemathesis_finds_no_failure(tmp_path: Path) -> None:
+def _known_false_positives(document: Path) -> set[tuple[str, str]]:
+    """Failures plain schemathesis reports against any server implementing *document*.
+
+    The whole document's ``GET /issues/by_number/{number}`` documents no 401
+    while its global ``security`` requires the bearer: a correct server (and
+    the fake) answers 401 there, which schemathesis' coverage phase calls
+    "Undocumented status code" (../shared/NOTES.md).
+    """
+    from pytest_antimetal.spec import Spec
+
+    spec = Spec.from_path(document)
+    known = set()
+    for operation in spec.operations():
+        if operation.security and "401" not in operation.responses:
+            known.add((operation.label, "401"))
+    return known
+
+
+@pytest.mark.parametrize(
+    "document",
+    [REPO_ROOT / "spec" / "antimetal-openapi.yaml", WHOLE_DOCUMENT],
+    ids=["vendored", "whole"],
+)
+def test_plain_schemathesis_finds_no_failure(tmp_path: Path, document: Path) -> None:
     st = Path(sys.executable).with_name("schemathesis")
     if not st.exists():
         pytest.skip("the schemathesis CLI is not installed next to this interpreter")
-    with serve("--api-key", "st-key") as (proc, url):
+    if not document.exists():
+        pytest.skip(f"{document} is absent")
+    with serve("--api-key", "st-key", "--spec", str(document)) as (proc, url):
         result = subprocess.run(
             [
                 str(st),
                 "run",
-                str(REPO_ROOT / "spec" / "antimetal-openapi.yaml"),
+                str(document),
                 "--url",
                 url,
                 "-H",
@@ -190,6 +217,18 @@ def test_plain_schemathesis_finds_no_failure(tmp_path: Path) -> None:
             check=False,
             cwd=tmp_path,  # its cache and any schemathesis.toml stay out of the repo
         )
-        assert result.returncode == 0, result.stdout[-3000:]
-        assert "No issues found" in result.stdout
+        known = _known_false_positives(document)
+        if not known:
+            assert result.returncode == 0, result.stdout[-3000:]
+            assert "No issues found" in result.stdout
+        else:
+            # Only the document's own inconsistency, nothing the fake decides.
+            failures = re.findall(
+                r"_+ (\S+ \S+) _+\n1\. Test Case ID: \S+\n\n- (ST\d+) [^\n]*\n\n"
+                r"    Received: (\d+)",
+                result.stdout,
+            )
+            headlines = re.findall(r"  ❌ (ST\d+) [^:]+: (\d+)", result.stdout)
+            assert headlines == [("ST103", str(len(known)))], result.stdout[-3000:]
+            assert {(label, status) for label, _, status in failures} == known
         proc.terminate()
