@@ -22,7 +22,7 @@ from pytest_antimetal.builders import (
     ResultsBuilder,
     artifact_schemas,
 )
-from pytest_antimetal.spec import Spec, SpecError, vendored_spec
+from pytest_antimetal.spec import Spec, SpecError
 from pytest_antimetal.spec.validation import to_draft4
 from tests.helpers.sessions import SHARED_VENDOR
 
@@ -318,12 +318,3 @@ def test_importing_the_builders_loads_nothing_heavy() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
-
-
-def test_the_vendored_document_of_today_is_not_silently_used() -> None:
-    # Without the whole document (today's vendored spec holds POST /issues only)
-    # a builder says so instead of building something made up.
-    if "IssueResultsDto" in vendored_spec().schema_names:
-        pytest.skip("the vendored document is the whole one now")
-    with pytest.raises(SpecError, match="IssueResultsDto"):
-        ResultsBuilder()
