@@ -109,7 +109,7 @@ class ArtifactBuilder(SchemaBuilder):
     @property
     def fields(self) -> list[str]:
         """Property names common to every artifact type."""
-        names = [list(self.spec.schema(n).get("properties", {})) for n in self._types.values()]
+        names = [list(self.resolved(n).get("properties", {})) for n in self._types.values()]
         return [f for f in names[0] if all(f in other for other in names[1:])] if names else []
 
     def new_id(self, type: str | None = None, rnd: _random.Random | None = None) -> str:
@@ -121,7 +121,7 @@ class ArtifactBuilder(SchemaBuilder):
         return f"{kind}:{provider}:{hex_id(rnd)}"
 
     def _providers(self, type: str) -> list[str]:
-        node = self.spec.schema(self.schema_name_for(type)).get("properties", {}).get("provider")
+        node = self.resolved(self.schema_name_for(type)).get("properties", {}).get("provider")
         enum = node.get("enum") if isinstance(node, Mapping) else None
         return [str(v) for v in enum if v is not None] if isinstance(enum, list) else []
 
@@ -131,7 +131,7 @@ class ArtifactBuilder(SchemaBuilder):
             type = head if head in self._types else rnd.choice(self.types)
         name = self.schema_name_for(type)
         value: dict[str, Any] = self.maker(rnd).value(self.raw_schema(name), depth=0)
-        properties = self.spec.schema(name).get("properties", {})
+        properties = self.resolved(name).get("properties", {})
         if id is None:
             id = self.new_id(type, rnd)
             head, _, rest = id.partition(":")

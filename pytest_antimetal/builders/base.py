@@ -58,6 +58,7 @@ class SchemaBuilder:
         self.random = random if random is not None else _random.Random(seed)
         self.clock: Callable[[], datetime] = clock if clock is not None else _default_now
         self._validators: dict[str, RequestValidator] = {}
+        self._resolved: dict[str, dict[str, Any]] = {}
         self.raw_schema(self.schema_name)  # a document without the schema fails here, once
 
     def __repr__(self) -> str:
@@ -76,9 +77,15 @@ class SchemaBuilder:
             )
         return node
 
+    def resolved(self, name: str) -> dict[str, Any]:
+        """``components.schemas[name]``, ``$ref``s inlined, cached: read it, never change it."""
+        if name not in self._resolved:
+            self._resolved[name] = self.spec.schema(name)
+        return self._resolved[name]
+
     @property
     def schema(self) -> dict[str, Any]:
-        """This builder's schema, ``$ref``s inlined (cyclic ones kept)."""
+        """This builder's schema, ``$ref``s inlined (cyclic ones kept); a fresh copy."""
         return self.spec.schema(self.schema_name)
 
     @property
@@ -100,7 +107,7 @@ class SchemaBuilder:
         A typo would otherwise pass silently: ``ValueError`` names the schema's fields.
         """
         name = schema_name or self.schema_name
-        known = list(self.spec.schema(name).get("properties", {}))
+        known = list(self.resolved(name).get("properties", {}))
         out: dict[str, Any] = {}
         for key, value in overrides.items():
             field = key if key in known else camel(key)

@@ -19,6 +19,7 @@ adds only what the schema cannot say but a reader relies on:
 
 from __future__ import annotations
 
+import copy
 import random as _random
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
@@ -139,7 +140,11 @@ class ResultsBuilder(SchemaBuilder):
             root = value.get("rootCause")
             if not isinstance(root, dict):
                 root = self.maker().value(
-                    {**self.schema["properties"]["rootCause"], "nullable": False}, "rootCause"
+                    {
+                        **self.resolved(self.schema_name)["properties"]["rootCause"],
+                        "nullable": False,
+                    },
+                    "rootCause",
                 )
             fixed["rootCause"] = {**root, "rootCauseSummary": summary}
         self.apply(value, fixed)
@@ -150,8 +155,10 @@ class ResultsBuilder(SchemaBuilder):
         """Results before the investigation produced any: nullable fields ``null``, the
         others their empty form (the document has no other way to say "none yet")."""
         value: dict[str, Any] = {}
-        for name, node in self.schema.get("properties", {}).items():
-            value[name] = None if node.get("nullable") is True else minimal_value(node)
+        for name, node in self.resolved(self.schema_name).get("properties", {}).items():
+            value[name] = (
+                None if node.get("nullable") is True else copy.deepcopy(minimal_value(node))
+            )
         return self._override(value, overrides)
 
     def failed(
@@ -160,12 +167,12 @@ class ResultsBuilder(SchemaBuilder):
         """Results of a failed run: :meth:`pending`'s shape, plus (when the document has a
         ``timeline``) one event titled :data:`FAILED_TITLE` whose description is *reason*."""
         value = self.pending()
-        properties = self.schema.get("properties", {})
+        properties = self.resolved(self.schema_name).get("properties", {})
         timeline = properties.get("timeline", {})
         if timeline.get("type") == "array" and isinstance(timeline.get("items"), dict):
             item_schema = timeline["items"]
             event = {
-                name: None if sub.get("nullable") is True else minimal_value(sub)
+                name: None if sub.get("nullable") is True else copy.deepcopy(minimal_value(sub))
                 for name, sub in item_schema.get("properties", {}).items()
                 if name in item_schema.get("required", ())
             }
