@@ -103,6 +103,16 @@ class ASGIApp:
             logger.exception("pytest-antimetal fake: unexpected error in the ASGI adapter")
             status = 500
             payload, out = _fallback()
+        if (b"content-type", b"text/event-stream") in out:
+            # Server-Sent Events go out as they are: one event a body chunk (chunked).
+            await send({"type": "http.response.start", "status": status, "headers": out})
+            events = payload.split(b"\n\n")[:-1]
+            for event in events:
+                await send(
+                    {"type": "http.response.body", "body": event + b"\n\n", "more_body": True}
+                )
+            await send({"type": "http.response.body", "body": b""})
+            return
         out.append((b"content-length", str(len(payload)).encode()))
         await send({"type": "http.response.start", "status": status, "headers": out})
         await send({"type": "http.response.body", "body": payload})

@@ -320,6 +320,7 @@ class Investigations:
 
     def _record(self, issue: IssueLike) -> IssueRecord:
         uuid = _uuid_of(issue)
+        self.settle()  # what the clock already ended is ended for the controls too
         record = self._store.find(uuid)
         if record is None:
             raise LookupError(f"the fake keeps no issue {uuid}")
