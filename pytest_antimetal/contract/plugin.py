@@ -33,6 +33,8 @@ from pytest_antimetal.target import README_REF, Target
 from pytest_antimetal.target import RUN_TAG as LIVE_TAG
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from _pytest._code.code import TerminalRepr
 
     from pytest_antimetal.contract.runner import ContractRunner
@@ -190,9 +192,11 @@ class ContractPlugin:
     def runner(self) -> ContractRunner:
         if self._runner is None:
             from pytest_antimetal.contract.runner import ContractRunner, ContractSettings
+            from pytest_antimetal.spec.formats import now_utc
 
             transport = None
             setup = ""
+            clock: Callable[[], datetime] = now_utc
             if self.target.is_fake:
                 if self.fake_factory is not None:
                     self.fake = self.fake_factory(self.spec, self.seed, self.api_key)
@@ -206,6 +210,9 @@ class ContractPlugin:
                 # local `antimetal-contract fake`, never at the spec's (production) server.
                 base_url = FAKE_REPRO_URL
                 transport = self.fake.transport
+                # "About now" is the fake's now: a seeded fake's clock is frozen at an
+                # instant derived from the seed, and tests may advance it.
+                clock = self.fake.clock
                 setup = f"antimetal-contract fake --port {FAKE_REPRO_PORT}"
                 if self.key_is_public:
                     setup += f" --api-key {self.api_key.get_secret_value()}"  # the fake's own
@@ -231,6 +238,7 @@ class ContractPlugin:
                 cache_dir=self._cache_dir(),
                 key_is_public=self.key_is_public,
                 reproduce_setup=setup,
+                clock=clock,
             )
             self._runner = ContractRunner(settings)
         return self._runner

@@ -30,6 +30,7 @@ def _runner(fake: FakeAntimetal, **overrides: Any) -> ContractRunner:
         seed=overrides.pop("seed", 1),
         max_examples=overrides.pop("max_examples", 10),
         replay=lambda part: f"pytest --antimetal-contract -k {part} --hypothesis-seed=1",
+        clock=overrides.pop("clock", fake.clock),  # "now" is the fake's (seeded: frozen)
         **overrides,
     )
     return ContractRunner(settings)
