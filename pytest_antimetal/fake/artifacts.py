@@ -51,32 +51,40 @@ class Artifacts:
 
         *artifact*: a whole artifact body (its ``id`` and ``type`` required), kept
         as given. Otherwise one of *type* is generated from the document's schema
-        and *fields* (``id=``, ``summary=``, ``data=``...) override its members; the
-        id defaults to ``TYPE:seeded:N``.
+        (by ``pytest_antimetal.builders`` when available) and *fields* (``id=``,
+        ``summary=``, ``data=``...) override its members, checked against it
+        (``ValueError``); the id defaults to a new ``TYPE:PROVIDER:HEX``.
         """
         with self._lock:
             self._count += 1
             count = self._count
         if artifact is None:
-            schemas = self._investigations.artifact_schemas
-            if type not in schemas:
-                raise ValueError(f"unknown artifact type {type!r} (the document has {self.types})")
-            rng = random.Random(f"{self._seed}:artifact:{count}")
-            now = format_instant(self._clock())
-            body = filled(
-                schemas[type],
-                rng,
-                now=now,
-                new_uuid=lambda: f"00000000-0000-4000-8000-{count:012x}",
-            )
-            body.update(id=f"{type}:seeded:{count}", type=type)
-            body.update(fields)
+            body = self._generate(type, count, fields)
         else:
             body = dict(artifact)
             if not isinstance(body.get("id"), str) or not isinstance(body.get("type"), str):
                 raise ValueError("an artifact needs a string 'id' and 'type'")
         with self._lock:
             self._added[str(body["id"])] = body
+        return dict(body)
+
+    def _generate(self, kind: str, count: int, fields: dict[str, Any]) -> dict[str, Any]:
+        rng = random.Random(f"{self._seed}:artifact:{count}")
+        builders = self._investigations.builders()
+        if builders is not None:
+            artifacts = builders[1]
+            with self._lock:
+                artifacts.random, artifacts.clock = rng, self._clock
+                return artifacts.build(fields.pop("id", None), type=kind, **fields)
+        schemas = self._investigations.artifact_schemas
+        if kind not in schemas:
+            raise ValueError(f"unknown artifact type {kind!r} (the document has {self.types})")
+        now = format_instant(self._clock())
+        body = filled(
+            schemas[kind], rng, now=now, new_uuid=lambda: f"00000000-0000-4000-8000-{count:012x}"
+        )
+        body.update(id=f"{kind}:seeded:{count}", type=kind)
+        body.update(fields)
         return dict(body)
 
     def get(self, organization: str, artifact_id: str) -> dict[str, Any] | None:

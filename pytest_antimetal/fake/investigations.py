@@ -10,9 +10,11 @@ drive it with :class:`Investigations` (``fake.investigations``):
 :meth:`~Investigations.complete`, :meth:`~Investigations.fail`,
 :meth:`~Investigations.noop` and :meth:`~Investigations.rerun` (a new version).
 
-Results are built from the document's ``IssueResultsDto`` (``content.filled``)
-when first asked for, as a function of the fake's seed, the issue and the
-version, so 100,000 issues keep no results in memory. Their evidence's
+Results are built from the document's ``IssueResultsDto`` by
+``pytest_antimetal.builders`` (the fake's own ``content.filled`` when they are
+unavailable) when first asked for, as a function of the fake's seed, the issue
+and the version, so 100,000 issues keep no results in memory (a few recent
+ones are cached). Their evidence's
 ``documentId``\\ s name generated artifacts (``TYPE:fake:ISSUE:VERSION:N``)
 that ``GET /artifacts`` builds the same way. A pending or no-op run's results
 are "no results yet": ``rootCause`` and ``sessionUuid`` ``null``, the other
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import heapq
 import random
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
@@ -33,6 +36,7 @@ from pytest_antimetal.fake.store import IssueRecord, Run, Store
 from pytest_antimetal.spec.formats import format_instant
 
 if TYPE_CHECKING:
+    from pytest_antimetal.builders import ArtifactBuilder, ResultsBuilder
     from pytest_antimetal.fake.clock import FakeClock
     from pytest_antimetal.spec import Spec
 
@@ -54,6 +58,7 @@ IssueLike = str | Mapping[str, Any] | Any
 with ``.uuid``."""
 
 _WIRE = "%Y-%m-%dT%H:%M:%S.%fZ"
+_CACHED_RESULTS = 256
 
 
 def _uuid_of(issue: IssueLike) -> str:
@@ -122,6 +127,10 @@ class Investigations:
         self._issue_properties = tuple(self._issue_schema.get("properties") or {})
         self._pending: list[tuple[float, int, IssueRecord, Run]] = []
         self._sequence = 0
+        self._spec = spec
+        self._made_builders: tuple[ResultsBuilder, ArtifactBuilder] | tuple[()] | None = None
+        # Generated results, the latest few (they are a function of the issue and version).
+        self._cache: OrderedDict[tuple[str, int], dict[str, Any]] = OrderedDict()
 
     @property
     def mode(self) -> InvestigationMode:
@@ -134,9 +143,10 @@ class Investigations:
         self._mode = value
 
     def clear(self) -> None:
-        """Forget pending runs (the fake's ``reset``)."""
+        """Forget pending runs and generated results (the fake's ``reset``)."""
         with self._store.lock:
             self._pending.clear()
+            self._cache.clear()
 
     # -- used by the operations ------------------------------------------------------------
 
@@ -208,20 +218,32 @@ class Investigations:
         if run.results is not None:
             return run.results
         if run.status == "SUCCESS":
-            return self._generated(record, run, None)
+            key = (record.uuid, run.version)
+            with self._store.lock:
+                found = self._cache.get(key)
+                if found is None:
+                    found = self._cache[key] = self._generated(record, run, None)
+                    while len(self._cache) > _CACHED_RESULTS:
+                        self._cache.popitem(last=False)
+                else:
+                    self._cache.move_to_end(key)
+            return found
         return self._empty(failed=run.status == "ERROR", reason=run.description)
 
     def artifact_ids(self, record: IssueRecord, run: Run) -> list[str]:
-        """The ``documentId``\\ s *run*'s results point to."""
-        ids: list[str] = []
-        root = self.results(record, run).get("rootCause")
-        if isinstance(root, Mapping):
-            for key in ("relevantEvidence", "irrelevantEvidence"):
-                for evidence in root.get(key) or ():
-                    for artifact in evidence.get("artifacts") or ():
-                        if isinstance(artifact, Mapping) and "documentId" in artifact:
-                            ids.append(str(artifact["documentId"]))
-        return ids
+        """The artifact ids *run*'s results cite (``documentId``, non-null ``artifactId``)."""
+        seen: dict[str, None] = {}
+        stack: list[Any] = [self.results(record, run)]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, dict):
+                for key in ("documentId", "artifactId"):
+                    if isinstance(node.get(key), str):
+                        seen.setdefault(node[key], None)
+                stack.extend(node.values())
+            elif isinstance(node, list):
+                stack.extend(node)
+        return list(seen)
 
     def artifact(self, organization: str, artifact_id: str) -> dict[str, Any] | None:
         """The generated artifact *artifact_id* of one of *organization*'s issues, if any."""
@@ -236,10 +258,15 @@ class Investigations:
         if run is None or artifact_id not in self.artifact_ids(record, run):
             return None
         rng = random.Random(f"{self._salt}:{artifact_id}")
-        created = str(record.data.get("createdAt") or format_instant(self._clock()))
-        artifact = filled(
-            self.artifact_schemas[kind], rng, now=created, new_uuid=self._rng_uuid(rng)
-        )
+        created = self._created(record)
+        builders = self.builders()
+        if builders is not None:
+            with self._store.lock:
+                artifacts = builders[1]
+                artifacts.random, artifacts.clock = rng, lambda: created
+                return artifacts.build(artifact_id)
+        now = format_instant(created)
+        artifact = filled(self.artifact_schemas[kind], rng, now=now, new_uuid=self._rng_uuid(rng))
         artifact.update(id=artifact_id, type=kind)
         return dict(artifact)
 
@@ -360,34 +387,86 @@ class Investigations:
 
         return new_uuid
 
+    def builders(self) -> tuple[ResultsBuilder, ArtifactBuilder] | None:
+        """The builders (``pytest_antimetal.builders``) on this document, if it has what they
+        need; else ``None`` and the fake fills the schemas itself (``content``)."""
+        if self._made_builders is None:
+            try:
+                from pytest_antimetal.builders import ArtifactBuilder, ResultsBuilder
+
+                self._made_builders = (
+                    ResultsBuilder(self._spec, seed=0),
+                    ArtifactBuilder(self._spec, seed=0),
+                )
+            except Exception:  # no builders, or a document without their schemas
+                self._made_builders = ()
+        return self._made_builders or None
+
+    def _created(self, record: IssueRecord) -> datetime:
+        created = record.data.get("createdAt")
+        if isinstance(created, str):
+            try:
+                return datetime.strptime(created, _WIRE).replace(tzinfo=UTC)
+            except ValueError:
+                pass
+        return self._clock()
+
     def _empty(self, *, failed: bool, reason: str | None) -> dict[str, Any]:
+        builders = self.builders()
+        if builders is not None:
+            with self._store.lock:
+                results = builders[0]
+                results.random, results.clock = random.Random(f"{self._salt}:empty"), self._clock
+                return results.failed(reason or "failed") if failed else results.pending()
         schema = self._results_schema
         now = format_instant(self._clock())
-        results = empty_value(schema, now=now, new_uuid=self._new_uuid)
-        if not isinstance(results, dict):
+        empty = empty_value(schema, now=now, new_uuid=self._new_uuid)
+        if not isinstance(empty, dict):
             return {}
         timeline = (schema.get("properties") or {}).get("timeline") or {}
-        if failed and isinstance(results.get("timeline"), list):
+        if failed and isinstance(empty.get("timeline"), list):
             rng = random.Random(f"{self._salt}:failed")
             entry = filled(timeline.get("items") or {}, rng, now=now, new_uuid=self._new_uuid)
             if isinstance(entry, dict):
                 entry.update(title="Investigation failed", description=reason or "failed")
                 if isinstance(entry.get("evidence"), list):
                     entry["evidence"] = []
-                results["timeline"] = [entry]
-        return results
+                empty["timeline"] = [entry]
+        return empty
 
     def _generated(self, record: IssueRecord, run: Run, root_cause: str | None) -> dict[str, Any]:
+        """A finished run's results: a function of the seed, the issue and the version.
+
+        Their evidence cites ``TYPE:fake:ISSUE:VERSION:N`` ids, which :meth:`artifact`
+        builds again from the id alone.
+        """
         rng = random.Random(f"{self._salt}:{record.uuid}:{run.version}")
-        created = str(record.data.get("createdAt") or format_instant(self._clock()))
+        kinds = sorted(self.artifact_schemas)
+        prefix = f"fake:{record.uuid}:{run.version}"
+        ids = (
+            [f"{rng.choice(kinds)}:{prefix}:{n}" for n in range(rng.randint(2, 4))] if kinds else []
+        )
+        builders = self.builders()
+        if builders is not None and ids:
+            created = self._created(record)
+            with self._store.lock:
+                results = builders[0]
+                results.random, results.clock = rng, lambda: created
+                overrides = {} if root_cause is None else {"root_cause": root_cause}
+                return results.build(document_ids=ids, **overrides)
+        return self._filled(record, rng, ids, root_cause)
+
+    def _filled(
+        self, record: IssueRecord, rng: random.Random, ids: list[str], root_cause: str | None
+    ) -> dict[str, Any]:
+        created = format_instant(self._created(record))
         results = filled(self._results_schema, rng, now=created, new_uuid=self._rng_uuid(rng))
         if not isinstance(results, dict):
             return {}
         if "sessionUuid" in results:
             results["sessionUuid"] = self._rng_uuid(rng)()
-        kinds = sorted(self.artifact_schemas)
         root = results.get("rootCause")
-        ids: list[str] = []
+        cited = 0
         if isinstance(root, dict):
             if root_cause is not None:
                 root["rootCauseSummary"] = root_cause
@@ -395,11 +474,10 @@ class Investigations:
                 root["rootCauseSummary"] = sentence(rng, 10)
             for key in ("relevantEvidence", "irrelevantEvidence"):
                 for evidence in root.get(key) or ():
-                    for artifact in evidence.get("artifacts") or () if kinds else ():
-                        kind = kinds[len(ids) % len(kinds)]
-                        artifact_id = f"{kind}:fake:{record.uuid}:{run.version}:{len(ids)}"
-                        artifact.update(documentId=artifact_id, dataType=kind)
-                        ids.append(artifact_id)
+                    for artifact in evidence.get("artifacts") or () if ids else ():
+                        artifact_id = ids[cited % len(ids)]
+                        artifact.update(documentId=artifact_id, dataType=artifact_id.split(":")[0])
+                        cited += 1
         for entry in results.get("timeline") or ():
             for evidence in entry.get("evidence") or () if isinstance(entry, dict) else ():
                 if isinstance(evidence, dict) and "artifactId" in evidence:

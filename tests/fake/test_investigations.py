@@ -47,12 +47,14 @@ def _results(client: httpx.Client, uuid: str, **params: Any) -> Any:
 
 
 def _evidence_ids(results: Any) -> list[str]:
-    return [
+    """The evidence's artifact ids, once each, in order."""
+    ids = [
         artifact["documentId"]
         for key in ("relevantEvidence", "irrelevantEvidence")
         for evidence in results["rootCause"][key]
         for artifact in evidence["artifacts"]
     ]
+    return list(dict.fromkeys(ids))
 
 
 def test_pending_until_the_clock_passes_the_delay(
