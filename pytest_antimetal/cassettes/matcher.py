@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from pytest_antimetal.cassettes.scrub import PLACEHOLDER, sent_token
 from pytest_antimetal.cassettes.sse import wants_event_stream
-from pytest_antimetal.cassettes.wire import body_bytes, header_value, header_values
+from pytest_antimetal.cassettes.wire import as_text, body_bytes
 from pytest_antimetal.secrets import redact
 from pytest_antimetal.spec import Spec, vendored_spec
 from pytest_antimetal.target import is_loopback_url
@@ -123,22 +123,30 @@ class AntimetalMatcher:
     def key(self, request: Any) -> tuple[Any, ...]:
         """The comparison key of a vcr request (cached on the object)."""
         uri, body, headers = request.uri, request.body, request.headers
+        # vcrpy's HeadersDict is case-insensitive; read the two headers the key uses once.
+        accept, auth = (as_text(headers.get(name)) or "" for name in ("Accept", "Authorization"))
         cached = getattr(request, "_antimetal_key", None)
-        if cached is not None and cached[0] is uri and cached[1] is body and cached[2] is headers:
-            return cached[3]  # type: ignore[no-any-return]
-        key = self._compute(request.method, uri, body, dict(headers or {}))
-        request._antimetal_key = (uri, body, headers, key)
+        # Identity for uri and body (vcrpy hands over copies that share them), equality
+        # for the two header values: a cache hit costs no hashing or parsing.
+        if (
+            cached is not None
+            and cached[0] is uri
+            and cached[1] is body
+            and cached[2] == accept
+            and cached[3] == auth
+        ):
+            return cached[4]  # type: ignore[no-any-return]
+        key = self._compute(request.method, uri, body, accept, auth)
+        request._antimetal_key = (uri, body, accept, auth, key)
         return key
 
     def _compute(
-        self, method: str, uri: str, body: Any, headers: dict[str, Any]
+        self, method: str, uri: str, body: Any, accept: str, authorization: str
     ) -> tuple[Any, ...]:
         secrets = list(self._secrets())
-        for name, value in header_values(headers):
-            if name.lower() == "authorization":
-                token = sent_token(value)
-                if token and token.strip():
-                    secrets.append(token)
+        token = sent_token(authorization) if authorization else None
+        if token and token.strip():
+            secrets.append(token)
         if secrets:
             uri = redact(uri, secrets, PLACEHOLDER)
             raw = body_bytes(body)
@@ -155,7 +163,7 @@ class AntimetalMatcher:
             self.relative_path(parts.path),
             query,
             _canonical_body(body),
-            wants_event_stream(header_value(headers, "accept")),
+            wants_event_stream(accept),
         )
 
     def __call__(self, r1: Any, r2: Any) -> None:
