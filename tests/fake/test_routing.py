@@ -175,3 +175,9 @@ def test_latency_per_operation(
     fake.set_latency(0, operation="listIssues")
     client.get("/issues")
     assert slept == [0.25]
+
+
+def test_a_query_with_too_many_fields_is_a_400(client: httpx.Client) -> None:
+    response = client.get("/artifacts?" + "&".join(f"id=a{i}" for i in range(500)))
+    assert response.status_code == 400
+    assert "too many query parameters" in response.json()["message"]

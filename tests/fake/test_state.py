@@ -134,3 +134,24 @@ def test_the_one_operation_document_keeps_the_201_bodies() -> None:
         created = c.post("/issues", json=VALID_BODY).json()
         assert c.get(f"/issues/{created['uuid']}").status_code == 404
     assert fake.issues == [created]
+
+
+def test_issues_dropped_by_the_byte_cap_leave_every_lookup() -> None:
+    fake = FakeAntimetal(spec=whole_spec(), investigation="manual", max_stored_bytes=60_000)
+    with _client(fake, fake.api_key) as c:
+        created = [
+            c.post("/issues", json={**VALID_BODY, "description": "d" * 2_000}).json()
+            for _ in range(40)
+        ]
+        kept = [i["uuid"] for i in fake.issues]
+        assert 0 < len(kept) < 40
+        assert kept == [i["uuid"] for i in created[-len(kept) :]]
+        assert fake.stored_bytes <= 60_000
+        page = c.get("/issues", params={"limit": 100}).json()
+        listed = [i["uuid"] for i in page["data"]]
+        assert listed == kept[::-1]
+        dropped = created[0]
+        assert c.get(f"/issues/{dropped['uuid']}").status_code == 404
+        assert c.get(f"/issues/by_number/{dropped['number']}").status_code == 404
+        # Its cursor is gone too: nothing around it.
+        assert c.get("/issues", params={"startingAfter": dropped["uuid"]}).json()["data"] == []
