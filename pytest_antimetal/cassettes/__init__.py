@@ -7,10 +7,12 @@ One module a piece, plain logic usable without pytest:
 * :mod:`~pytest_antimetal.cassettes.guard` - :class:`GuardedPersister`: a cassette
   holding a secret is never written (fail closed);
 * :mod:`~pytest_antimetal.cassettes.matcher` - :class:`AntimetalMatcher`: method,
-  API-relative path, query and JSON body, so a cassette replays against any host;
+  API-relative path, query, JSON body and ``Accept: text/event-stream``, so a cassette
+  replays against any host;
 * :mod:`~pytest_antimetal.cassettes.recorder` - :func:`install`, the three on a ``vcr.VCR``;
 * :mod:`~pytest_antimetal.cassettes.check` - :func:`check_cassettes` against the spec;
 * :mod:`~pytest_antimetal.cassettes.format` - bounded, tag-safe reading of cassette files;
+* :mod:`~pytest_antimetal.cassettes.sse` - a recorded ``text/event-stream`` body read as its events;
 * :mod:`~pytest_antimetal.cassettes.wire` - header and body access shared by the above;
 * :mod:`~pytest_antimetal.cassettes.plugin` (pytest) and
   :mod:`~pytest_antimetal.cassettes.cli` (``antimetal-contract cassettes``).
