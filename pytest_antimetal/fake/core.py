@@ -69,7 +69,7 @@ logger = logging.getLogger("pytest_antimetal.fake")
 DEFAULT_FAKE_API_KEY = "am-fake-key-0000000000000000"
 """The key a default :class:`FakeAntimetal` accepts (not a secret: it only opens the fake)."""
 
-_Key_t = tuple[str, str]  # (method, documented path)
+_OperationKey = tuple[str, str]  # (method, documented path)
 
 
 @dataclass
@@ -83,7 +83,7 @@ class _Fault:
     remaining: int
     status: int
     retry_after: float | None
-    operation: _Key_t | None = None
+    operation: _OperationKey | None = None
 
 
 class FakeAntimetal:
@@ -171,12 +171,12 @@ class FakeAntimetal:
             self._store, self.investigations, self.artifacts, self.agent, self.now, self._new_uuid
         )
         # One handler per implemented operation the document has, by (method, documented path).
-        self._operations: dict[_Key_t, OperationHandler] = {}
-        self._parameters: dict[_Key_t, Parameters] = {}
-        self._names: dict[str, _Key_t] = {}
+        self._operations: dict[_OperationKey, OperationHandler] = {}
+        self._parameters: dict[_OperationKey, Parameters] = {}
+        self._names: dict[str, _OperationKey] = {}
         # Operations that document no 400 (GET /issues/by_number/{number}): a bad path
         # parameter is a route that does not match, a 404 (still with its details).
-        self._no_400: set[_Key_t] = set()
+        self._no_400: set[_OperationKey] = set()
         allowed: dict[str, list[str]] = {}
         for operation in spec.operations():
             key = (operation.method.upper(), operation.path)
@@ -193,7 +193,7 @@ class FakeAntimetal:
             allowed.setdefault(operation.path, []).append(key[0])
         self._allow = {path: ", ".join(methods) for path, methods in allowed.items()}
         self._router = Router(spec, allowed)
-        self._latencies: dict[_Key_t, float] = {}
+        self._latencies: dict[_OperationKey, float] = {}
         servers = spec.servers
         self.base_url: str = servers[0].rstrip("/") if servers else "https://antimetal.fake"
         """The spec's first server URL: what an in-process client should use."""
@@ -325,7 +325,7 @@ class FakeAntimetal:
         """The operations this fake serves (``"GET /issues/{id}"``), in document order."""
         return [f"{method} {path}" for method, path in self._operations]
 
-    def _operation_key(self, name: str) -> _Key_t:
+    def _operation_key(self, name: str) -> _OperationKey:
         key = self._names.get(name)
         if key is None:
             method, _, path = name.partition(" ")
@@ -462,7 +462,7 @@ class FakeAntimetal:
         self._store.record(record, size)
         return response
 
-    def _take_fault(self, key: _Key_t | None) -> _Fault | None:
+    def _take_fault(self, key: _OperationKey | None) -> _Fault | None:
         """The first pending fault for *key*'s operation (or for any), counted down."""
         if not self._faults:
             return None
