@@ -213,6 +213,11 @@ class _Checker:
         status = int(response["status"]["code"])  # an int: read_cassette checked the shape
         findings: list[Finding] = []
         documented = any(k in op.responses for k in (str(status), f"{str(status)[0]}XX", "default"))
+        if not documented and status == 401 and any(op.security):
+            # The operation requires credentials (document-level security), so a server
+            # answers 401 whether or not the operation lists it: the vendor's
+            # GET /issues/by_number/{number} does not. Judged as the document's other 401s.
+            return self._check_implied_401(op, response, finding)
         if not documented:
             known = ", ".join(sorted(op.responses))
             findings.append(
@@ -399,6 +404,32 @@ class _Checker:
         return [
             finding("stale", f"{status} response no longer valid: {field}: {message}")
             for field, message in errors.items()
+        ]
+
+    def _check_implied_401(
+        self, op: Operation, response: dict[str, Any], finding: Callable[[str, str], Finding]
+    ) -> list[Finding]:
+        schema = next(
+            (other.response_schema(401) for other, _, _ in self.routes if "401" in other.responses),
+            None,
+        )
+        if schema is None:
+            return []
+        body = response.get("body")
+        raw = body_bytes(body.get("string") if isinstance(body, Mapping) else body) or b""
+        try:
+            raw = decode_body(raw, header_value(response.get("headers") or {}, "content-encoding"))
+            parsed = json.loads(raw)
+        except ContentCodingError:
+            return []  # reported by the scan as undecodable
+        except (ValueError, RecursionError):
+            return [finding("stale", "401 response body is not JSON")]
+        return [
+            finding(
+                "stale",
+                f"401 response (implied by {op.label}'s security) no longer valid: {message}",
+            )
+            for message in _errors_text(self._errors(schema, parsed))
         ]
 
     def _check_events(

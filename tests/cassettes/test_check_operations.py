@@ -314,3 +314,40 @@ def test_a_key_in_a_recorded_stream_is_a_finding(
     assert [(f.index, f.kind) for f in findings] == [(9, "secret")]
     assert "response body (event stream: the 'text' of its events, joined)" in findings[0].reason
     assert canary_key not in str(findings[0])
+
+
+def test_a_401_the_document_implies_by_its_security_is_not_undocumented(
+    nine: Path, tmp_path: Path, spec: Spec
+) -> None:
+    # The vendor's GET /issues/by_number/{number} lists 200, 404, 500 only, yet the
+    # document-level security requires the bearer: a real server answers 401 there.
+    assert "401" not in spec.operation("get", "/issues/by_number/{number}").responses
+
+    def unauthorised(error: dict[str, Any]) -> Callable[[list[dict[str, Any]]], None]:
+        def change(interactions: list[dict[str, Any]]) -> None:
+            entry = _entry(interactions, "GET", "/by_number/7")
+            entry["response"]["status"] = {"code": 401, "message": "Unauthorized"}
+            entry["response"]["body"]["string"] = json.dumps(error)
+
+        return change
+
+    good = {"type": "authentication_error", "message": "no key", "request_id": "r"}
+    answered = _edited(nine, tmp_path / "401.yaml", unauthorised(good))
+    assert check_cassettes([answered], spec) == []
+
+    bad = _edited(nine, tmp_path / "401-bad.yaml", unauthorised({"message": "no key"}))
+    assert [f.reason for f in check_cassettes([bad], spec)] == [
+        "401 response (implied by GET /issues/by_number/{number}'s security) no longer valid: "
+        "type: is required",
+        "401 response (implied by GET /issues/by_number/{number}'s security) no longer valid: "
+        "request_id: is required",
+    ]
+
+    def anonymous(document: dict[str, Any]) -> None:
+        document["security"] = []
+
+    findings = check_cassettes([answered], _spec_with(spec, anonymous))
+    assert [(f.index, f.kind) for f in findings] == [(2, "undocumented")]
+    assert findings[0].reason.startswith(
+        "status 401 is not documented for GET /issues/by_number/{number}"
+    )
