@@ -43,9 +43,9 @@ class Finding:
     method: str
     url_path: str
     kind: str
-    """``stale``, ``undocumented``, ``secret``, ``undecodable`` (a body that cannot be
-    decoded, so not scanned), ``malformed`` (an interaction VCR.py cannot replay) or
-    ``unreadable`` (the whole file)."""
+    """``stale``, ``undocumented`` (an operation or status the spec lacks), ``secret``,
+    ``undecodable`` (a body that cannot be decoded, so not scanned), ``malformed`` (an
+    interaction VCR.py cannot replay) or ``unreadable`` (the whole file)."""
     reason: str
 
     def __str__(self) -> str:
@@ -529,12 +529,17 @@ def check_cassettes(
 ) -> list[Finding]:
     """Validate every Antimetal interaction of the cassettes at *paths* against *spec*.
 
-    For a 2xx answer the request body must satisfy the operation's request
-    schema (a 4xx to an invalid request is the API doing its job); every
-    status must be documented and every response must satisfy its status's
-    schema. An interaction the current spec no longer allows is ``stale``.
-    Each interaction is also scanned for the key (``ANTIMETAL_API_KEY`` from
-    *environ*) and bearer-looking tokens.
+    Each interaction is routed to its operation by path template (most
+    specific first); one the spec does not document is ``undocumented``. For
+    a 2xx answer the request body and its header, path and query parameters
+    must satisfy the operation (a 4xx to an invalid request is the API doing
+    its job); every status must be documented (a 401 the document's
+    ``security`` implies counts) and every response must satisfy its
+    status's schema - a ``text/event-stream`` answer event by event, against
+    :func:`event_schema`. An interaction the current spec no longer allows is
+    ``stale``. Each interaction is also scanned for the key
+    (``ANTIMETAL_API_KEY`` from *environ*) and bearer-looking tokens, an
+    event stream also as the text its events assemble.
     """
     from pytest_antimetal.cassettes.format import CassetteFormatError, read_cassette
 

@@ -23,9 +23,11 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     check = actions.add_parser(
         "check",
         help="validate recorded Antimetal interactions against the spec and scan for secrets",
-        description="Validate every recorded Antimetal interaction against the spec (request "
-        "body for 2xx answers, every response against its status's schema, undocumented "
-        "statuses) and scan for the API key and bearer tokens. Exit 1 on findings.",
+        description="Validate every recorded Antimetal interaction against the spec (routed "
+        "to its operation by path template; for 2xx answers the request's body and header, path "
+        "and query parameters; every response against its status's schema, a text/event-stream "
+        "answer event by event; undocumented operations and statuses) and scan for the API key "
+        "and bearer tokens. Exit 1 on findings.",
     )
     check.add_argument(
         "paths",
