@@ -11,6 +11,7 @@ import pytest
 import pytest_antimetal.plugin
 from pytest_antimetal.fake import FakeAntimetal, FakeServer
 from pytest_antimetal.spec import vendored_spec
+from pytest_antimetal.spec.formats import now_utc
 from tests.helpers.planted_faults import make_fake
 
 FAULT_CONFTEST = """
@@ -308,7 +309,9 @@ def test_live_budget_caps_the_run_not_each_xdist_worker(
     pytest.importorskip("xdist")
     monkeypatch.setenv("ANTIMETAL_API_KEY", canary_key)
     project.makeconftest(LIVE_CONFTEST)
-    with FakeServer(FakeAntimetal(api_keys=[canary_key], seed=1)) as server:
+    # Seeded ids, the wall clock's timestamps: judged as a live server, whose "now" is ours.
+    live = FakeAntimetal(api_keys=[canary_key], seed=1, clock=now_utc)
+    with FakeServer(live) as server:
         result = project.runpytest_subprocess(
             "-p",
             "antimetal",
