@@ -1,11 +1,11 @@
 """The fake's clock: a time source tests can move forward.
 
 Every instant the fake writes (``createdAt``, ``updatedAt``), its rate-limit
-windows and its simulated investigations read :class:`FakeClock`. Unseeded,
-it follows the wall clock (or the callable a test passes) plus whatever
-:meth:`FakeClock.advance` added; seeded, it starts at a fixed instant derived
-from the seed and moves only when advanced, so every timestamp is a function
-of the seed.
+windows and its simulated investigations read :class:`FakeClock`. It follows
+the wall clock (or the callable a test passes) plus whatever
+:meth:`FakeClock.advance` added; :meth:`FakeClock.frozen` and
+:meth:`FakeClock.seeded` stand still until advanced, so with a seeded fake
+every timestamp is a function of the seed.
 """
 
 from __future__ import annotations
@@ -38,6 +38,11 @@ class FakeClock:
     def frozen(cls, start: datetime) -> FakeClock:
         """A clock standing at *start* until advanced."""
         return cls(lambda: start)
+
+    @classmethod
+    def seeded(cls, seed: int) -> FakeClock:
+        """A clock standing at an instant derived from *seed* (:func:`seeded_epoch`)."""
+        return cls.frozen(seeded_epoch(seed))
 
     def __call__(self) -> datetime:
         return self._base() + self._offset

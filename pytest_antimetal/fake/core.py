@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from pytest_antimetal.fake import responses
 from pytest_antimetal.fake.agent import Agent
 from pytest_antimetal.fake.artifacts import Artifacts
-from pytest_antimetal.fake.clock import FakeClock, seeded_epoch
+from pytest_antimetal.fake.clock import FakeClock
 from pytest_antimetal.fake.handler import FakeResponse
 from pytest_antimetal.fake.investigations import (
     DEFAULT_INVESTIGATION_SECONDS,
@@ -103,10 +103,10 @@ class FakeAntimetal:
     latest N; ``None`` (the default) counts bytes only.
 
     *clock* is the time source (a :class:`FakeClock` is used as is; another
-    callable becomes its base); :attr:`clock` can be advanced. A *seed* makes
-    every generated id, text and timestamp a function of it (without a
-    *clock*, the clock then stands at an instant derived from the seed until
-    advanced). *investigation* says how a new issue's investigation ends:
+    callable, or the wall clock by default, becomes its base); :attr:`clock`
+    can be advanced. A *seed* makes every generated id and text a function of
+    it; with a clock that stands still (``clock=FakeClock.seeded(seed)``) every
+    timestamp is too. *investigation* says how a new issue's investigation ends:
     ``"instant"``, ``"manual"`` or after that many seconds of the clock
     (default :data:`DEFAULT_INVESTIGATION_SECONDS`).
 
@@ -145,14 +145,9 @@ class FakeAntimetal:
         # A long-running server (the CLI) keeps only the latest requests.
         self._store = Store(max_stored_bytes=max_stored_bytes, max_recorded=max_recorded)
         self.latency: float = 0.0
-        if isinstance(clock, FakeClock):
-            self.clock = clock
-        elif clock is not None:
-            self.clock = FakeClock(clock)
-        elif seed is not None:
-            self.clock = FakeClock.frozen(seeded_epoch(seed))
-        else:
-            self.clock = FakeClock()
+        # Seeded or not, the default clock is the wall clock (a seed fixes ids and texts;
+        # a frozen clock, FakeClock.seeded(seed), fixes the timestamps too).
+        self.clock = clock if isinstance(clock, FakeClock) else FakeClock(clock)
         self._clock: Callable[[], datetime] = self.clock
         self.investigations = Investigations(
             spec,

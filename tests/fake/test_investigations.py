@@ -158,7 +158,7 @@ def test_evidence_of_one_organisation_is_not_another_s(fake: FakeAntimetal) -> N
 
 
 def _run_seeded(seed: int) -> list[bytes]:
-    fake = _fake(seed=seed, investigation=5)
+    fake = _fake(seed=seed, investigation=5, clock=FakeClock.seeded(seed))
     with _client(fake) as c:
         uuid = c.post("/issues", json=VALID_BODY).json()["uuid"]
         fake.clock.advance(5)
