@@ -73,7 +73,7 @@ class Artifacts:
         builders = self._investigations.builders()
         if builders is not None:
             artifacts = builders[1]
-            with self._lock:
+            with self._investigations.lock:  # the builder is shared with the investigations
                 artifacts.random, artifacts.clock = rng, self._clock
                 return artifacts.build(fields.pop("id", None), type=kind, **fields)
         schemas = self._investigations.artifact_schemas

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import heapq
 import random
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
@@ -131,6 +132,11 @@ class Investigations:
         self._made_builders: tuple[ResultsBuilder, ArtifactBuilder] | tuple[()] | None = None
         # Generated results, the latest few (they are a function of the issue and version).
         self._cache: OrderedDict[tuple[str, int], dict[str, Any]] = OrderedDict()
+
+    @property
+    def lock(self) -> threading.RLock:
+        """The lock of what the fake keeps (also guarding the shared builders)."""
+        return self._store.lock
 
     @property
     def mode(self) -> InvestigationMode:
