@@ -282,7 +282,9 @@ class UpdateIssueStatus(_BodyOperation):
             if record.deleted:
                 answer, _, _ = _not_found("issue", request.request_id)
                 return answer, data, size
-            record.data.update(dict(data or {}))
+            # Only what the body documents (an extra member is allowed, not kept).
+            known = self.reader.properties
+            record.data.update({k: v for k, v in (data or {}).items() if k in known})
             services.investigations.touch(record)
             view = services.investigations.view(record)
         return _json(200, view, request.request_id), data, size
