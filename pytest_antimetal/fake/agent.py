@@ -27,6 +27,9 @@ __all__ = ["Agent", "AgentReply"]
 MAX_ASKED = 1000
 """Questions :attr:`Agent.asked` keeps (the latest)."""
 
+MAX_ASKED_CHARS = 2000
+"""Characters of each question :attr:`Agent.asked` keeps (so it stays bounded in bytes too)."""
+
 
 @dataclass(frozen=True)
 class AgentReply:
@@ -47,7 +50,8 @@ class Agent:
         self._salt = random.random() if seed is None else seed
         self._script: deque[AgentReply] = deque()
         self.asked: deque[tuple[str, str]] = deque(maxlen=MAX_ASKED)
-        """``(conversation_id, question)`` of the latest questions, oldest first."""
+        """``(conversation_id, question)`` of the latest questions, oldest first (each cut to
+        :data:`MAX_ASKED_CHARS`)."""
         self._lock = threading.Lock()
 
     def reply(
@@ -86,7 +90,7 @@ class Agent:
             conversation = conversation_id or self._new_uuid()
             if scripted is not None and scripted.conversation_id is not None:
                 conversation = scripted.conversation_id
-            self.asked.append((conversation, question))
+            self.asked.append((conversation, question[:MAX_ASKED_CHARS]))
         if scripted is not None:
             return scripted, conversation
         rng = random.Random(f"{self._salt}:{conversation}:{question}")

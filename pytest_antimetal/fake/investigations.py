@@ -126,7 +126,9 @@ class Investigations:
         self.artifact_schemas = artifact_schemas(spec)
         """The document's artifact schemas by ``type``."""
         self._issue_properties = tuple(self._issue_schema.get("properties") or {})
-        self._pending: list[tuple[float, int, IssueRecord, Run]] = []
+        # (due, sequence, organisation, issue uuid, version): names, not the records, so an
+        # issue the byte cap drops (or a DELETE) is freed now, not when its run falls due.
+        self._pending: list[tuple[float, int, str, str, int]] = []
         self._sequence = 0
         self._spec = spec
         self._made_builders: tuple[ResultsBuilder, ArtifactBuilder] | tuple[()] | None = None
@@ -182,7 +184,8 @@ class Investigations:
                     self._finish(record, run, "SUCCESS", when=run.due)
                 else:
                     self._sequence += 1
-                    heapq.heappush(self._pending, (run.due, self._sequence, record, run))
+                    entry = (run.due, self._sequence, record.organization, record.uuid, run.version)
+                    heapq.heappush(self._pending, entry)
             return run
 
     def settle(self) -> None:
@@ -193,8 +196,10 @@ class Investigations:
         now = self._clock.timestamp()
         with self._store.lock:
             while pending and pending[0][0] <= now:
-                due, _, record, run = heapq.heappop(pending)
-                if run.status == "PENDING" and not record.deleted:
+                due, _, organization, uuid, version = heapq.heappop(pending)
+                record = self._store.get(organization, uuid)  # None: dropped or deleted
+                run = None if record is None else self.run_of(record, version)
+                if record is not None and run is not None and run.status == "PENDING":
                     self._finish(record, run, "SUCCESS", when=due)
 
     def view(self, record: IssueRecord) -> dict[str, Any]:

@@ -168,3 +168,21 @@ def test_cli_max_stored_bytes_bounds_the_server() -> None:
     assert bad.returncode == 2
     assert bad.stderr.count("\n") == 1
     assert "--max-stored-bytes" in bad.stderr
+
+
+def test_pending_investigations_do_not_keep_dropped_issues_alive() -> None:
+    import tracemalloc
+
+    from tests.fake.documents import whole_spec
+
+    # Runs still pending (60 s) must not hold on to issues the byte cap dropped.
+    fake = FakeAntimetal(spec=whole_spec(), max_stored_bytes=5_000_000, investigation=60)
+    tracemalloc.start()
+    try:
+        for i in range(40):
+            assert _create(fake, f"{i}:" + "d" * 1_000_000).status == 201
+        held, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert fake.stored_bytes <= 5_000_000
+    assert held < 15_000_000, held  # ~5 MB kept, not the 40 MB created
