@@ -86,6 +86,23 @@ def test_quick_start_holds_exactly_two_commands_and_ci_runs_the_second() -> None
     assert main_job in ci, "CI runs the quick start's main job too"
 
 
+def test_readme_says_what_lint_finds_in_the_vendored_spec() -> None:
+    from collections import Counter
+
+    from pytest_antimetal.spec import vendored_spec
+    from pytest_antimetal.spec.lint import find_inconsistencies
+
+    found = find_inconsistencies(vendored_spec())
+    kinds = Counter(item.kind for item in found)
+    text = " ".join(README.split())  # the README wraps its lines anywhere
+    assert f"the vendored spec has {len(found)} inconsistencies" in text
+    assert f"on {kinds['pattern-vs-format']} timestamps" in text
+    for item in found:
+        if item.kind == "security-vs-responses":
+            operation = item.message.split(" requires ", 1)[0]
+            assert f"`{operation}` requires the bearer key" in text, operation
+
+
 RUNNABLE = [b for b in blocks() if b.kind is not None]
 
 

@@ -6,7 +6,9 @@ A contradiction is where two parts of the document give different answers
 about the same value: a ``pattern`` that admits what ``format`` rejects (or the
 reverse), a description naming a default the ``enum`` does not contain, a
 ``default`` or ``example`` that breaks its own schema, a ``required`` name with
-no property. Exit status 1 when any is found, 0 when none, 2 on bad input.
+no property, an operation that requires credentials (its own or the document's
+``security``) but documents no 401 for the request without them. Exit status 1
+when any is found, 0 when none, 2 on bad input.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Any
 
 from pytest_antimetal.spec.facts import DEFAULT_WORDS as _DEFAULT_WORDS
 from pytest_antimetal.spec.formats import DATETIME_PROBES, classify_datetime, pattern_admits
-from pytest_antimetal.spec.loading import Spec, SpecError, escape_pointer, load_spec
+from pytest_antimetal.spec.loading import Operation, Spec, SpecError, escape_pointer, load_spec
 
 __all__ = ["Inconsistency", "configure_parser", "find_inconsistencies", "run"]
 
@@ -137,11 +139,41 @@ def _check_schema(pointer: str, schema: Mapping[str, Any]) -> Iterator[Inconsist
             yield Inconsistency(pointer, "bounds", f"{low} {lo} is greater than {high} {hi}")
 
 
+def _security_gaps(spec: Spec) -> Iterator[Inconsistency]:
+    """Operations that require credentials but document no answer for a request without them.
+
+    A server that enforces ``security`` answers 401 to a missing or wrong key, on every
+    operation it covers; where the operation documents no 401 (nor ``4XX``/``default``),
+    every client and checker meets an undocumented status code there.
+    """
+    for op in spec.operations():
+        requirements = op.security
+        # An empty requirement ({}) among the alternatives makes credentials optional.
+        if not requirements or any(not r for r in requirements):
+            continue
+        if any(code in op.responses for code in ("401", "4XX", "default")):
+            continue
+        schemes = sorted({name for r in requirements for name in r})
+        whose = "its own" if "security" in op.raw else "the document's"
+        yield Inconsistency(
+            f"#/paths/{escape_pointer(op.path)}/{op.method}/responses",
+            "security-vs-responses",
+            f"{op.label} requires {', '.join(f'`{s}`' for s in schemes)} ({whose} `security`) "
+            f"but documents no 401: a server that enforces it answers 401 to a missing or "
+            f"invalid key (documented: {', '.join(_status_list(op))})",
+        )
+
+
+def _status_list(op: Operation) -> list[str]:
+    return sorted(op.responses) or ["nothing"]
+
+
 def find_inconsistencies(spec: Spec) -> list[Inconsistency]:
     """Every contradiction in *spec*'s document (``$ref``s are checked where they are defined)."""
     found: list[Inconsistency] = []
     for pointer, schema in _schemas(spec.document, "#"):
         found.extend(_check_schema(pointer, schema))
+    found.extend(_security_gaps(spec))
     return found
 
 

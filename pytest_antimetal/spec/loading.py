@@ -383,10 +383,12 @@ def check_refs(
     """Refuse, with one line naming the pointer, a ``$ref`` the package cannot follow.
 
     - a ``$ref`` that is not local (``#/...``) or points at nothing, anywhere;
-    - a cycle of ``$ref``s reachable from ``POST /issues``: the fake's
-      validator and the issue factory work on schemas expanded in full, so a
+    - a cycle of ``$ref``s reachable from ``POST /issues``: the issue factory
+      and the create validation work on schemas expanded in full, so a
       recursive one would only fail later, in every test, with a misleading
-      message (a cycle elsewhere is left alone: nothing expands it);
+      message. A cycle elsewhere is allowed (the vendor's ``GET /artifacts``
+      has one: OTLP's ``AnyValue``): :func:`resolve_refs` leaves it a
+      ``$ref``, which a validator given the document resolves;
     - ``paths`` whose ``$ref``s expand past ``limits.max_nodes``: the
       ``$ref`` form of an alias bomb (:meth:`Spec.operations` inlines them).
     """

@@ -51,6 +51,9 @@ def to_draft4(schema: Any) -> Any:
             out[bound] = True
     if "const" in out:
         out["enum"] = [out.pop("const")]
+    if out.get("required") == [] and isinstance(schema.get("required"), list):
+        # Draft 6+ (and the vendor's draft-07 source) allow an empty list; draft 4 refuses it.
+        del out["required"]
     if schema.get("nullable") is True:
         kind = out.get("type")
         if isinstance(kind, str):
@@ -92,15 +95,52 @@ def _message(error: Any) -> str:
     return message if len(message) <= _MAX_MESSAGE else message[: _MAX_MESSAGE - 3] + "..."
 
 
-class RequestValidator:
-    """A request-body schema compiled once; :meth:`errors` maps dotted paths to messages."""
+def _has_local_ref(node: Any) -> bool:
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Mapping):
+            if isinstance(item.get("$ref"), str):
+                return True
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
-    def __init__(self, schema: Mapping[str, Any] | None) -> None:
+
+def _with_components(root: dict[str, Any], document: Mapping[str, Any]) -> dict[str, Any]:
+    """*root* carrying the document's ``components`` (schemas in draft 4), so that the
+    ``$ref``s :func:`~pytest_antimetal.spec.loading.resolve_refs` leaves in a recursive
+    schema (``#/components/schemas/...``) resolve against it."""
+    components = document.get("components")
+    if not isinstance(components, Mapping) or "components" in root:
+        return root
+    carried = dict(components)
+    schemas = components.get("schemas")
+    if isinstance(schemas, Mapping):
+        carried["schemas"] = {name: to_draft4(sub) for name, sub in schemas.items()}
+    return {**root, "components": carried}
+
+
+class RequestValidator:
+    """A body schema compiled once; :meth:`errors` maps dotted paths to messages.
+
+    A recursive schema keeps ``$ref``s into its document's ``components`` once
+    resolved (the vendor's ``MetricArtifactDto`` value types, under
+    ``GET /artifacts``): pass *document* so they resolve.
+    """
+
+    def __init__(
+        self, schema: Mapping[str, Any] | None, *, document: Mapping[str, Any] | None = None
+    ) -> None:
         import jsonschema_rs  # lazy: a schemathesis dependency, ~100x faster than jsonschema
 
         self.schema: dict[str, Any] = copy.deepcopy(dict(schema)) if schema else {}
+        root = to_draft4(self.schema)
+        if document is not None and _has_local_ref(root):
+            root = _with_components(root, document)
         self._validator = jsonschema_rs.Draft4Validator(
-            to_draft4(self.schema), validate_formats=True, ignore_unknown_formats=True
+            root, validate_formats=True, ignore_unknown_formats=True
         )
 
     def is_valid(self, instance: Any) -> bool:

@@ -6,6 +6,7 @@ import copy
 import gc
 import json
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +76,45 @@ def test_spec_compatible_variation_passes(name: str) -> None:
         for part in ("examples", "coverage", "edge-cases", "malformed"):
             result = runner.run(part)
             assert result.passed, format_failures(part, result.failures)
+
+
+def test_a_server_with_the_whole_api_passes_and_get_is_declared() -> None:
+    """Issue 13: a server that implements the vendor's API answers ``GET /issues`` (list
+    issues) with 200. With a document that lacks it, the coverage part sends GET as an
+    undeclared method and fails ``unsupported_method``: a false failure the whole document
+    ends."""
+    from urllib.parse import urlsplit
+
+    from pytest_antimetal.fake import FakeResponse
+    from pytest_antimetal.spec.minimal import minimal_value
+    from tests.helpers.planted_faults import FaultyFake
+
+    whole = vendored_spec()
+    page_schema = whole.operation("get", "/issues").response_schema(200)
+    assert page_schema is not None
+    page = json.dumps(minimal_value(page_schema)).encode()
+
+    def lists_issues(
+        fake: FaultyFake, m: str, u: str, h: Mapping[str, str], b: bytes
+    ) -> FakeResponse:
+        if m.upper() == "GET" and urlsplit(u).path.rstrip("/").endswith("/issues"):
+            return FakeResponse(200, {"content-type": "application/json"}, page)
+        return fake.honest(m, u, h, b)
+
+    fake = FaultyFake(lists_issues, spec=whole, seed=1, api_keys=[KEY])
+    with _runner(fake) as runner:
+        result = runner.run("coverage")  # the part that sends undeclared methods
+    assert result.passed, format_failures("coverage", result.failures, runner.secrets)
+    assert "GET" not in {r.method for r in fake.requests}
+    assert {"PUT", "DELETE"} <= {r.method for r in fake.requests}
+    # The same server judged by a document holding POST /issues alone.
+    create_only = copy.deepcopy(whole.document)
+    create_only["paths"] = {"/issues": {"post": create_only["paths"]["/issues"]["post"]}}
+    fake = FaultyFake(lists_issues, spec=Spec(create_only), seed=1, api_keys=[KEY])
+    with _runner(fake) as runner:
+        result = runner.run("coverage")
+    (false_failure,) = {(f.check, f.request.method) for f in result.failures}
+    assert false_failure == ("unsupported_method", "GET")
 
 
 def test_pattern_only_server_is_named_plainly() -> None:

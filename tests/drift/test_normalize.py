@@ -160,15 +160,28 @@ def test_vendor_source_yaml_equals_the_published_json() -> None:
         assert [c for c in result.changes if c.level is not Level.INFO] == []
 
 
-@needs_vendor
-def test_vendored_spec_against_the_full_document_only_adds_operations() -> None:
-    published = json.loads(VENDOR_JSON.read_text(encoding="utf-8"))
-    result = diff_documents(vendored_spec().document, published)
+def _create_issue_only(document: dict[str, Any]) -> dict[str, Any]:
+    """*document* cut down to ``POST /issues`` (what spec/ held before it vendored the whole)."""
+    cut = json.loads(json.dumps(document))
+    cut["paths"] = {"/issues": {"post": cut["paths"]["/issues"]["post"]}}
+    return cut
+
+
+def test_vendored_spec_is_the_whole_document_a_create_only_one_lacks() -> None:
+    whole = vendored_spec().document
+    result = diff_documents(_create_issue_only(whole), whole)
     assert not result.breaking
     added = {c.operation for c in result.changes if c.id == "api-operation-added"}
+    assert {c.id for c in result.changes} == {"api-operation-added"}
+    assert "GET /issues" in added
     assert "GET /issues/{id}" in added
     assert "POST /query" in added
     assert len(added) == 8
+    # Back to one operation: every other one is removed, and that breaks.
+    back = diff_documents(whole, _create_issue_only(whole))
+    assert back.breaking
+    removed = {c.operation for c in back.changes if c.level is Level.BREAKING}
+    assert removed == added
 
 
 @needs_vendor

@@ -18,13 +18,16 @@ from pytest_antimetal.cli import main
 from pytest_antimetal.drift.gate import evaluate
 from pytest_antimetal.drift.model import Level
 from pytest_antimetal.drift.usage import Usage
-from pytest_antimetal.spec import VENDORED_SPEC_PATH, parse_document
+from pytest_antimetal.spec import VENDORED_SPEC_PATH, parse_document, vendored_spec
 from tests.helpers.sessions import REPO_ROOT, SHARED_VENDOR
 
 CASSETTES = REPO_ROOT / "cassettes"
 FULL = SHARED_VENDOR / "openapi.mintlify.json"
 
 Doc = dict[str, Any]
+
+OPERATIONS = [op.label for op in vendored_spec().operations()]
+"""The vendored document's operations (all nine of the vendor's API)."""
 
 
 def full_document() -> Doc:
@@ -148,16 +151,22 @@ def test_version_default_matters_only_to_requests_that_omit_the_header(tmp_path:
     new = copy.deepcopy(old)
     new["components"]["parameters"]["AntimetalVersion"]["schema"]["default"] = "2026-06-01"
     unscoped = evaluate(old, new)
-    (change,) = unscoped.at_or_above(Level.BREAKING)
-    assert change.id == "api-version-default-changed"
-    assert "this client pins '2026-03-17'" in change.message
-    # Three of the project's four recorded requests omit the header: the default applies.
+    # Every operation of the document takes the header: each one is told.
+    changes = unscoped.at_or_above(Level.BREAKING)
+    assert {c.id for c in changes} == {"api-version-default-changed"}
+    assert sorted(c.operation for c in changes) == sorted(OPERATIONS)
+    assert all("this client pins '2026-03-17'" in c.message for c in changes)
+    # Three of the project's four recorded requests omit the header: the default applies,
+    # to the one operation they call.
     scoped = evaluate(old, new, used_by=[CASSETTES])
-    assert [c.id for c in scoped.at_or_above(Level.BREAKING)] == ["api-version-default-changed"]
+    assert [(c.id, c.operation) for c in scoped.at_or_above(Level.BREAKING)] == [
+        ("api-version-default-changed", "POST /issues")
+    ]
     # A project whose every request sends Antimetal-Version never gets the default.
     pinned = evaluate(old, new, used_by=[_cassettes(tmp_path, "test_create_issue_full.yaml")])
     assert not pinned.breaking
-    assert pinned.changes[0].note == "not used here"
+    assert len(pinned.changes) == len(OPERATIONS)
+    assert {c.note for c in pinned.changes} == {"not used here"}
 
 
 def test_a_shared_error_schema_counts_for_every_status_it_serves(tmp_path: Path) -> None:
@@ -167,16 +176,20 @@ def test_a_shared_error_schema_counts_for_every_status_it_serves(tmp_path: Path)
     new["components"]["schemas"]["ErrorResponseDto"]["required"].remove("request_id")
     (tmp_path / "a").mkdir()
     errors = _cassettes(tmp_path / "a", "test_create_issue_unauthenticated.yaml")  # a 401
+    # Only POST /issues was recorded, though every operation serves the schema.
     (used,) = evaluate(old, new, used_by=[errors]).at_or_above(Level.BREAKING)
     assert used.id == "response-property-became-optional"
+    assert used.operation == "POST /issues"
     assert used.note == f"used by {errors / 'test_create_issue_unauthenticated.yaml'}"
     # A project that never recorded an error response does not read that field.
     (tmp_path / "b").mkdir()
     success = _cassettes(tmp_path / "b", "test_create_issue_minimal.yaml")  # a 201
     result = evaluate(old, new, used_by=[success])
     assert not result.breaking
-    (change,) = [c for c in result.changes if c.id == "response-property-became-optional"]
-    assert change.note == "not used here"
+    changes = [c for c in result.changes if c.id == "response-property-became-optional"]
+    # Every operation documents ErrorResponseDto answers; none was recorded.
+    assert sorted({c.operation for c in changes}) == sorted(OPERATIONS)
+    assert {c.note for c in changes} == {"not used here"}
 
 
 def test_used_by_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -83,3 +83,50 @@ def test_format_instant() -> None:
     assert format_instant(datetime(1, 1, 1)) == "0001-01-01T00:00:00.000Z"
     plus_two = timezone(timedelta(hours=2))
     assert format_instant(datetime(2026, 1, 1, 1, 0, tzinfo=plus_two)) == "2025-12-31T23:00:00.000Z"
+
+
+def test_an_empty_required_list_is_draft7_and_means_nothing() -> None:
+    schema = {"type": "object", "properties": {"a": {"type": "string"}}, "required": []}
+    assert "required" not in to_draft4(schema)
+    validator = RequestValidator(schema)  # draft 4 refuses `required: []` when compiling
+    assert validator.is_valid({})
+    assert validator.errors({"a": 1}) == {"a": "must be of type string"}
+    # A property called `required` is a property, not the keyword.
+    named = {"type": "object", "properties": {"required": {"type": "array"}}}
+    assert to_draft4(named) == named
+
+
+def test_a_recursive_schema_resolves_against_its_document() -> None:
+    import jsonschema_rs
+
+    from pytest_antimetal.spec import resolve_refs, vendored_spec
+
+    document = {
+        "components": {
+            "schemas": {
+                "Value": {
+                    "type": "object",
+                    "properties": {
+                        "int": {"type": "integer"},
+                        "list": {"type": "array", "items": {"$ref": "#/components/schemas/Value"}},
+                    },
+                }
+            }
+        }
+    }
+    schema = resolve_refs({"$ref": "#/components/schemas/Value"}, document)
+    assert schema["properties"]["list"]["items"] == {"$ref": "#/components/schemas/Value"}
+    validator = RequestValidator(schema, document=document)
+    assert validator.is_valid({"list": [{"int": 1, "list": [{"int": 2}]}]})
+    assert validator.errors({"list": [{"list": [{"int": "2"}]}]}) == {
+        "list.0.list.0.int": "must be of type integer"
+    }
+    # The vendor's GET /artifacts answer is one (OTLP's AnyValue in MetricArtifactDto).
+    spec = vendored_spec()
+    answer = spec.operation("get", "/artifacts").response_schema(200)
+    assert answer is not None
+    with pytest.raises(jsonschema_rs.ValidationError, match="does not exist"):
+        RequestValidator(answer)  # without its document, the cycle's $ref points nowhere
+    artifacts = RequestValidator(answer, document=spec.document)
+    assert artifacts.is_valid([])
+    assert not artifacts.is_valid([{"type": "metric"}])

@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import copy
 import json
+from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -29,20 +31,81 @@ def test_vendored_spec_inconsistencies(capsys: pytest.CaptureFixture[str]) -> No
         "#/components/schemas/CreateIssueDto/properties/triggeredAt: [pattern-vs-format] "
         "the pattern admits '2026-01-01T10:00Z', which format: date-time (RFC 3339) rejects"
     ) in out
-    assert "5 inconsistencies in the vendored spec" in out
+    assert (
+        "#/paths/~1artifacts/get/parameters/1/schema: [example-vs-schema] "
+        "`example`: 'art_123' is not of type 'array'"
+    ) in out
+    assert (
+        "#/paths/~1issues~1by_number~1{number}/get/responses: [security-vs-responses] "
+        "GET /issues/by_number/{number} requires `bearer` (the document's `security`) but "
+        "documents no 401"
+    ) in out
+    lines = out.splitlines()
+    kinds = Counter(line.split("[", 1)[1].split("]", 1)[0] for line in lines[:-1])
+    # 23 timestamps carry zod's pattern next to format: date-time.
+    assert kinds == {
+        "pattern-vs-format": 23,
+        "description-vs-enum": 1,
+        "example-vs-schema": 1,
+        "security-vs-responses": 1,
+    }
+    assert lines[-1] == "26 inconsistencies in the vendored spec"
+
+
+def _clean(document: dict[str, Any]) -> None:
+    """Resolve, in place, each inconsistency the vendor's document has."""
+    stack: list[Any] = [document]
+    while stack:  # zod's date-time pattern next to `format: date-time`, wherever it is
+        node = stack.pop()
+        if isinstance(node, dict):
+            if node.get("format") == "date-time":
+                node.pop("pattern", None)
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    schemas = document["components"]["schemas"]
+    schemas["CreateIssueDto"]["properties"]["severity"]["description"] = "Severity (default medium)"
+    ids = document["paths"]["/artifacts"]["get"]["parameters"][1]
+    ids["schema"]["example"] = ["art_123"]
+    by_number = document["paths"]["/issues/by_number/{number}"]["get"]
+    by_number["responses"]["401"] = document["paths"]["/issues"]["get"]["responses"]["401"]
 
 
 def test_consistent_spec_exits_0(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     document = copy.deepcopy(vendored_spec().document)
-    schemas = document["components"]["schemas"]
-    for schema in schemas.values():
-        for prop in schema.get("properties", {}).values():
-            prop.pop("pattern", None)
-    schemas["CreateIssueDto"]["properties"]["severity"]["description"] = "Severity (default medium)"
+    _clean(document)
     path = tmp_path / "clean.json"
     path.write_text(json.dumps(document))
     assert _run(str(path)) == 0
     assert "no inconsistencies" in capsys.readouterr().out
+
+
+def test_security_without_401() -> None:
+    document = copy.deepcopy(vendored_spec().document)
+    _clean(document)
+    assert lint.find_inconsistencies(Spec(document)) == []
+    get_issue = document["paths"]["/issues/{id}"]["get"]
+    del get_issue["responses"]["401"]
+    (found,) = lint.find_inconsistencies(Spec(document))
+    assert found.kind == "security-vs-responses"
+    assert found.pointer == "#/paths/~1issues~1{id}/get/responses"
+    assert "GET /issues/{id} requires `bearer` (the document's `security`)" in found.message
+    assert "(documented: 200, 400, 403, 404, 429, 500)" in found.message
+    # Its own `security` names its schemes; `4XX` or `default` documents the 401.
+    get_issue["security"] = [{"bearer": [], "apiKey": []}]
+    (found,) = lint.find_inconsistencies(Spec(document))
+    assert "requires `apiKey`, `bearer` (its own `security`)" in found.message
+    get_issue["responses"]["4XX"] = get_issue["responses"]["400"]
+    assert lint.find_inconsistencies(Spec(document)) == []
+    del get_issue["responses"]["4XX"]
+    # No credentials needed (an empty alternative, or none at all): no 401 owed.
+    get_issue["security"] = [{"bearer": []}, {}]
+    assert lint.find_inconsistencies(Spec(document)) == []
+    get_issue["security"] = []
+    assert lint.find_inconsistencies(Spec(document)) == []
+    del get_issue["security"]
+    document["security"] = []
+    assert lint.find_inconsistencies(Spec(document)) == []
 
 
 def test_default_and_bounds_contradictions() -> None:

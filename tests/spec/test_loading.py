@@ -21,7 +21,7 @@ from pytest_antimetal.spec import (
     resolve_refs,
     vendored_spec,
 )
-from tests.helpers.sessions import REPO_ROOT
+from tests.helpers.sessions import REPO_ROOT, SHARED_VENDOR
 
 
 def test_vendored_spec_is_the_published_post_issues_document() -> None:
@@ -37,6 +37,34 @@ def test_vendored_spec_is_the_published_post_issues_document() -> None:
     assert op.success_status == 201
     assert set(op.responses) == {"201", "400", "401", "403", "429", "500"}
     assert spec.api_version_default == "2026-03-17"
+
+
+def test_vendored_spec_is_the_vendors_whole_document() -> None:
+    spec = vendored_spec()
+    assert [(op.label, op.operation_id) for op in spec.operations()] == [
+        ("GET /issues", "listIssues"),
+        ("POST /issues", "createIssue"),
+        ("GET /issues/by_number/{number}", "getIssueByNumber"),
+        ("GET /issues/{id}", "getIssue"),
+        ("DELETE /issues/{id}", "deleteIssue"),
+        ("PATCH /issues/{id}", "updateIssueStatus"),
+        ("GET /issues/{id}/results", "getIssueResults"),
+        ("GET /artifacts", "batchGetArtifacts"),
+        ("POST /query", "query"),
+    ]
+    # What an `Allow` header or an "undeclared method" check derives from the document.
+    assert spec.methods_for("/issues") == ["GET", "POST"]
+    assert spec.methods_for("/issues/{id}") == ["GET", "DELETE", "PATCH"]
+    assert spec.methods_for("/nowhere") == []
+    assert {op.success_status for op in spec.operations()} == {200, 201, 204}
+    # Every operation takes the version header, with one documented default.
+    for op in spec.operations():
+        version = op.header_parameter("Antimetal-Version")
+        assert version is not None, op.label
+        assert version["schema"]["default"] == "2026-03-17"
+    published = SHARED_VENDOR / "openapi.mintlify.json"
+    if published.is_file():  # what `antimetal-contract pull` copied, meaning for meaning
+        assert spec.document == json.loads(published.read_text(encoding="utf-8"))
 
 
 def test_unquoted_dates_stay_strings() -> None:
@@ -131,8 +159,8 @@ def test_unreadable_path_and_unknown_names(tmp_path: Path) -> None:
         load_spec(tmp_path / "missing.yaml")
     with pytest.raises(SpecError, match="no schema named 'Nope'"):
         vendored_spec().schema("Nope")
-    with pytest.raises(SpecError, match="no operation GET /issues"):
-        vendored_spec().operation("get", "/issues")
+    with pytest.raises(SpecError, match="no operation PUT /issues"):
+        vendored_spec().operation("put", "/issues")
     with pytest.raises(SpecError, match="unresolvable"):
         resolve_refs({"$ref": "#/components/schemas/Missing"}, {})
 
