@@ -343,17 +343,18 @@ class Investigations:
     # -- internals -------------------------------------------------------------------------
 
     def touch(self, record: IssueRecord) -> None:
-        """Bump ``updatedAt`` to now, and past its previous value on a clock that stood still."""
-        now = self._clock()
+        """Bump ``updatedAt`` to now, and past its previous value when the clock (on the
+        wire's millisecond) has not moved since."""
+        stamp = format_instant(self._clock())
         before = record.data.get("updatedAt")
-        if isinstance(before, str):
+        if isinstance(before, str) and stamp <= before:  # same wire form: compares as text
             try:
                 previous = datetime.strptime(before, _WIRE).replace(tzinfo=UTC)
             except ValueError:
                 previous = None
-            if previous is not None and now <= previous:
-                now = previous + timedelta(milliseconds=1)
-        record.data["updatedAt"] = format_instant(now)
+            if previous is not None:
+                stamp = format_instant(previous + timedelta(milliseconds=1))
+        record.data["updatedAt"] = stamp
         record.summary = None
 
     def _record(self, issue: IssueLike) -> IssueRecord:

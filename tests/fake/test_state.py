@@ -156,3 +156,17 @@ def test_issues_dropped_by_the_byte_cap_leave_every_lookup() -> None:
         assert c.get(f"/issues/by_number/{dropped['number']}").status_code == 404
         # Its cursor is gone too: nothing around it.
         assert c.get("/issues", params={"startingAfter": dropped["uuid"]}).json()["data"] == []
+
+
+def test_patch_within_the_same_millisecond_still_moves_updated_at() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from pytest_antimetal.fake import FakeClock
+
+    now = [datetime(2026, 5, 1, 0, 0, 0, 100, tzinfo=UTC)]
+    fake = FakeAntimetal(spec=whole_spec(), clock=FakeClock(lambda: now[0]), investigation="manual")
+    with _client(fake, fake.api_key) as c:
+        created = c.post("/issues", json=VALID_BODY).json()
+        now[0] += timedelta(microseconds=300)  # later, but the same millisecond on the wire
+        patched = c.patch(f"/issues/{created['uuid']}", json={"status": "muted"}).json()
+    assert patched["updatedAt"] > created["updatedAt"]
