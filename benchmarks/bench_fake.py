@@ -1,17 +1,24 @@
 """Benchmarks of the embedded fake, as ratios against anchors measured in the same run.
 
-    python benchmarks/bench_fake.py [--rounds N] [--requests N] [--duration S] [--skip-loopback]
+    python benchmarks/bench_fake.py [--rounds N] [--requests N] [--duration S]
+                                    [--skip-loopback] [--operations create,list,retrieve]
 
-(a) in-process: an ``httpx.Client`` creating issues over ``fake.transport`` vs
-    the same client over a bare ``httpx.MockTransport`` returning a canned 201
-    body (the floor). Interleaved rounds; ratio = floor time / fake time
-    (goal >= 0.6).
+(a) in-process, each against a bare ``httpx.MockTransport`` returning a canned
+    body (the floor), interleaved rounds; ratio = floor time / fake time
+    (goal >= 0.6):
+    - an ``httpx.Client`` creating issues (``POST /issues``, canned 201);
+    - ``AntimetalClient.issues.retrieve(id)`` (``GET /issues/{id}``), the floor's
+      canned 200 being the very bytes the fake answers for that issue, so the
+      client's decoding and schema check cost the same on both sides.
 (b) loopback: ``antimetal-contract fake`` vs Prism's mock server
     (``@stoplight/prism-cli mock``) on the same spec under the same
-    ``wrk -t1 -c8`` load POSTing a valid body with auth; ratio = fake req/s /
-    Prism req/s (goal >= 2). Prism is taken from ``$PRISM_BIN``, else ``prism``
-    on PATH, else ``npx --yes @stoplight/prism-cli``; without it only the
-    fake's req/s is printed. Skipped with a message when wrk is missing.
+    ``wrk -t1 -c8`` load with a bearer key, per operation: ``POST /issues``
+    (a valid body), ``GET /issues`` and ``GET /issues/{id}`` (the fake holding
+    issues created through the API just before each run; the id is the newest
+    one's, sent to Prism too). Rounds interleave fake and Prism; ratio = fake
+    req/s / Prism req/s (goal >= 2). Prism is taken from ``$PRISM_BIN``, else
+    ``prism`` on PATH, else ``npx --yes @stoplight/prism-cli``; without it only
+    the fake's req/s is printed. Skipped with a message when wrk is missing.
 """
 
 from __future__ import annotations
@@ -32,6 +39,7 @@ from pathlib import Path
 
 import httpx
 
+from pytest_antimetal.client import AntimetalClient
 from pytest_antimetal.fake import FakeAntimetal
 from pytest_antimetal.fake.server import bind_socket
 
@@ -96,6 +104,52 @@ def bench_in_process(rounds: int, n: int) -> float:
     return ratio
 
 
+def _time_retrieve(client: AntimetalClient, issue_id: str, n: int) -> float:
+    started = time.perf_counter()
+    for _ in range(n):
+        client.issues.retrieve(issue_id)
+    return (time.perf_counter() - started) / n
+
+
+def bench_retrieve(rounds: int, n: int, issues: int = 1000) -> float:
+    fake = FakeAntimetal(api_keys=[KEY])
+    headers = {"Authorization": f"Bearer {KEY}"}
+    with httpx.Client(transport=fake.transport, base_url=fake.base_url, headers=headers) as http:
+        for _ in range(issues):
+            created = http.post("/issues", json=BODY)
+        issue_id = created.json()["uuid"]
+        answer = http.get(f"/issues/{issue_id}")
+    if answer.status_code != 200:
+        raise SystemExit(f"unexpected HTTP {answer.status_code}: {answer.text[:200]}")
+    # The fake's own bytes and headers for that issue: equal decoding work on both sides.
+    canned, canned_headers = answer.content, dict(answer.headers)
+    floor = httpx.MockTransport(
+        lambda request: httpx.Response(200, headers=canned_headers, content=canned)
+    )
+    base = fake.base_url
+    with (
+        AntimetalClient(api_key=KEY, base_url=base, transport=fake.transport) as fake_client,
+        AntimetalClient(api_key=KEY, base_url=base, transport=floor) as floor_client,
+    ):
+        _time_retrieve(fake_client, issue_id, 200)  # warm-up
+        _time_retrieve(floor_client, issue_id, 200)
+        fake_times, floor_times = [], []
+        for _ in range(rounds):
+            floor_times.append(_time_retrieve(floor_client, issue_id, n))
+            fake_times.append(_time_retrieve(fake_client, issue_id, n))
+    fake_us = statistics.median(fake_times) * 1e6
+    floor_us = statistics.median(floor_times) * 1e6
+    ratio = floor_us / fake_us
+    print(
+        f"(a) in-process, AntimetalClient.issues.retrieve(id), {issues:,} issues held"
+        " (median of interleaved rounds)"
+    )
+    print(f"    bare MockTransport (floor): {floor_us:8.1f} us/request")
+    print(f"    fake.transport            : {fake_us:8.1f} us/request")
+    print(f"    ratio floor/fake          : {ratio:8.2f}   (goal >= 0.6)")
+    return ratio
+
+
 # -- (b) loopback under wrk ----------------------------------------------------------------------
 
 
@@ -140,9 +194,9 @@ def _stop(proc: subprocess.Popen[str]) -> None:
             proc.wait()
 
 
-def _wrk(url: str, script: Path, duration: float) -> tuple[float, int]:
+def _wrk(url: str, options: list[str], duration: float) -> tuple[float, int]:
     out = subprocess.run(
-        ["wrk", "-t1", "-c8", f"-d{duration:g}s", "-s", str(script), url],
+        ["wrk", "-t1", "-c8", f"-d{duration:g}s", *options, url],
         capture_output=True,
         text=True,
         check=True,
@@ -202,15 +256,46 @@ def _start_prism(command: list[str]) -> tuple[subprocess.Popen[str], str]:
     return proc, f"http://127.0.0.1:{port}"
 
 
-def bench_loopback(rounds: int, duration: float) -> float | None:
-    print("(b) loopback, wrk -t1 -c8, POST /issues with a valid body and auth")
+_AUTH = ["-H", f"Authorization: Bearer {KEY}"]
+OPERATIONS = ("create", "list", "retrieve")
+_LABELS = {
+    "create": "POST /issues (a valid body)",
+    "list": "GET /issues (default page)",
+    "retrieve": "GET /issues/{id}",
+}
+
+
+def _populate(url: str, count: int) -> str:
+    """Create *count* issues through the API; the newest one's uuid.
+
+    Before every fake run: the fake keeps recorded requests and issues under one
+    byte cap, oldest dropped first, so issues created before a long run of GETs
+    would age out of it (a 404 counted as non-2xx).
+    """
+    headers = {"Authorization": f"Bearer {KEY}"}
+    with httpx.Client(base_url=url, headers=headers, timeout=30) as http:
+        for _ in range(count):
+            response = http.post("/issues", json=BODY)
+            if response.status_code != 201:
+                raise SystemExit(f"populate: HTTP {response.status_code}: {response.text[:200]}")
+    return str(response.json()["uuid"])
+
+
+def bench_loopback(
+    rounds: int, duration: float, operations: tuple[str, ...] = OPERATIONS, issues: int = 200
+) -> dict[str, float | None]:
+    print("(b) loopback, wrk -t1 -c8, bearer key; fake and Prism interleaved, median of rounds")
     if shutil.which("wrk") is None:
         print("    skipped: wrk is not installed (apt-get install wrk)")
-        return None
+        return {}
     prism = _prism_command()
     if prism is None:
         # The fake's own figure still compares runs of this script on one machine.
         print("    Prism skipped: neither $PRISM_BIN, prism nor npx is available (no ratio)")
+    fake_rps: dict[str, list[float]] = {op: [] for op in operations}
+    prism_rps: dict[str, list[float]] = {op: [] for op in operations}
+    bad = dict.fromkeys(operations, 0)
+    prism_bad = dict.fromkeys(operations, 0)
     with tempfile.TemporaryDirectory() as tmp:
         script = Path(tmp) / "post.lua"
         script.write_text(
@@ -221,43 +306,60 @@ def bench_loopback(rounds: int, duration: float) -> float | None:
         )
         fake_proc, fake_url = _start_fake()
         prism_proc, prism_url = _start_prism(prism) if prism else (None, "")
+
+        def target(op: str, base: str, issue_id: str) -> tuple[str, list[str]]:
+            if op == "create":
+                return base + "/issues", ["-s", str(script)]
+            if op == "list":
+                return base + "/issues", _AUTH
+            return f"{base}/issues/{issue_id}", _AUTH
+
         try:
+            issue_id = _populate(fake_url, issues)
             # Warm-up: Prism's JIT (it needs a few seconds) and both servers' set-up.
-            _wrk(fake_url + "/issues", script, 3)
-            if prism_proc is not None:
-                _wrk(prism_url + "/issues", script, 5)
-            fake_rps: list[float] = []
-            prism_rps: list[float] = []
-            bad, prism_bad = 0, 0
-            for _ in range(rounds):
-                rps, non2xx = _wrk(fake_url + "/issues", script, duration)
-                fake_rps.append(rps)
-                bad += non2xx
+            for op in operations:
+                _wrk(*target(op, fake_url, issue_id), 2)
                 if prism_proc is not None:
-                    rps, non2xx = _wrk(prism_url + "/issues", script, duration)
-                    prism_rps.append(rps)
-                    prism_bad += non2xx
+                    _wrk(*target(op, prism_url, issue_id), 3)
+            for _ in range(rounds):
+                for op in operations:
+                    if op != "create":
+                        issue_id = _populate(fake_url, issues)
+                    rps, non2xx = _wrk(*target(op, fake_url, issue_id), duration)
+                    fake_rps[op].append(rps)
+                    bad[op] += non2xx
+                    if prism_proc is not None:
+                        rps, non2xx = _wrk(*target(op, prism_url, issue_id), duration)
+                        prism_rps[op].append(rps)
+                        prism_bad[op] += non2xx
         finally:
             _stop(fake_proc)
             if prism_proc is not None:
                 _stop(prism_proc)
-    fake_median = statistics.median(fake_rps)
     try:
         import httptools  # noqa: F401
 
         http = "httptools"
     except ImportError:
         http = "h11; install httptools for ~2x"
-    label = "    antimetal-contract fake   :"
-    if not prism_rps:
-        print(f"{label} {fake_median:8.0f} req/s  (non-2xx: {bad}; uvicorn {http})")
-        return None
-    prism_median = statistics.median(prism_rps)
-    ratio = fake_median / prism_median
-    print(f"    Prism mock                : {prism_median:8.0f} req/s  (non-2xx: {prism_bad})")
-    print(f"{label} {fake_median:8.0f} req/s  (non-2xx: {bad}; uvicorn {http})")
-    print(f"    ratio fake/Prism          : {ratio:8.2f}   (goal >= 2)")
-    return ratio
+    print(f"    (uvicorn {http}; GETs after {issues} issues created through the API)")
+    ratios: dict[str, float | None] = {}
+    for op in operations:
+        fake_median = statistics.median(fake_rps[op])
+        print(f"  {_LABELS[op]}")
+        label = "    antimetal-contract fake   :"
+        if not prism_rps[op]:
+            print(f"{label} {fake_median:8.0f} req/s  (non-2xx: {bad[op]})")
+            ratios[op] = None
+            continue
+        prism_median = statistics.median(prism_rps[op])
+        ratios[op] = ratio = fake_median / prism_median
+        print(
+            f"    Prism mock                : {prism_median:8.0f} req/s  (non-2xx: {prism_bad[op]})"
+        )
+        print(f"{label} {fake_median:8.0f} req/s  (non-2xx: {bad[op]})")
+        print(f"    ratio fake/Prism          : {ratio:8.2f}   (goal >= 2)")
+    return ratios
 
 
 def main() -> int:
@@ -266,10 +368,23 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=2000, help="requests a round, (a)")
     parser.add_argument("--duration", type=float, default=5.0, help="seconds a wrk run, (b)")
     parser.add_argument("--skip-loopback", action="store_true", help="run (a) only")
+    parser.add_argument(
+        "--operations",
+        default=",".join(OPERATIONS),
+        help="comma-separated, of create, list, retrieve (default all); (a) runs create"
+        " and retrieve as chosen, (b) each",
+    )
     args = parser.parse_args()
-    bench_in_process(args.rounds, args.requests)
+    operations = tuple(op for op in args.operations.split(",") if op)
+    unknown = [op for op in operations if op not in OPERATIONS]
+    if unknown:
+        parser.error(f"unknown operation(s) {', '.join(unknown)}; have {', '.join(OPERATIONS)}")
+    if "create" in operations:
+        bench_in_process(args.rounds, args.requests)
+    if "retrieve" in operations:
+        bench_retrieve(args.rounds, args.requests)
     if not args.skip_loopback:
-        bench_loopback(max(1, min(args.rounds, 3)), args.duration)
+        bench_loopback(max(1, min(args.rounds, 3)), args.duration, operations)
     return 0
 
 
