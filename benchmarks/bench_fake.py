@@ -194,7 +194,8 @@ def _stop(proc: subprocess.Popen[str]) -> None:
             proc.wait()
 
 
-def _wrk(url: str, options: list[str], duration: float) -> tuple[float, int]:
+def _wrk(url: str, options: list[str], duration: float) -> tuple[float, int, int]:
+    """Requests/s, non-2xx answers and requests completed of one ``wrk`` run."""
     out = subprocess.run(
         ["wrk", "-t1", "-c8", f"-d{duration:g}s", *options, url],
         capture_output=True,
@@ -202,8 +203,25 @@ def _wrk(url: str, options: list[str], duration: float) -> tuple[float, int]:
         check=True,
     ).stdout
     rps = float(re.search(r"Requests/sec:\s*([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    done = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     non2xx = re.search(r"Non-2xx or 3xx responses:\s*(\d+)", out)
-    return rps, int(non2xx.group(1)) if non2xx else 0
+    return rps, int(non2xx.group(1)) if non2xx else 0, done
+
+
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    """User + system CPU of *pid* and its descendants, every thread (Linux ``/proc``)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total = (int(fields[11]) + int(fields[12])) / _TICKS
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            for child in (task / "children").read_text().split():
+                total += _cpu_seconds(int(child)) or 0.0
+    except (OSError, IndexError, ValueError):
+        return None
+    return total
 
 
 def _start_fake(extra_env: dict[str, str] | None = None) -> tuple[subprocess.Popen[str], str]:
@@ -296,6 +314,21 @@ def bench_loopback(
     prism_rps: dict[str, list[float]] = {op: [] for op in operations}
     bad = dict.fromkeys(operations, 0)
     prism_bad = dict.fromkeys(operations, 0)
+    # Server CPU per request, all threads: on a shared, loaded host a server's
+    # req/s also depends on the CPU share it wins; this does not.
+    fake_cpu: dict[str, list[float]] = {op: [] for op in operations}
+    prism_cpu: dict[str, list[float]] = {op: [] for op in operations}
+
+    def measured(
+        proc: subprocess.Popen[str], url: str, options: list[str], cpu: list[float]
+    ) -> tuple[float, int]:
+        before = _cpu_seconds(proc.pid)
+        rps, non2xx, done = _wrk(url, options, duration)
+        after = _cpu_seconds(proc.pid)
+        if before is not None and after is not None and done:
+            cpu.append((after - before) / done)
+        return rps, non2xx
+
     with tempfile.TemporaryDirectory() as tmp:
         script = Path(tmp) / "post.lua"
         script.write_text(
@@ -316,20 +349,22 @@ def bench_loopback(
 
         try:
             issue_id = _populate(fake_url, issues)
-            # Warm-up: Prism's JIT (it needs a few seconds) and both servers' set-up.
+            # Warm-up: Prism's JIT (its req/s still rises after 10 s of load) and set-up.
             for op in operations:
                 _wrk(*target(op, fake_url, issue_id), 2)
                 if prism_proc is not None:
-                    _wrk(*target(op, prism_url, issue_id), 3)
+                    _wrk(*target(op, prism_url, issue_id), 5)
             for _ in range(rounds):
                 for op in operations:
                     if op != "create":
                         issue_id = _populate(fake_url, issues)
-                    rps, non2xx = _wrk(*target(op, fake_url, issue_id), duration)
+                    url, options = target(op, fake_url, issue_id)
+                    rps, non2xx = measured(fake_proc, url, options, fake_cpu[op])
                     fake_rps[op].append(rps)
                     bad[op] += non2xx
                     if prism_proc is not None:
-                        rps, non2xx = _wrk(*target(op, prism_url, issue_id), duration)
+                        url, options = target(op, prism_url, issue_id)
+                        rps, non2xx = measured(prism_proc, url, options, prism_cpu[op])
                         prism_rps[op].append(rps)
                         prism_bad[op] += non2xx
         finally:
@@ -359,6 +394,15 @@ def bench_loopback(
         )
         print(f"{label} {fake_median:8.0f} req/s  (non-2xx: {bad[op]})")
         print(f"    ratio fake/Prism          : {ratio:8.2f}   (goal >= 2)")
+        if fake_cpu[op] and prism_cpu[op]:
+            fake_us = statistics.median(fake_cpu[op]) * 1e6
+            prism_us = statistics.median(prism_cpu[op]) * 1e6
+            print(
+                f"    server CPU per request    : Prism {prism_us:.0f} us, fake {fake_us:.0f} us:"
+                f" {prism_us / fake_us:.2f}x"
+            )
+        if bad[op]:
+            print("    (the fake answered non-2xx: its figure is not the operation's)")
     return ratios
 
 
