@@ -93,6 +93,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "(ini antimetal_live_budget; default 5).",
     )
     parser.addini("antimetal_live_budget", "Cap on issue-creating requests against a live server.")
+    group.addoption(
+        "--antimetal-coverage-min",
+        action="store",
+        default=None,
+        metavar="PCT",
+        help="Fail the run when the contract suite covers less than PCT percent of the "
+        "document (ini antimetal_coverage_min; README, 'Coverage').",
+    )
+    parser.addini(
+        "antimetal_coverage_min", "Coverage of the document below which the contract run fails."
+    )
 
     group.addoption(
         "--antimetal-report",

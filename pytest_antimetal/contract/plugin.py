@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from pytest_antimetal.contract.budget import SharedBudget
+from pytest_antimetal.contract.coverage import CoverageLog, CoverageReport, parse_percent
 from pytest_antimetal.contract.failure_repr import failure_repr
 from pytest_antimetal.contract.grouping import Entry, EntryBook, format_part
 from pytest_antimetal.contract.report import RunStats
@@ -47,6 +48,10 @@ DEFAULT_LIVE_BUDGET = 5
 _SEE = f" (see {README_REF}, 'Configuration reference')"
 _STATS_PROPERTY = "antimetal_contract_stats"
 _ENTRIES_PROPERTY = "antimetal_contract_entries"
+_COVERAGE_PROPERTY = "antimetal_contract_coverage"
+_NOT_IN_JUNIT = frozenset({_ENTRIES_PROPERTY, _COVERAGE_PROPERTY})
+_GATE_LINES = 10
+"""Things never exercised named under a failed coverage gate (report.html lists them all)."""
 FAKE_REPRO_PORT = 8000
 FAKE_REPRO_URL = f"http://127.0.0.1:{FAKE_REPRO_PORT}"
 """Base URL of a fake-target run: where `antimetal-contract fake --port 8000` listens."""
@@ -85,6 +90,22 @@ def _number(config: pytest.Config, option: str, ini: str, kind: type, default: A
     if value <= 0 and not (kind is int and option == "antimetal_live_budget" and value == 0):
         raise pytest.UsageError(f"{source}: must be positive, got {value}{_SEE}")
     return value
+
+
+def _coverage_min(config: pytest.Config) -> float | None:
+    """``--antimetal-coverage-min`` (else ini ``antimetal_coverage_min``): the percentage below
+    which the run fails; ``None``: no gate."""
+    raw = config.getoption("antimetal_coverage_min", None)
+    source = "--antimetal-coverage-min"
+    if raw in (None, ""):
+        raw = config.getini("antimetal_coverage_min")
+        source = "ini antimetal_coverage_min"
+        if raw in (None, "", []):
+            return None
+    try:
+        return parse_percent(raw)
+    except ValueError as exc:
+        raise pytest.UsageError(f"{source}: {exc}{_SEE}") from None
 
 
 def _report_dir(config: pytest.Config) -> Path | None:
@@ -143,6 +164,10 @@ class ContractPlugin:
         self.deterministic = _is_deterministic(config)
         self.seed = _seed(config, self.deterministic)
         self.stats = RunStats()
+        self.coverage = CoverageLog()
+        """What the run exercised of the document (merged from every part and xdist worker)."""
+        self.coverage_min: float | None = _coverage_min(config)
+        self._coverage_report: CoverageReport | None = None
         self.book = EntryBook()
         """The run's root causes (merged from every part, and every xdist worker)."""
         self.first_shown: dict[str, str] = {}
@@ -329,7 +354,7 @@ class ContractPlugin:
         # shows them. Not on an xdist worker: there this hook runs before the report is sent,
         # and the controller needs the entries.
         if not hasattr(self.config, "workerinput"):
-            report.user_properties[:] = [(n, v) for n, v in properties if n != _ENTRIES_PROPERTY]
+            report.user_properties[:] = [(n, v) for n, v in properties if n not in _NOT_IN_JUNIT]
         if report.when != "call":
             return
         part = report.nodeid.rpartition("::")[2]
@@ -339,6 +364,8 @@ class ContractPlugin:
                 stats = json.loads(str(value))
                 self.stats.merge(stats)
                 sent = int(stats.get("requests", 0))
+            elif name == _COVERAGE_PROPERTY:
+                self.coverage.merge(json.loads(str(value)))
             elif name == _ENTRIES_PROPERTY:
                 entries = [Entry.from_dict(d) for d in json.loads(str(value))]
                 found = len(entries)
@@ -414,13 +441,52 @@ class ContractPlugin:
         for reason, count in sorted(stats.skipped.items()):
             tr.line(f"not sent: {count} ({reason})")
         if not hasattr(self.config, "workerinput"):
+            self._coverage_lines(tr)
             written = self.write_report()
             if written and self.report_dir is not None:
                 repros = sum(1 for p in written if p.name.startswith("test_repro_"))
                 tr.line(
                     f"report: {self.report_dir}/ (report.json, report.md, {repros} "
-                    "reproduction(s): test_repro_<id>.py, repro_<id>.sh)"
+                    "reproduction(s): test_repro_<id>.py, repro_<id>.sh; coverage: report.html)"
                 )
+
+    def coverage_report(self) -> CoverageReport:
+        """The run's coverage of its spec (computed once, after every part reported)."""
+        if self._coverage_report is None:
+            from pytest_antimetal.contract.coverage import DocumentModel
+
+            self._coverage_report = CoverageReport(
+                DocumentModel.from_spec(self.spec), self.coverage
+            )
+        return self._coverage_report
+
+    def _coverage_lines(self, tr: Any) -> None:
+        # One line by default (a one-fault report stays on one screen); per operation with -v;
+        # what was never exercised when the gate failed.
+        report = self.coverage_report()
+        tr.line(report.summary_line())
+        if self.config.get_verbosity() > 0:
+            for line in report.operation_lines():
+                tr.line(line)
+        minimum = self.coverage_min
+        if minimum is None:
+            return
+        if report.meets(minimum):
+            tr.line(f"coverage gate: {report.shown_percent()} >= {minimum:g}%: passed")
+            return
+        missing = list(report.never_exercised())
+        tr.line(
+            f"coverage gate: {report.shown_percent()} < {minimum:g}% "
+            "(--antimetal-coverage-min): the run fails; never exercised:",
+            red=True,
+        )
+        for line in missing[:_GATE_LINES]:
+            tr.line(f"  {line}")
+        if len(missing) > _GATE_LINES:
+            more = len(missing) - _GATE_LINES
+            tr.line(
+                f"  ... and {more} more (-v per operation; --antimetal-report=DIR: report.html)"
+            )
 
     def minimise(self, entries: list[Entry]) -> None:
         """Give each entry not shown yet its smallest request (README, 'Reading a failure').
@@ -490,7 +556,14 @@ class ContractPlugin:
         entries = self.book.entries()
         written: list[Path] = []
         if self.report_dir is not None:
-            written = write_report(self.report_dir, entries, self.stats, context)
+            written = write_report(
+                self.report_dir,
+                entries,
+                self.stats,
+                context,
+                coverage=self.coverage_report(),
+                coverage_min=self.coverage_min,
+            )
             text = (self.report_dir / "report.md").read_text(encoding="utf-8")
         else:
             text = markdown(entries, self.stats, context)
@@ -500,6 +573,18 @@ class ContractPlugin:
 
     @pytest.hookimpl(trylast=True)  # after junitxml's, which writes the file
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        # The coverage gate is judged here, on the controller, once every worker's coverage
+        # is merged (an item could see only its own worker's share, and -k could deselect it).
+        # Like pytest's --max-warnings it sets the exit status; the terminal summary, printed
+        # after this hook, names what was never exercised.
+        if (
+            self.coverage_min is not None
+            and not hasattr(self.config, "workerinput")
+            and not self.config.option.collectonly
+            and session.exitstatus == pytest.ExitCode.OK
+            and not self.coverage_report().meets(self.coverage_min)
+        ):
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
         xmlpath = getattr(self.config.option, "xmlpath", None)
         if not xmlpath or hasattr(self.config, "workerinput"):
             return
@@ -551,6 +636,7 @@ class ContractItem(pytest.Item):
             self.plugin.unreachable = f"target unreachable ({reason}), see {self.nodeid}"
             raise TargetUnreachable(reason)
         self.user_properties.append((_STATS_PROPERTY, json.dumps(result.stats.as_dict())))
+        self.user_properties.append((_COVERAGE_PROPERTY, json.dumps(result.coverage.as_dict())))
         if result.failures:
             self.plugin.minimise(result.entries)
             entries = [entry.as_dict() for entry in result.entries]

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from pytest_antimetal.contract.checking import SCHEMATHESIS_CHECKS, Checker, Expectation
 from pytest_antimetal.contract.checks import CheckFailed, ContractRules, Exchange, RunState
+from pytest_antimetal.contract.coverage import CoverageLog, CoverageRecorder, DocumentModel
 from pytest_antimetal.contract.generation import CaseGenerator
 from pytest_antimetal.contract.grouping import Entry, EntryBook
 from pytest_antimetal.contract.parts import ITEMS, PARTS, Inputs, resolve
@@ -123,6 +124,9 @@ class PartResult:
     unreachable: str = ""
     """Why the target could not be connected to (the part stopped; nothing was sent)."""
 
+    coverage: CoverageLog = field(default_factory=CoverageLog)
+    """What the part's requests exercised of the document, and the statuses they got."""
+
     @property
     def entries(self) -> list[Entry]:
         return self.book.entries()
@@ -142,6 +146,7 @@ class ContractRunner:
         self.rules = ContractRules.from_spec(settings.spec, settings.method, settings.path)
         self.state = RunState(clock=settings.clock)
         self.stats = RunStats()
+        self.coverage = CoverageRecorder(DocumentModel.from_spec(settings.spec), settings.base_url)
         self._client = client or httpx.Client(
             transport=settings.transport, timeout=30.0, follow_redirects=False
         )
@@ -304,6 +309,16 @@ class ContractRunner:
             return None
         result.stats.requests += 1
         received = ReceivedResponse(response.status_code, dict(response.headers), response.content)
+        # Every answered request passes here (parts, auth probes, send_and_check): coverage
+        # counts what was sent and got back, whichever operation it went to.
+        self.coverage.record(
+            result.coverage,
+            out.method,
+            out.url,
+            headers=out.headers,
+            body=out.body,
+            status=received.status,
+        )
         return response, received
 
     # -- checking --------------------------------------------------------
