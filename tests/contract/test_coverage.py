@@ -352,3 +352,10 @@ def test_xdist_workers_merge_to_the_same_figure_and_junit_stays_small(
     assert result.ret == pytest.ExitCode.OK
     assert _figure(_output(result)) == alone
     assert "antimetal_contract_coverage" not in (project.path / "junit.xml").read_text()
+    # The gate is judged on the controller, with both workers' coverage.
+    gate = f"--antimetal-coverage-min={float(alone) + 0.1}"
+    result = project.runpytest_subprocess(*FAST, "-n", "2", gate)
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    assert f"coverage gate: {alone}% < {float(alone) + 0.1:g}%" in _output(result)
+    result = project.runpytest_subprocess(*FAST, "-n", "2", f"--antimetal-coverage-min={alone}")
+    assert result.ret == pytest.ExitCode.OK
