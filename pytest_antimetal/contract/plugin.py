@@ -566,7 +566,7 @@ class ContractPlugin:
             )
             text = (self.report_dir / "report.md").read_text(encoding="utf-8")
         else:
-            text = markdown(entries, self.stats, context)
+            text = markdown(entries, self.stats, context, coverage=self.coverage_report())
         if summary:
             append_step_summary(text)
         return written

@@ -111,7 +111,7 @@ def write_report(
     path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     written.append(path)
     path = directory / "report.md"
-    path.write_text(markdown(entries, stats, context, bodies), encoding="utf-8")
+    path.write_text(markdown(entries, stats, context, bodies, coverage), encoding="utf-8")
     written.append(path)
     if coverage is not None:
         path = directory / "report.html"
@@ -243,7 +243,11 @@ def _fence(text: str) -> str:
 
 
 def markdown(
-    entries: list[Entry], stats: RunStats, context: ReportContext, bodies: Path | None = None
+    entries: list[Entry],
+    stats: RunStats,
+    context: ReportContext,
+    bodies: Path | None = None,
+    coverage: CoverageReport | None = None,
 ) -> str:
     """The report as Markdown, at most :data:`MARKDOWN_LIMIT` bytes (a cut is marked)."""
     status = "failed" if entries else "passed"
@@ -255,6 +259,14 @@ def markdown(
         f"check(s) run, {len(entries)} root cause(s).",
         "",
     ]
+    if coverage is not None:
+        never = sum(1 for _ in coverage.never_exercised())
+        out += [
+            f"Coverage of the document: {coverage.shown_percent()} ({coverage.covered} of "
+            f"{coverage.declared} documented statuses seen and parameters sent); {never} "
+            "thing(s) never exercised (report.html, report.json).",
+            "",
+        ]
     if entries:
         out += ["| id | cause | checks | requests |", "|---|---|---|---|"]
         for e in entries:

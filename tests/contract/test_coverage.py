@@ -285,6 +285,18 @@ def test_report_json_and_html(project: pytest.Pytester) -> None:
     assert html.startswith("<!DOCTYPE html>") and "<th>429</th>" in html
     assert f"Coverage of the document: {_figure(_output(result))}%" in html
     assert "report.html" in _output(result)
+    md = (project.path / "out" / "report.md").read_text()
+    assert f"Coverage of the document: {_figure(_output(result))}% ({coverage['covered']} of" in md
+
+
+def test_step_summary_has_the_coverage_line(
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    summary = project.path / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    result = project.runpytest(*FAST)
+    assert result.ret == pytest.ExitCode.OK
+    assert f"Coverage of the document: {_figure(_output(result))}%" in summary.read_text()
 
 
 def test_gate_fails_below_naming_what_was_never_exercised(project: pytest.Pytester) -> None:
