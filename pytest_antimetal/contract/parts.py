@@ -19,7 +19,16 @@ from pytest_antimetal.contract.sending import Outgoing, RequestBuilder
 
 FUZZ_SHARDS = 2
 
-__all__ = ["FUZZ_SHARDS", "ITEMS", "PARTS", "PART_TABLE", "Inputs", "Part", "resolve"]
+__all__ = [
+    "FUZZ_SHARDS",
+    "ITEMS",
+    "PARTS",
+    "PART_TABLE",
+    "STATEFUL_PARTS",
+    "Inputs",
+    "Part",
+    "resolve",
+]
 
 
 @dataclass(frozen=True)
@@ -51,6 +60,9 @@ class Part:
     shards: int = 1
     """Items the part is split into, each generating its share (``<name>-<k>``), so that
     ``pytest -n`` spreads the slowest generation over workers."""
+    drive: Callable[[Any, Any], None] | None = None
+    """Runs the part itself, ``(runner, result)``, instead of a stream of independent
+    requests (the stateful ``sequences``, whose next request depends on the last answer)."""
 
     def item(self, shard: int) -> str:
         """The name of the item that runs *shard* (the part's own name when unsplit)."""
@@ -109,6 +121,12 @@ def _handwritten(
     return generate
 
 
+def _sequences(runner: Any, result: Any) -> None:
+    from pytest_antimetal.contract.sequences import run_sequences  # Hypothesis, lazily
+
+    run_sequences(runner, result)
+
+
 PART_TABLE: tuple[Part, ...] = (
     Part("examples", _examples),
     Part("coverage", _coverage),
@@ -134,8 +152,16 @@ PARTS = tuple(p.name for p in PART_TABLE)
 ITEMS = tuple(p.item(k) for p in PART_TABLE for k in range(1, p.shards + 1))
 """The suite's pytest items (a sharded part gives one per shard), in run order."""
 
-_BY_NAME = {p.name: p for p in PART_TABLE}
+STATEFUL_PARTS: tuple[Part, ...] = (
+    Part("sequences", lambda inputs, part: iter(()), drive=_sequences),
+)
+"""Parts the runner resolves by name that are not (yet) items of the default run: the
+single-request planted faults of our own suite also break sequences, so joining the default
+run changes what those tests count (see the CHANGELOG)."""
+
+_BY_NAME = {p.name: p for p in (*PART_TABLE, *STATEFUL_PARTS)}
 _BY_ITEM = {p.item(k): (p, k) for p in PART_TABLE for k in range(1, p.shards + 1)}
+_BY_ITEM.update({p.name: (p, 1) for p in STATEFUL_PARTS})
 
 
 def resolve(name: str) -> tuple[Part, tuple[int, ...]]:

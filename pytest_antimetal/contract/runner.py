@@ -239,6 +239,9 @@ class ContractRunner:
             self.settings.method, self.settings.path
         ).request_schema()
         settings = self.settings
+        if the_part.drive is not None:
+            the_part.drive(self, result)
+            shards = ()
         for shard in shards:
             inputs = Inputs(
                 self.cases, self.builder, schema or {}, settings.seed, settings.max_examples, shard
@@ -277,6 +280,37 @@ class ContractRunner:
         *result*; ``None`` when it was not sent (budget) or got no answer."""
         return self._exchange(out, result, ())
 
+    def send(
+        self, out: Outgoing, result: PartResult, *, budget: bool = True
+    ) -> ReceivedResponse | None:
+        """Send one request, counted (and, when it can create, taken from the live budget
+        unless *budget* is false); no checks. ``None`` when not sent or not answered (a
+        ``no_response`` failure is recorded)."""
+        got = self._send(out, result, claim=budget)
+        return None if got is None else got[1]
+
+    def record(
+        self,
+        out: Outgoing,
+        result: PartResult,
+        *,
+        check: str,
+        message: str,
+        received: ReceivedResponse | None,
+        details: str = "",
+    ) -> None:
+        """Record a failure found by a part's own judgement (the sequences' invariants)."""
+        shown = self._shown(out, dict(out.headers))
+        self._fail(
+            result,
+            out,
+            check=check,
+            message=message,
+            shown=shown,
+            received=received,
+            details=details,
+        )
+
     def _exchange(
         self, out: Outgoing, result: PartResult, extra: Iterable[Expectation]
     ) -> ReceivedResponse | None:
@@ -288,8 +322,10 @@ class ContractRunner:
         self._check(out, response, received, result, sent_at=sent_at, extra=extra)
         return received
 
-    def _send(self, out: Outgoing, result: PartResult) -> tuple[Any, ReceivedResponse] | None:
-        if out.creates:
+    def _send(
+        self, out: Outgoing, result: PartResult, *, claim: bool = True
+    ) -> tuple[Any, ReceivedResponse] | None:
+        if out.creates and claim:
             if not self.sender.claim():
                 result.stats.skipped["live budget reached"] += 1
                 return None

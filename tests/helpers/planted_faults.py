@@ -292,3 +292,114 @@ def make_fake(name: str) -> Callable[[Spec, int, str], FakeAntimetal]:
         return FaultyFake(handler, spec=spec, seed=seed, api_keys=[api_key])
 
     return factory
+
+
+# -- sequence faults: every answer schema-valid, the sequence wrong --------------------
+
+
+def _route(url_or_path: str) -> tuple[str, dict[str, list[str]]]:
+    from urllib.parse import parse_qs, urlsplit
+
+    parts = urlsplit(url_or_path)
+    return parts.path, parse_qs(parts.query)
+
+
+def _lists(m: str, u: str) -> bool:
+    return m.upper() == "GET" and _route(u)[0].endswith("/issues")
+
+
+def missing_from_list(
+    fake: FaultyFake, m: str, u: str, h: Mapping[str, str], b: bytes
+) -> FakeResponse:
+    """Lists leave out the newest issue (created, readable, never listed)."""
+    response = fake.honest(m, u, h, b)
+    if _lists(m, u) and response.status == 200:
+        page = response.json()
+        newest = max((i["number"] for i in fake.issues), default=None)
+        page["data"] = [i for i in page["data"] if i["number"] != newest]
+        return _with_json(response, page)
+    return response
+
+
+def page_repeats(fake: FaultyFake, m: str, u: str, h: Mapping[str, str], b: bytes) -> FakeResponse:
+    """A cursor is ignored: the page after the first is the first again."""
+    if _lists(m, u) and "startingAfter" in _route(u)[1]:
+        from urllib.parse import urlencode
+
+        query = _route(u)[1]
+        query.pop("startingAfter")
+        return fake.honest(m, f"{u.partition('?')[0]}?{urlencode(query, doseq=True)}", h, b)
+    return fake.honest(m, u, h, b)
+
+
+def has_more_last_page(
+    fake: FaultyFake, m: str, u: str, h: Mapping[str, str], b: bytes
+) -> FakeResponse:
+    """Every page says there is more."""
+    response = fake.honest(m, u, h, b)
+    if _lists(m, u) and response.status == 200:
+        return _with_json(response, {**response.json(), "has_more": True})
+    return response
+
+
+def patch_not_kept(
+    fake: FaultyFake, m: str, u: str, h: Mapping[str, str], b: bytes
+) -> FakeResponse:
+    """PATCH answers the new status, and the issue keeps the old one."""
+    if m.upper() != "PATCH":
+        return fake.honest(m, u, h, b)
+    before = fake.honest("GET", u, h, b"")
+    response = fake.honest(m, u, h, b)
+    if response.status == 200 and before.status == 200:
+        old = json.dumps({"status": before.json()["status"]}).encode()
+        headers = {k: v for k, v in h.items() if k.lower() != "content-length"}
+        fake.honest("PATCH", u, headers, old)
+    return response
+
+
+def deleted_readable(
+    fake: FaultyFake, m: str, u: str, h: Mapping[str, str], b: bytes
+) -> FakeResponse:
+    """DELETE answers 204 and deletes nothing."""
+    if m.upper() == "DELETE":
+        found = fake.honest("GET", u, h, b"")
+        if found.status == 200:
+            return FakeResponse(204, {"x-request-id": "req_planted"}, b"")
+        return found
+    return fake.honest(m, u, h, b)
+
+
+def conversation_forgets(
+    fake: FaultyFake, m: str, u: str, h: Mapping[str, str], b: bytes
+) -> FakeResponse:
+    """A conversation_id passed back starts a new conversation (a new id)."""
+    data = _json(b)
+    if m.upper() == "POST" and _route(u)[0].endswith("/query") and isinstance(data, dict):
+        data.pop("conversation_id", None)
+        return fake.honest(m, u, h, json.dumps(data).encode())
+    return fake.honest(m, u, h, b)
+
+
+SEQUENCE_FAULTS: dict[str, Planted] = {
+    "missing-from-list": Planted(missing_from_list, "sequences", frozenset({"list_exactly_once"})),
+    "page-repeats": Planted(page_repeats, "sequences", frozenset({"list_exactly_once"})),
+    "has-more-last-page": Planted(has_more_last_page, "sequences", frozenset({"list_pages"})),
+    "patch-not-kept": Planted(patch_not_kept, "sequences", frozenset({"update_kept"})),
+    "deleted-readable": Planted(deleted_readable, "sequences", frozenset({"delete_gone"})),
+    "conversation-forgets": Planted(
+        conversation_forgets, "sequences", frozenset({"conversation_kept"})
+    ),
+}
+"""name -> a fault only a sequence shows (each response alone is schema-valid), and the
+invariant of the ``sequences`` part that must name it. Kept apart from :data:`FAULTS`, whose
+hand counts (``fault_counts``) cover the single-request parts."""
+
+
+def make_sequence_fake(name: str) -> Callable[[Spec, int, str], FakeAntimetal]:
+    """A ``ContractPlugin.fake_factory`` building the fake with sequence fault *name*."""
+    handler = SEQUENCE_FAULTS[name].handler
+
+    def factory(spec: Spec, seed: int, api_key: str) -> FakeAntimetal:
+        return FaultyFake(handler, spec=spec, seed=seed, api_keys=[api_key])
+
+    return factory

@@ -1,0 +1,113 @@
+"""The ``sequences`` part: a conformant fake passes; each planted sequence fault is caught by
+the invariant it names, shown as a short numbered sequence with a replay line."""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Any
+
+import pytest
+
+from pytest_antimetal.contract.report import format_failures
+from pytest_antimetal.contract.runner import ContractRunner, ContractSettings
+from pytest_antimetal.contract.sequences import INVARIANTS
+from pytest_antimetal.fake import FakeAntimetal
+from pytest_antimetal.spec import vendored_spec
+from tests.helpers.planted_faults import SEQUENCE_FAULTS, make_sequence_fake
+
+KEY = "amk-sequences-test-key-0123456789"
+REPLAY = "pytest --antimetal-contract -k sequences --hypothesis-seed=1"
+
+
+def _runner(fake: FakeAntimetal, **overrides: Any) -> ContractRunner:
+    settings = ContractSettings(
+        spec=fake.spec,
+        base_url=fake.base_url,
+        api_key=KEY,
+        transport=fake.transport,
+        seed=overrides.pop("seed", 1),
+        replay=lambda part: REPLAY,
+        clock=fake.clock,
+        **overrides,
+    )
+    return ContractRunner(settings)
+
+
+def _steps(text: str) -> list[str]:
+    return re.findall(r"^\s+(\d+)\. ", text, flags=re.MULTILINE)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_conformant_fake_passes_over_seeds(seed: int) -> None:
+    fake = FakeAntimetal(api_keys=[KEY], seed=seed)
+    with _runner(fake, seed=seed) as runner:
+        result = runner.run("sequences")
+    assert result.passed, format_failures("sequences", result.failures)
+    # Sequences ran: issues were created, listed, read (the default budget's share).
+    assert result.stats.requests >= 20
+    assert result.stats.created
+
+
+@pytest.mark.parametrize("name", sorted(SEQUENCE_FAULTS))
+def test_planted_sequence_fault_is_one_entry_naming_its_invariant(name: str) -> None:
+    planted = SEQUENCE_FAULTS[name]
+    fake = make_sequence_fake(name)(vendored_spec(), 1, KEY)
+    with _runner(fake) as runner:
+        result = runner.run("sequences")
+    assert {f.check for f in result.failures} == set(planted.checks), [
+        (f.check, f.message) for f in result.failures
+    ]
+    (entry,) = result.entries
+    text = entry.format()
+    steps = _steps(text)
+    assert 1 <= len(steps) <= 4, text
+    assert steps == [str(k) for k in range(1, len(steps) + 1)], text
+    assert f"(shortest failing sequence, {len(steps)} step(s))" in entry.headline
+    assert "-> HTTP " in text  # each step: its request and its answer
+    assert f"replay:    {REPLAY}" in text
+    assert KEY not in text
+
+
+def test_same_seed_same_requests() -> None:
+    sent = []
+    for _ in range(2):
+        fake = FakeAntimetal(api_keys=[KEY], seed=3)
+        with _runner(fake, seed=3) as runner:
+            runner.run("sequences")
+        sent.append([(r.method, r.path) for r in fake.requests])
+    assert sent[0] == sent[1]
+    assert len(sent[0]) > 20
+
+
+def test_cheap_at_the_default_budget() -> None:
+    fake = FakeAntimetal(api_keys=[KEY], seed=0)
+    with _runner(fake, seed=0) as runner:
+        start = time.perf_counter()
+        result = runner.run("sequences")
+        elapsed = time.perf_counter() - start
+    assert result.passed
+    assert elapsed < 3.0  # ~0.3 s here; a bound loose enough for a loaded CI machine
+    assert result.stats.requests < 150
+
+
+def test_live_target_budget_caps_every_write_and_cleans_up() -> None:
+    fake = FakeAntimetal(api_keys=[KEY], seed=2)
+    with _runner(fake, seed=2, live_budget=4, tag="pytest-antimetal-test") as runner:
+        result = runner.run("sequences")
+    # Every write the part chose to send came from the budget; only the clean-up's DELETEs
+    # (of its own issues) are outside it.
+    assert result.stats.budget_used <= 4
+    assert len([r for r in fake.requests if r.method in ("POST", "PATCH")]) <= 4
+    assert result.stats.skipped["live budget reached"] > 0
+    # Nothing the part created is left behind.
+    assert result.stats.created
+    assert fake.issues == []
+
+
+def test_every_invariant_is_documented_in_the_readme() -> None:
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    for name in INVARIANTS:
+        assert f"`{name}`" in readme, name
