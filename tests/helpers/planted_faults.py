@@ -316,7 +316,15 @@ def missing_from_list(
     if _lists(m, u) and response.status == 200:
         page = response.json()
         newest = max((i["number"] for i in fake.issues), default=None)
-        page["data"] = [i for i in page["data"] if i["number"] != newest]
+        kept = [i for i in page["data"] if i["number"] != newest]
+        if not kept and page["data"] and page["has_more"]:
+            # The page held only the newest issue: answer the page after it instead.
+            from urllib.parse import urlencode
+
+            query = {**_route(u)[1], "startingAfter": [page["data"][0]["uuid"]]}
+            url = f"{u.partition('?')[0]}?{urlencode(query, doseq=True)}"
+            return missing_from_list(fake, m, url, h, b)
+        page["data"] = kept
         return _with_json(response, page)
     return response
 
