@@ -388,6 +388,16 @@ def conversation_forgets(
     return fake.honest(m, u, h, b)
 
 
+def evidence_missing(
+    fake: FaultyFake, m: str, u: str, h: Mapping[str, str], b: bytes
+) -> FakeResponse:
+    """Results cite evidence artifacts that ``GET /artifacts`` never returns."""
+    response = fake.honest(m, u, h, b)
+    if m.upper() == "GET" and _route(u)[0].endswith("/artifacts") and response.status == 200:
+        return _with_json(response, [])
+    return response
+
+
 SEQUENCE_FAULTS: dict[str, Planted] = {
     "missing-from-list": Planted(missing_from_list, "sequences", frozenset({"list_exactly_once"})),
     "page-repeats": Planted(page_repeats, "sequences", frozenset({"list_exactly_once"})),
@@ -397,6 +407,7 @@ SEQUENCE_FAULTS: dict[str, Planted] = {
     "conversation-forgets": Planted(
         conversation_forgets, "sequences", frozenset({"conversation_kept"})
     ),
+    "evidence-missing": Planted(evidence_missing, "sequences", frozenset({"results_valid"})),
 }
 """name -> a fault only a sequence shows (each response alone is schema-valid), and the
 invariant of the ``sequences`` part that must name it. Kept apart from :data:`FAULTS`, whose
@@ -404,10 +415,13 @@ hand counts (``fault_counts``) cover the single-request parts."""
 
 
 def make_sequence_fake(name: str) -> Callable[[Spec, int, str], FakeAntimetal]:
-    """A ``ContractPlugin.fake_factory`` building the fake with sequence fault *name*."""
+    """A ``ContractPlugin.fake_factory`` building the fake with sequence fault *name*
+    (investigations end at once, so results and their evidence are there to check)."""
     handler = SEQUENCE_FAULTS[name].handler
 
     def factory(spec: Spec, seed: int, api_key: str) -> FakeAntimetal:
-        return FaultyFake(handler, spec=spec, seed=seed, api_keys=[api_key])
+        return FaultyFake(
+            handler, spec=spec, seed=seed, api_keys=[api_key], investigation="instant"
+        )
 
     return factory
