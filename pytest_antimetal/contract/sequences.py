@@ -90,14 +90,20 @@ class Step:
     exchanges: list[tuple[Outgoing, ReceivedResponse]] = field(default_factory=list)
 
     def line(self, number: int) -> str:
+        """``3. update: PATCH /issues/<id> {...} -> HTTP 200 status=...; then GET ...``: the
+        step's first exchange and, when it made more, its last (the one judged last)."""
         if not self.exchanges:
             return f"{number}. {self.rule}: not sent (live budget reached)"
-        out, got = self.exchanges[-1]
-        more = f" (+{len(self.exchanges) - 1} more)" if len(self.exchanges) > 1 else ""
-        return (
-            f"{number}. {self.rule}: {out.method} {_path(out.url)}{_body(out.body)} -> "
-            f"HTTP {got.status}{_said(got)}{more}"
-        )
+        shown = [self.exchanges[0]]
+        if len(self.exchanges) > 1:
+            shown.append(self.exchanges[-1])
+        parts = [
+            f"{out.method} {_path(out.url)}{_body(out.body)} -> HTTP {got.status}{_said(got)}"
+            for out, got in shown
+        ]
+        more = len(self.exchanges) - len(shown)
+        tail = f" (+{more} between)" if more else ""
+        return f"{number}. {self.rule}: " + "; then ".join(parts) + tail
 
 
 def _path(url: str) -> str:
