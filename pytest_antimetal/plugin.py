@@ -94,6 +94,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     parser.addini("antimetal_live_budget", "Cap on issue-creating requests against a live server.")
     group.addoption(
+        "--antimetal-sequences",
+        action="store_true",
+        default=False,
+        help="Add the stateful part, antimetal-contract::sequences, to the contract suite "
+        "(ini antimetal_sequences; README, 'The contract suite').",
+    )
+    parser.addini("antimetal_sequences", "Run the contract suite's stateful part too.", type="bool")
+    group.addoption(
         "--antimetal-coverage-min",
         action="store",
         default=None,

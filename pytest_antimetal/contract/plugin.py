@@ -25,6 +25,7 @@ from pytest_antimetal.contract.budget import SharedBudget
 from pytest_antimetal.contract.coverage import CoverageLog, CoverageReport, parse_percent
 from pytest_antimetal.contract.failure_repr import failure_repr
 from pytest_antimetal.contract.grouping import Entry, EntryBook, format_part
+from pytest_antimetal.contract.parts import STATEFUL_PARTS
 from pytest_antimetal.contract.report import RunStats
 from pytest_antimetal.contract.runner import DEFAULT_MAX_EXAMPLES, ITEMS, PartResult
 from pytest_antimetal.runconfig import run_spec, run_spec_path, run_target
@@ -46,6 +47,8 @@ __all__ = ["DEFAULT_LIVE_BUDGET", "LIVE_TAG", "ContractFailed", "ContractItem", 
 
 DEFAULT_LIVE_BUDGET = 5
 _SEE = f" (see {README_REF}, 'Configuration reference')"
+STATEFUL_ITEMS = tuple(part.name for part in STATEFUL_PARTS)
+"""Items added by ``--antimetal-sequences`` (one each: a state machine is not sharded)."""
 _STATS_PROPERTY = "antimetal_contract_stats"
 _ENTRIES_PROPERTY = "antimetal_contract_entries"
 _COVERAGE_PROPERTY = "antimetal_contract_coverage"
@@ -161,6 +164,10 @@ class ContractPlugin:
             None if pool is None else SharedBudget(Path(str(pool)), self.live_budget)
         )
         """The run's pool: made by the xdist controller, taken from by its workers."""
+        self.sequences: bool = bool(
+            config.getoption("antimetal_sequences", False) or config.getini("antimetal_sequences")
+        )
+        """Whether the stateful part is an item of this run (opt-in while it matures)."""
         self.deterministic = _is_deterministic(config)
         self.seed = _seed(config, self.deterministic)
         self.stats = RunStats()
@@ -307,6 +314,8 @@ class ContractPlugin:
     def replay_command(self, part: str) -> str:
         """The pytest command that sends the same requests for *part* again."""
         parts = ["pytest", "--antimetal-contract", "-k", part, f"--hypothesis-seed={self.seed}"]
+        if part in STATEFUL_ITEMS:
+            parts.append("--antimetal-sequences")
         if self.max_examples != DEFAULT_MAX_EXAMPLES:
             parts.append(f"--antimetal-max-examples={self.max_examples}")
         if self.target.source == "--antimetal-base-url" and self.target.base_url:
@@ -608,7 +617,7 @@ class ContractCollector(pytest.Collector):
     plugin: ContractPlugin
 
     def collect(self) -> Iterator[pytest.Item]:
-        for name in ITEMS:
+        for name in (*ITEMS, *STATEFUL_ITEMS) if self.plugin.sequences else ITEMS:
             item = ContractItem.from_parent(self, name=name)
             item.plugin = self.plugin
             yield item

@@ -116,3 +116,60 @@ def test_every_invariant_is_documented_in_the_readme() -> None:
     readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
     for name in INVARIANTS:
         assert f"`{name}`" in readme, name
+
+
+# -- as users run it: `pytest --antimetal-contract --antimetal-sequences` ------------------
+
+SEQUENCE_CONFTEST = """
+import pytest
+from tests.helpers.planted_faults import make_sequence_fake
+
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config):
+    plugin = config.pluginmanager.get_plugin("antimetal-contract")
+    if plugin is not None and {fault!r}:
+        plugin.fake_factory = make_sequence_fake({fault!r})
+"""
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+    monkeypatch.delenv("ANTIMETAL_API_KEY", raising=False)
+    monkeypatch.delenv("ANTIMETAL_BASE_URL", raising=False)
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+    return pytester
+
+
+def test_the_part_is_an_item_only_when_asked_for(project: pytest.Pytester) -> None:
+    plain = project.runpytest("-p", "antimetal", "--antimetal-contract", "--co", "-q")
+    assert "antimetal-contract::sequences" not in plain.stdout.str()
+    asked = project.runpytest(
+        "-p", "antimetal", "--antimetal-contract", "--antimetal-sequences", "--co", "-q"
+    )
+    assert "antimetal-contract::sequences" in asked.stdout.str()
+    assert "antimetal-contract::examples" in asked.stdout.str()
+
+
+def test_a_conformant_fake_passes_the_part(project: pytest.Pytester) -> None:
+    project.makeconftest(SEQUENCE_CONFTEST.format(fault=""))
+    result = project.runpytest(
+        "-p", "antimetal", "--antimetal-contract", "--antimetal-sequences", "-k", "sequences"
+    )
+    result.assert_outcomes(passed=1, deselected=8)
+
+
+def test_a_sequence_fault_fails_the_item_with_a_replay_that_runs_it(
+    project: pytest.Pytester,
+) -> None:
+    project.makeconftest(SEQUENCE_CONFTEST.format(fault="deleted-readable"))
+    project.makeini(
+        "[pytest]\nasyncio_default_fixture_loop_scope = function\nantimetal_sequences = true\n"
+    )
+    result = project.runpytest(
+        "-p", "antimetal", "--antimetal-contract", "-k", "sequences", "--hypothesis-seed=1"
+    )
+    result.assert_outcomes(failed=1, deselected=8)
+    out = result.stdout.str()
+    assert "delete_gone" in out, out
+    replay = next(line for line in result.outlines if "replay:" in line)
+    assert "-k sequences" in replay and "--antimetal-sequences" in replay, replay
