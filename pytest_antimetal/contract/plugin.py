@@ -450,7 +450,8 @@ class ContractPlugin:
         for reason, count in sorted(stats.skipped.items()):
             tr.line(f"not sent: {count} ({reason})")
         if not hasattr(self.config, "workerinput"):
-            self._coverage_lines(tr)
+            if stats.requests:  # nothing sent (an unreachable target): no figure to give
+                self._coverage_lines(tr)
             written = self.write_report()
             if written and self.report_dir is not None:
                 repros = sum(1 for p in written if p.name.startswith("test_repro_"))
