@@ -34,14 +34,41 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlencode
 
 from pytest_antimetal.contract.sending import USER_AGENT, Outgoing, tagged
 
 if TYPE_CHECKING:
     from pytest_antimetal.contract.report import ReceivedResponse
-    from pytest_antimetal.contract.runner import ContractRunner, PartResult
+
+PartResult = Any
+"""The runner's ``PartResult`` (typed loosely: this module must not import the runner, which
+imports the part table, which imports this module)."""
+
+
+class ContractRunner(Protocol):
+    """What this part uses of :class:`~pytest_antimetal.contract.runner.ContractRunner`."""
+
+    settings: Any
+    builder: Any
+    sender: Any
+
+    def send(
+        self, out: Outgoing, result: PartResult, *, budget: bool = True
+    ) -> ReceivedResponse | None: ...
+
+    def record(
+        self,
+        out: Outgoing,
+        result: PartResult,
+        *,
+        check: str,
+        message: str,
+        received: ReceivedResponse | None,
+        details: str = "",
+    ) -> None: ...
+
 
 __all__ = ["INVARIANTS", "SequenceFailed", "run_sequences"]
 
