@@ -3,8 +3,9 @@
 =====================  ==========================================================
 module                 owns
 =====================  ==========================================================
-:mod:`.loading`        bounded reading (size, depth, aliases), ``$ref`` checks,
-                       :class:`Spec` / :class:`Operation`
+:mod:`.loading`        :class:`Spec` / :class:`Operation`, :func:`load_spec`
+:mod:`.parsing`        bounded reading (size, depth, aliases): :class:`SpecError`
+:mod:`.refs`           ``$ref`` resolution and the checks :func:`load_spec` runs
 :mod:`.facts`          readings of the document's prose ("defaults to X")
 :mod:`.formats`        date-time and ``pattern`` semantics: RFC 3339, the
                        spec's ``pattern``, instants in wire form
@@ -13,9 +14,9 @@ module                 owns
 :mod:`.lint`           where a document contradicts itself
 =====================  ==========================================================
 
-Importing this package loads :mod:`.loading` only (standard library: YAML and
-JSON Schema are imported where a document is parsed or a body validated), so the
-plugin stays cheap when unused.
+Importing this package loads :mod:`.loading`, :mod:`.parsing` and :mod:`.refs`
+only (standard library: YAML and JSON Schema are imported where a document is
+parsed or a body validated), so the plugin stays cheap when unused.
 """
 
 from __future__ import annotations
