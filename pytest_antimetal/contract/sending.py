@@ -3,32 +3,52 @@
 :class:`RequestBuilder` turns a schemathesis case or an :class:`~.edge_cases.EdgeInput`
 into an :class:`Outgoing` request (our headers, the credential, the run tag on live
 targets). :class:`Sender` takes every request that can create from the live budget
-first, sends it with httpx, and keeps track of whether the target can be reached.
+first, sends it with httpx, and keeps track of whether the target can be reached; with a
+:class:`~.dispatch.Pacer` it also keeps to a rate and, after a ``429``, holds every sender
+for the ``Retry-After`` and sends the request again (:meth:`Sender.attempts`). A
+:class:`Sender` is safe to share between threads (:class:`~.dispatch.Dispatcher`).
 """
 
 from __future__ import annotations
 
 import copy
 import json
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from pytest_antimetal.contract.dispatch import DEFAULT_RETRY_WAIT, MAX_RETRY_AFTER, Pacer
 from pytest_antimetal.contract.edge_cases import EdgeInput
 from pytest_antimetal.contract.reach import is_connect_error
 from pytest_antimetal.contract.spec_rules import Intent, classify_datetime, get_path
+from pytest_antimetal.errors import parse_retry_after
+from pytest_antimetal.spec.formats import now_utc
 
 if TYPE_CHECKING:
     import httpx
 
     from pytest_antimetal.contract.checks import ContractRules
 
-__all__ = ["USER_AGENT", "NoResponse", "Outgoing", "RequestBuilder", "Sender", "can_create"]
+__all__ = [
+    "RETRIES_ON_429",
+    "USER_AGENT",
+    "Attempt",
+    "NoResponse",
+    "Outgoing",
+    "RequestBuilder",
+    "Sender",
+    "can_create",
+]
 
 USER_AGENT = "pytest-antimetal contract suite"
 UNREACHABLE_AFTER = 3
 """Connection failures in a row (with no answer between) after which a target that did answer
 earlier counts as unreachable."""
+RETRIES_ON_429 = 3
+"""How many times a request answered ``429`` is sent again (after the pause it set)."""
 
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "QUERY"})
 """RFC 9110's safe methods (and QUERY's draft): requests that change nothing on the server."""
@@ -193,8 +213,26 @@ class NoResponse(Exception):
         self.error = error
 
 
+@dataclass(frozen=True)
+class Attempt:
+    """One time a request went out: when, and its answer (or why there was none)."""
+
+    sent_at: datetime
+    """The run's clock just before this attempt was sent (each request's own, whatever
+    else was in flight: the checks that compare a timestamp with "now" read it)."""
+    response: httpx.Response | None = None
+    error: NoResponse | None = None
+
+
 class Sender:
-    """Sends requests to one target, within the run's live budget."""
+    """Sends requests to one target, within the run's live budget.
+
+    With a *pacer*, every request waits for it (a rate, a pause); with *retries_on_429*
+    (and a pacer) a ``429`` pauses every sender for its ``Retry-After`` (at most
+    :data:`~.dispatch.MAX_RETRY_AFTER` s; :data:`~.dispatch.DEFAULT_RETRY_WAIT` s without
+    one) and :meth:`attempts` sends the request again. *clock* stamps each attempt;
+    *wall* (POSIX seconds) reads an HTTP-date ``Retry-After``.
+    """
 
     def __init__(
         self,
@@ -203,31 +241,49 @@ class Sender:
         *,
         live_budget: int | None = None,
         budget_claim: Callable[[], bool] | None = None,
+        pacer: Pacer | None = None,
+        retries_on_429: int = 0,
+        clock: Callable[[], datetime] = now_utc,
+        wall: Callable[[], float] = time.time,
     ) -> None:
         self.client = client
         self.base_url = base_url
         self.live_budget = live_budget
         self.budget_claim = budget_claim
+        self.pacer = pacer
+        self.retries_on_429 = retries_on_429 if pacer is not None else 0
+        self.clock = clock
+        self._wall = wall
         self.creating_sent = 0
+        self.retried = 0
+        """Requests sent again after a ``429``."""
         self.unreachable = ""
         """Why the target cannot be connected to (``""``: it can, as far as we know)."""
         self._connected = False
         self._connect_failures = 0
+        self._lock = threading.Lock()  # the budget and the reachability, across senders
 
     def claim(self) -> bool:
         """Take one request that can create from the budget; ``False`` when it is spent."""
         cap = self.live_budget
         if cap is None:
             return True
-        if self.creating_sent >= cap:
-            return False
-        if self.budget_claim is not None and not self.budget_claim():
-            return False
-        self.creating_sent += 1
-        return True
+        with self._lock:  # check and take at once: never over the cap, whatever the threads
+            if self.creating_sent >= cap:
+                return False
+            if self.budget_claim is not None and not self.budget_claim():
+                return False
+            self.creating_sent += 1
+            return True
 
     def send(self, out: Outgoing) -> httpx.Response:
-        """*out*'s response; :class:`NoResponse` when none came (see :attr:`unreachable`)."""
+        """*out*'s response (once the pacer lets it go); :class:`NoResponse` when none came
+        (see :attr:`unreachable`)."""
+        if self.pacer is not None:
+            self.pacer.acquire()
+        return self._wire(out)
+
+    def _wire(self, out: Outgoing) -> httpx.Response:
         request = self.client.build_request(
             out.method, out.url, headers=out.headers, content=out.content
         )
@@ -236,12 +292,48 @@ class Sender:
         except Exception as exc:  # httpx's errors, and anything an in-process app raises
             if is_connect_error(exc):
                 # Not sent. Before any answer (or for a whole part), the target is unreachable.
-                self._connect_failures += 1
-                if not self._connected or self._connect_failures >= UNREACHABLE_AFTER:
-                    self.unreachable = f"{self.base_url}: {type(exc).__name__}: {exc}"
+                with self._lock:
+                    self._connect_failures += 1
+                    if not self._connected or self._connect_failures >= UNREACHABLE_AFTER:
+                        self.unreachable = f"{self.base_url}: {type(exc).__name__}: {exc}"
             raise NoResponse(request, exc) from exc
-        self._connected, self._connect_failures = True, 0
+        with self._lock:
+            self._connected, self._connect_failures = True, 0
+        if response.status_code == 429 and self.retries_on_429 and self.pacer is not None:
+            self.pacer.pause(self.retry_after(response))
         return response
+
+    def retry_after(self, response: httpx.Response) -> float:
+        """How long a ``429`` holds the run: its ``Retry-After`` (seconds or HTTP-date) up to
+        :data:`~.dispatch.MAX_RETRY_AFTER`, else :data:`~.dispatch.DEFAULT_RETRY_WAIT`."""
+        wait = parse_retry_after(response.headers.get("retry-after"), now=self._wall())
+        return DEFAULT_RETRY_WAIT if wait is None else min(wait, MAX_RETRY_AFTER)
+
+    def attempts(self, out: Outgoing, *, claim: bool = True) -> list[Attempt]:
+        """Send *out*; after each ``429`` (up to *retries_on_429*) send it again.
+
+        Every attempt is returned, in order, ``429`` answers included: each is an exchange
+        the checks judge (a ``429`` must carry ``Retry-After``). A retry of a request that
+        can create takes from the live budget again when *claim* (the first attempt's
+        unit is the caller's to take); none is sent when the budget is spent.
+        """
+        done: list[Attempt] = []
+        while True:
+            if self.pacer is not None:
+                self.pacer.acquire()
+            sent_at = self.clock()
+            try:
+                response = self._wire(out)
+            except NoResponse as missing:
+                done.append(Attempt(sent_at, error=missing))
+                return done
+            done.append(Attempt(sent_at, response=response))
+            if response.status_code != 429 or len(done) > self.retries_on_429:
+                return done
+            if claim and out.creates and not self.claim():
+                return done
+            with self._lock:
+                self.retried += 1
 
 
 def tagged(body: dict[str, Any], tag: str) -> dict[str, Any]:
