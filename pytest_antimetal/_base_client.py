@@ -1,7 +1,9 @@
-"""What both clients share: configuration, request building, the retry loop, parsing.
+"""What both clients share: configuration, request building, the send loops, parsing.
 
 :class:`SyncAPIClient` and :class:`AsyncAPIClient` differ only in how they send
-(``await`` or not), close and sleep; the resources (:mod:`pytest_antimetal.resources`)
+(``await`` or not), close and sleep. How options resolve is
+:mod:`pytest_antimetal._options`'s; what one attempt's outcome leads to,
+:mod:`pytest_antimetal._attempt`'s. The resources (:mod:`pytest_antimetal.resources`)
 build their requests and parse their answers with the helpers of :class:`_BaseClient`,
 so the sync and async methods of a resource share everything but the send.
 
@@ -14,8 +16,6 @@ being JSON.
 from __future__ import annotations
 
 import json
-import logging
-import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
@@ -24,26 +24,20 @@ from urllib.parse import quote
 
 import httpx
 
-from pytest_antimetal._retry import RetryDecision, RetryPolicy
-from pytest_antimetal.errors import (
-    APIConnectionError,
-    APIResponseValidationError,
-    APITimeoutError,
-    MissingAPIKeyError,
-    make_status_error,
-    snippet,
+from pytest_antimetal._attempt import log_request, next_step
+from pytest_antimetal._options import (
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT,
+    as_key,
+    checked_key,
+    package_version,
+    resolve_base_url,
+    resolve_policy,
+    resolve_timeout,
 )
-from pytest_antimetal.secrets import (
-    API_KEY_ENV,
-    APIKey,
-    api_key_from_env,
-    bearer,
-    bearer_token,
-    key_error_message,
-    redact,
-    redacted_headers,
-)
-from pytest_antimetal.target import BASE_URL_ENV, base_url_problem
+from pytest_antimetal._retry import RetryPolicy
+from pytest_antimetal.errors import APIResponseValidationError, snippet
+from pytest_antimetal.secrets import APIKey, bearer, bearer_token
 
 if TYPE_CHECKING:
     from pytest_antimetal.spec import Operation, Spec
@@ -55,26 +49,8 @@ __all__ = [
     "SyncAPIClient",
 ]
 
-DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
-DEFAULT_MAX_RETRIES = 2
-
 _HttpT = TypeVar("_HttpT", httpx.Client, httpx.AsyncClient)
 _ModelT = TypeVar("_ModelT")
-
-logger = logging.getLogger("pytest_antimetal")
-
-
-def _package_version() -> str:
-    from pytest_antimetal import __version__
-
-    return __version__
-
-
-def _as_key(api_key: str | APIKey | None) -> APIKey | None:
-    """A key given by a user, wrapped at once (``None``: read ``ANTIMETAL_API_KEY``)."""
-    if api_key is None:
-        return api_key_from_env()
-    return api_key if isinstance(api_key, APIKey) else APIKey(api_key)
 
 
 class _BaseClient(Generic[_HttpT]):
@@ -104,7 +80,7 @@ class _BaseClient(Generic[_HttpT]):
         __tracebackhide__ = True  # a configuration error points at the caller's line
         # Rebound before anything can raise: no frame's argument or local holds the bare key,
         # even under --full-trace (where __tracebackhide__ does not apply).
-        api_key = _as_key(api_key)
+        api_key = as_key(api_key)
         if http_client is not None and transport is not None:
             raise ValueError("pass http_client or transport, not both")
         if spec is None:
@@ -112,38 +88,15 @@ class _BaseClient(Generic[_HttpT]):
 
             spec = vendored_spec()
         self.spec: Spec = spec
-        if not api_key:
-            raise MissingAPIKeyError(
-                f"no API key: pass api_key=... or set the {API_KEY_ENV} environment variable"
-            )
-        message = key_error_message(api_key, f"api_key (or {API_KEY_ENV})")
-        if message is not None:
-            raise ValueError(message)
-        self._api_key: APIKey = api_key
-        url = base_url or os.environ.get(BASE_URL_ENV) or (spec.servers[0] if spec.servers else "")
-        if not url:
-            raise ValueError(
-                f"no base URL: pass base_url=..., set {BASE_URL_ENV}, or use a spec with servers"
-            )
-        problem = base_url_problem(url)
-        if problem is not None:  # told, never quoted: a query or userinfo may hold a secret
-            raise ValueError(f"base_url {problem}")
-        self.base_url: str = url.rstrip("/")
-        policy = retry_policy or RetryPolicy()
-        overrides: dict[str, Any] = {}
-        if max_retries is not None:
-            overrides["max_retries"] = max_retries
-        if retry_post_on_server_error is not None:
-            overrides["retry_post_on_server_error"] = retry_post_on_server_error
-        if overrides:
-            from dataclasses import replace
-
-            policy = replace(policy, **overrides)
-        self.retry_policy: RetryPolicy = policy
+        self._api_key: APIKey = checked_key(api_key)
+        self.base_url: str = resolve_base_url(base_url, spec)
+        self.retry_policy: RetryPolicy = resolve_policy(
+            retry_policy, max_retries, retry_post_on_server_error
+        )
         self._api_version = api_version
         # (method, path template) -> the run's spec's operation, None when it has none.
         self._operations: dict[tuple[str, str], Operation | None] = {}
-        self.timeout: httpx.Timeout = _resolve_timeout(timeout, http_client)
+        self.timeout: httpx.Timeout = resolve_timeout(timeout, http_client)
         self._http_owned = http_client is None
         self._transport = transport  # as given: with_options copies build on it
         self._http = self._make_http(transport) if http_client is None else http_client
@@ -181,7 +134,7 @@ class _BaseClient(Generic[_HttpT]):
         given transport open). A copy of a client given ``http_client`` uses that client.
         """
         __tracebackhide__ = True  # a configuration error points at the caller's line
-        api_key = _as_key(api_key) if api_key is not None else None  # no bare key in this frame
+        api_key = as_key(api_key) if api_key is not None else None  # no bare key in this frame
         copy = type(self)(
             api_key=api_key or self._api_key,
             base_url=base_url or self.base_url,
@@ -220,7 +173,7 @@ class _BaseClient(Generic[_HttpT]):
         return {
             "Authorization": bearer(self._api_key),
             "Antimetal-Version": self.api_version,
-            "User-Agent": f"pytest-antimetal/{_package_version()}",
+            "User-Agent": f"pytest-antimetal/{package_version()}",
             "Accept": "application/json",
             "Content-Type": "application/json",
         }
@@ -339,105 +292,11 @@ class _BaseClient(Generic[_HttpT]):
                 f"response does not match {what}: {exc}", response=response, secrets=secrets
             ) from None
 
-    def _log_request(self, request: httpx.Request, retries_taken: int) -> None:
-        if logger.isEnabledFor(logging.DEBUG):
-            logger.debug(
-                "Request: %s %s (attempt %d) headers=%s",
-                request.method,
-                request.url,
-                retries_taken + 1,
-                redacted_headers(request.headers, self._secrets(request)),
-            )
-
-    def _next_step(
-        self,
-        request: httpx.Request,
-        outcome: httpx.Response | httpx.TransportError,
-        retries: int,
-        started: float,
-        idempotent: bool | None = None,
-    ) -> httpx.Response | RetryDecision:
-        """After one attempt: the response to return, or how long to wait before the next.
-
-        Raises the client's error when the policy gives up. Shared by both send
-        loops, which differ only in how they send, close and sleep.
-        """
-        policy = self.retry_policy
-        if isinstance(outcome, httpx.TransportError):
-            decision = policy.for_exception(request.method, outcome, retries, idempotent=idempotent)
-            if not decision.retry:
-                error = self._connection_error(outcome, request, retries + 1)
-                # httpx's message may quote a header; then its traceback is not chained in
-                # (and the message is no local of this frame).
-                clean = redact(str(outcome), self._secrets(request)) == str(outcome)
-                raise error from (outcome if clean else None)
-        else:
-            if logger.isEnabledFor(logging.DEBUG):
-                logger.debug(
-                    "Response: %s %s -> %d (request_id=%s, %.3fs)",
-                    request.method,
-                    request.url,
-                    outcome.status_code,
-                    outcome.headers.get("x-request-id"),
-                    time.monotonic() - started,
-                )
-            if outcome.is_success:
-                return outcome
-            decision = policy.for_response(request.method, outcome, retries, idempotent=idempotent)
-            if not decision.retry:
-                raise make_status_error(
-                    outcome,
-                    now=policy.now(),
-                    attempts=retries + 1,
-                    note=decision.note,
-                    secrets=self._secrets(request),
-                )
-        logger.info(
-            "Retrying %s %s in %.2fs (retry %d of %d): %s",
-            request.method,
-            request.url,
-            decision.delay,
-            retries + 1,
-            policy.max_retries,
-            decision.reason,
-        )
-        return decision
-
-    def _connection_error(
-        self, exc: httpx.TransportError, request: httpx.Request, attempts: int
-    ) -> APIConnectionError:
-        detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-        where = f"{request.method} {request.url}"
-        secrets = self._secrets(request)
-        if isinstance(exc, httpx.TimeoutException):
-            return APITimeoutError(
-                f"Request timed out: {where} ({detail})",
-                request=request,
-                attempts=attempts,
-                secrets=secrets,
-            )
-        return APIConnectionError(
-            f"Connection error: {where} ({detail})",
-            request=request,
-            attempts=attempts,
-            secrets=secrets,
-        )
-
 
 def _sent_token(request: httpx.Request) -> list[APIKey]:
     """The bearer token *request* carries, wrapped (this frame never raises)."""
     token = bearer_token(request.headers.get("authorization", ""))
     return [APIKey(token)] if token else []
-
-
-def _resolve_timeout(
-    timeout: float | httpx.Timeout | None, http_client: httpx.Client | httpx.AsyncClient | None
-) -> httpx.Timeout:
-    if timeout is not None:
-        return timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
-    if http_client is not None:
-        return http_client.timeout
-    return DEFAULT_TIMEOUT
 
 
 class SyncAPIClient(_BaseClient[httpx.Client]):
@@ -460,7 +319,7 @@ class SyncAPIClient(_BaseClient[httpx.Client]):
         """
         retries = 0
         while True:
-            self._log_request(request, retries)
+            log_request(request, retries, self._secrets)
             started = time.monotonic()
             outcome: httpx.Response | httpx.TransportError
             try:
@@ -469,7 +328,15 @@ class SyncAPIClient(_BaseClient[httpx.Client]):
                     outcome.read()  # the error is built from the body
             except httpx.TransportError as exc:
                 outcome = exc
-            step = self._next_step(request, outcome, retries, started, idempotent)
+            step = next_step(
+                self.retry_policy,
+                request,
+                outcome,
+                retries=retries,
+                started=started,
+                secrets=self._secrets,
+                idempotent=idempotent,
+            )
             if isinstance(step, httpx.Response):
                 return step
             if isinstance(outcome, httpx.Response):
@@ -511,7 +378,7 @@ class AsyncAPIClient(_BaseClient[httpx.AsyncClient]):
         """See :meth:`SyncAPIClient._send`."""
         retries = 0
         while True:
-            self._log_request(request, retries)
+            log_request(request, retries, self._secrets)
             started = time.monotonic()
             outcome: httpx.Response | httpx.TransportError
             try:
@@ -520,7 +387,15 @@ class AsyncAPIClient(_BaseClient[httpx.AsyncClient]):
                     await outcome.aread()
             except httpx.TransportError as exc:
                 outcome = exc
-            step = self._next_step(request, outcome, retries, started, idempotent)
+            step = next_step(
+                self.retry_policy,
+                request,
+                outcome,
+                retries=retries,
+                started=started,
+                secrets=self._secrets,
+                idempotent=idempotent,
+            )
             if isinstance(step, httpx.Response):
                 return step
             if isinstance(outcome, httpx.Response):

@@ -27,8 +27,8 @@ from pytest_antimetal._base_client import (
     DEFAULT_TIMEOUT,
     AsyncAPIClient,
     SyncAPIClient,
-    _as_key,
 )
+from pytest_antimetal._options import as_key
 from pytest_antimetal._retry import RetryPolicy
 from pytest_antimetal.models import Issue
 from pytest_antimetal.resources import (
@@ -107,7 +107,7 @@ class AntimetalClient(SyncAPIClient):
         api_version: str | None = None,
     ) -> None:
         __tracebackhide__ = True  # a configuration error points at the caller's line
-        api_key = _as_key(api_key)  # before anything can raise: see _BaseClient.__init__
+        api_key = as_key(api_key)  # before anything can raise: see _BaseClient.__init__
         super().__init__(
             api_key=api_key,
             base_url=base_url,
@@ -145,7 +145,7 @@ class AsyncAntimetalClient(AsyncAPIClient):
         api_version: str | None = None,
     ) -> None:
         __tracebackhide__ = True  # a configuration error points at the caller's line
-        api_key = _as_key(api_key)  # before anything can raise: see _BaseClient.__init__
+        api_key = as_key(api_key)  # before anything can raise: see _BaseClient.__init__
         super().__init__(
             api_key=api_key,
             base_url=base_url,
