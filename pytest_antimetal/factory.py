@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from pytest_antimetal.builders.base import OMIT
 from pytest_antimetal.spec import Spec, vendored_spec
 from pytest_antimetal.spec.minimal import minimal_value
+from pytest_antimetal.spec.nodes import fit_length
 from pytest_antimetal.target import RUN_TAG
 
 if TYPE_CHECKING:
@@ -195,7 +196,7 @@ class IssueFactory:
         # Keep realistic strings inside a refreshed spec's limits.
         for name, value in list(payload.items()):
             if isinstance(value, str) and name in properties:
-                payload[name] = _fit(value, properties[name])
+                payload[name] = fit_length(value, properties[name])
         for name, value in self._normalise_overrides(overrides).items():
             if value is OMIT:
                 payload.pop(name, None)
@@ -371,9 +372,3 @@ def _as_kwargs(payload: dict[str, Any]) -> dict[str, Any]:
     if extra:
         kwargs["extra_body"] = extra
     return kwargs
-
-
-def _fit(value: str, schema: dict[str, Any]) -> str:
-    if "maxLength" in schema:
-        value = value[: int(schema["maxLength"])]
-    return value.ljust(int(schema.get("minLength", 0)), "x")

@@ -25,6 +25,7 @@ from typing import Any
 from pytest_antimetal.builders.text import for_field, service
 from pytest_antimetal.spec.formats import format_instant, is_rfc3339, pattern_admits
 from pytest_antimetal.spec.loading import Spec, SpecError, resolve_pointer
+from pytest_antimetal.spec.nodes import fit_length, value_type
 
 __all__ = ["MAX_DEPTH", "ValueMaker", "new_uuid"]
 
@@ -109,9 +110,7 @@ class ValueMaker:
                 merged = {**merged, **part, "properties": properties, "required": required}
                 merged.pop("allOf", None)
             return self.value(merged, name, depth + 1)
-        kind = node.get("type")
-        if isinstance(kind, list):
-            kind = next((k for k in kind if k != "null"), None)
+        kind = value_type(node)
         if kind == "string":
             return self.string(node, name)
         if name.endswith("UnixNano") and kind in ("integer", "number", "string"):
@@ -146,7 +145,7 @@ class ValueMaker:
             candidate = f"oncall{self.rnd.randint(1, 99)}@example.com"
         else:
             candidate = self.words(name, self.rnd)
-        candidate = _fit(candidate, node)
+        candidate = fit_length(candidate, node)
         if fmt == "date-time" and not is_rfc3339(candidate):
             raise SpecError(f"{name or 'a date-time'}: cannot fit an RFC 3339 value in {node}")
         if isinstance(pattern, str) and not pattern_admits(pattern, candidate):
@@ -201,12 +200,6 @@ class ValueMaker:
 
 def _singular(name: str) -> str:
     return name[:-1] if name.endswith("s") and len(name) > 3 else name
-
-
-def _fit(value: str, node: Mapping[str, Any]) -> str:
-    if "maxLength" in node:
-        value = value[: int(node["maxLength"])]
-    return value.ljust(int(node.get("minLength") or 0), "x")
 
 
 def _bound(

@@ -7,6 +7,12 @@ results, an artifact or an agent's answer look like the real thing and are
 a function of the random generator's seed. :func:`empty_value` is the other
 end: required properties only, nullable ones ``null``, arrays empty (what
 "no results yet" looks like).
+
+Beside :class:`pytest_antimetal.builders.values.ValueMaker` on purpose: that one
+draws realistic, varied values (optional fields sometimes, a random ``oneOf``
+option, text by field name); the fake needs every documented field present and a
+fixed shape per seed. What both read from a node (its type, its length bounds)
+is one helper, :mod:`pytest_antimetal.spec.nodes`.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from pytest_antimetal.spec.minimal import minimal_value
+from pytest_antimetal.spec.nodes import fit_length, value_type
 
 __all__ = ["WORDS", "empty_value", "filled", "sentence"]
 
@@ -96,17 +103,12 @@ def filled(
         options = node.get(combinator)
         if isinstance(options, list) and options and isinstance(options[0], Mapping):
             return filled(options[0], rng, now=now, new_uuid=new_uuid, _depth=_depth + 1)
-    kind = node.get("type")
-    if isinstance(kind, list):
-        kind = next((k for k in kind if k != "null"), None)
+    kind = value_type(node)
     if kind == "string":
         fmt = node.get("format")
         if fmt in ("date-time", "date", "uuid", "uri", "url", "email") or node.get("pattern"):
             return minimal_value(node, now=now, new_uuid=new_uuid)
-        text = sentence(rng, 3)
-        shortest, longest = int(node.get("minLength") or 0), node.get("maxLength")
-        text = text.ljust(shortest, "x")
-        return text if longest is None else text[: int(longest)]
+        return fit_length(sentence(rng, 3), node)
     if kind in ("integer", "number"):
         low = node.get("minimum")
         high = node.get("maximum")

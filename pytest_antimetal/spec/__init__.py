@@ -10,6 +10,7 @@ module                 owns
 :mod:`.formats`        date-time and ``pattern`` semantics: RFC 3339, the
                        spec's ``pattern``, instants in wire form
 :mod:`.minimal`        the smallest valid value for a schema
+:mod:`.nodes`          a schema node's type and length bounds, read alike by every builder
 :mod:`.validation`     request/response bodies against a schema (OAS 3.0 -> draft 4)
 :mod:`.lint`           where a document contradicts itself
 =====================  ==========================================================

@@ -25,6 +25,8 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from pytest_antimetal.spec.nodes import value_type
+
 __all__ = ["DEFAULT_NOW", "DEFAULT_UUID", "minimal_value"]
 
 DEFAULT_NOW = "2026-01-01T00:00:00.000Z"
@@ -60,9 +62,7 @@ def minimal_value(
         options = node.get(combinator)
         if isinstance(options, list) and options and isinstance(options[0], Mapping):
             return minimal_value(options[0], now=now, new_uuid=new_uuid)
-    kind = node.get("type")
-    if isinstance(kind, list):
-        kind = next((k for k in kind if k != "null"), None)
+    kind = value_type(node)
     if kind == "string":
         return _minimal_string(node, now, new_uuid)
     if kind in ("integer", "number"):
