@@ -11,10 +11,8 @@ module                 owns
 :mod:`.checking`       the shallow schema check every model runs
 =====================  ==========================================================
 
-
-Field values are kept exactly as the API sent them (timestamps stay the wire
-strings, e.g. ``"2026-03-17T10:00:00.000Z"``, so they compare equal to what a
-server or cassette holds); :meth:`Issue.as_datetime` parses one when needed.
+Every model keeps field values exactly as the API sent them and checks a body
+against the run's spec (:mod:`.checking`); ``raw`` holds the whole object.
 """
 
 from __future__ import annotations

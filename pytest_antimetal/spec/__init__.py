@@ -22,42 +22,8 @@ parsed or a body validated), so the plugin stays cheap when unused.
 
 from __future__ import annotations
 
-from pytest_antimetal.spec.loading import (
-    DEFAULT_LIMITS,
-    HTTP_METHODS,
-    VENDORED_SPEC_PATH,
-    DocumentLimits,
-    Operation,
-    Spec,
-    SpecError,
-    check_refs,
-    escape_pointer,
-    load_json_bounded,
-    load_spec,
-    load_yaml_bounded,
-    parse_document,
-    read_text,
-    resolve_pointer,
-    resolve_refs,
-    vendored_spec,
-)
+# Every name of .loading, listed once (there).
+from pytest_antimetal.spec import loading as _loading
+from pytest_antimetal.spec.loading import *  # noqa: F403
 
-__all__ = [
-    "DEFAULT_LIMITS",
-    "HTTP_METHODS",
-    "VENDORED_SPEC_PATH",
-    "DocumentLimits",
-    "Operation",
-    "Spec",
-    "SpecError",
-    "check_refs",
-    "escape_pointer",
-    "load_json_bounded",
-    "load_spec",
-    "load_yaml_bounded",
-    "parse_document",
-    "read_text",
-    "resolve_pointer",
-    "resolve_refs",
-    "vendored_spec",
-]
+__all__ = list(_loading.__all__)
