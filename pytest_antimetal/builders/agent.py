@@ -11,13 +11,12 @@ response's artifact item, the text the remaining plain string.
 from __future__ import annotations
 
 import random as _random
-from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from pytest_antimetal.builders.artifacts import ArtifactBuilder, artifact_schemas
 from pytest_antimetal.builders.base import SchemaBuilder
-from pytest_antimetal.spec.loading import Spec, SpecError
+from pytest_antimetal.spec.loading import SpecError
 
 if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
@@ -86,15 +85,7 @@ class AgentReplyBuilder(SchemaBuilder):
 
     schema_name = "QueryResponseDto"
 
-    def __init__(
-        self,
-        spec: Spec | None = None,
-        *,
-        seed: int | None = None,
-        random: _random.Random | None = None,
-        clock: Callable[[], datetime] | None = None,
-    ) -> None:
-        super().__init__(spec, seed=seed, random=random, clock=clock)
+    def _prepare(self) -> None:
         self.raw_schema(CHUNK_SCHEMA)
         self.roles = ChunkRoles(self.schema, self.spec.schema(CHUNK_SCHEMA))
         """Which chunk property plays which part (read from the schemas)."""

@@ -60,6 +60,10 @@ class SchemaBuilder:
         self._validators: dict[str, RequestValidator] = {}
         self._resolved: dict[str, dict[str, Any]] = {}
         self.raw_schema(self.schema_name)  # a document without the schema fails here, once
+        self._prepare()
+
+    def _prepare(self) -> None:
+        """What a builder reads from the document once, after the base has set it up."""
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(spec={self.spec!r})"

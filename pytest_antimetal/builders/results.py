@@ -21,14 +21,12 @@ from __future__ import annotations
 
 import copy
 import random as _random
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import datetime
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from pytest_antimetal.builders.artifacts import ArtifactBuilder, artifact_schemas
 from pytest_antimetal.builders.base import SchemaBuilder
 from pytest_antimetal.builders.values import new_uuid
-from pytest_antimetal.spec.loading import Spec
 from pytest_antimetal.spec.minimal import minimal_value
 
 if TYPE_CHECKING:
@@ -67,15 +65,7 @@ class ResultsBuilder(SchemaBuilder):
 
     schema_name = "IssueResultsDto"
 
-    def __init__(
-        self,
-        spec: Spec | None = None,
-        *,
-        seed: int | None = None,
-        random: _random.Random | None = None,
-        clock: Callable[[], datetime] | None = None,
-    ) -> None:
-        super().__init__(spec, seed=seed, random=random, clock=clock)
+    def _prepare(self) -> None:
         self._artifacts = ArtifactBuilder(self.spec, random=self.random, clock=self.clock)
         self._has_artifacts = bool(artifact_schemas(self.spec))
 
