@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from pytest_antimetal.spec.facts import DEFAULT_WORDS as _DEFAULT_WORDS
 from pytest_antimetal.spec.formats import DATETIME_PROBES, classify_datetime, pattern_admits
@@ -69,6 +69,14 @@ def _violations(schema: Mapping[str, Any], value: Any) -> str | None:
     }
     if isinstance(kind, str) and kind in types and not isinstance(value, types[kind]):
         return f"{value!r} is not of type {kind!r}"
+    outside = _outside_bounds(schema, value) if _is_number(value) else None
+    if outside:
+        return outside
+    if isinstance(value, list):
+        if "maxItems" in schema and len(value) > int(schema["maxItems"]):
+            return f"{len(value)} items, more than maxItems {schema['maxItems']}"
+        if "minItems" in schema and len(value) < int(schema["minItems"]):
+            return f"{len(value)} items, fewer than minItems {schema['minItems']}"
     if isinstance(value, str):
         pattern = schema.get("pattern")
         if isinstance(pattern, str) and not pattern_admits(pattern, value):
@@ -77,6 +85,29 @@ def _violations(schema: Mapping[str, Any], value: Any) -> str | None:
             return f"{value!r} is longer than maxLength {schema['maxLength']}"
         if "minLength" in schema and len(value) < int(schema["minLength"]):
             return f"{value!r} is shorter than minLength {schema['minLength']}"
+    return None
+
+
+def _is_number(value: Any) -> TypeGuard[float]:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _outside_bounds(schema: Mapping[str, Any], value: float) -> str | None:
+    """Why a number breaks its schema's bounds, or ``None`` (OpenAPI 3.0's boolean
+    ``exclusiveMinimum``/``exclusiveMaximum`` and 3.1's numeric ones)."""
+    for word, exclusive_word, sign in (
+        ("minimum", "exclusiveMinimum", 1),
+        ("maximum", "exclusiveMaximum", -1),
+    ):
+        limit, exclusive = schema.get(word), schema.get(exclusive_word)
+        if _is_number(exclusive):  # 3.1: the exclusive bound itself
+            limit, exclusive = exclusive, True
+        if not _is_number(limit):
+            continue
+        margin = (value - limit) * sign  # negative: outside; zero: on the bound
+        if margin < 0 or (margin == 0 and exclusive is True):
+            kind = "exclusive " if exclusive is True else ""
+            return f"{value!r} is outside the {kind}{word} {limit}"
     return None
 
 
