@@ -33,9 +33,10 @@ TIMED: dict[str, tuple[str, ...]] = {
         "pytest_antimetal.contract.coverage:CoverageLog.as_dict",
         "pytest_antimetal.contract.coverage:DocumentModel.from_spec",  # runner and summary
     ),
-    # Every failure: the Failure kept, grouping into root causes (EntryBook.add, redaction),
-    # and the failure text of a part.
+    # Every failure: the request redacted for showing, the Failure kept, grouping into root
+    # causes (EntryBook.add, redaction), and the failure text of a part.
     "failures": (
+        "pytest_antimetal.contract.runner:ContractRunner._shown",  # the request, redacted
         "pytest_antimetal.contract.runner:ContractRunner._fail",
         "pytest_antimetal.contract.plugin:ContractItem.repr_failure",
     ),
