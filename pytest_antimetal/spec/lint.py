@@ -170,6 +170,23 @@ def _check_schema(pointer: str, schema: Mapping[str, Any]) -> Iterator[Inconsist
             yield Inconsistency(pointer, "bounds", f"{low} {lo} is greater than {high} {hi}")
 
 
+def _parameter_examples(spec: Spec, node: Any, pointer: str) -> Iterator[Inconsistency]:
+    """A parameter's own ``example`` (beside its ``schema``, where ``_schemas`` does not
+    look: a parameter is not a schema) that breaks that schema."""
+    if isinstance(node, Mapping):
+        schema = node.get("schema")
+        if "in" in node and "name" in node and "example" in node and isinstance(schema, Mapping):
+            why = _violations(spec.resolve(schema), node["example"])
+            if why:
+                yield Inconsistency(pointer, "example-vs-schema", f"`example`: {why}")
+        for key, value in node.items():
+            if key not in ("example", "examples", "x-codeSamples", "schema"):
+                yield from _parameter_examples(spec, value, f"{pointer}/{escape_pointer(str(key))}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _parameter_examples(spec, value, f"{pointer}/{index}")
+
+
 def _security_gaps(spec: Spec) -> Iterator[Inconsistency]:
     """Operations that require credentials but document no answer for a request without them.
 
@@ -204,6 +221,7 @@ def find_inconsistencies(spec: Spec) -> list[Inconsistency]:
     found: list[Inconsistency] = []
     for pointer, schema in _schemas(spec.document, "#"):
         found.extend(_check_schema(pointer, schema))
+    found.extend(_parameter_examples(spec, spec.document, "#"))
     found.extend(_security_gaps(spec))
     return found
 
