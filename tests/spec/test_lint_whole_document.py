@@ -76,6 +76,13 @@ def _number_example_below_minimum(doc: Document) -> str:
     return _pointer(doc, "/issues/by_number/{number}", "get", "number")
 
 
+def _limit_parameter_example_a_string(doc: Document) -> str:
+    """``GET /issues?limit``: the parameter's own ``example`` (beside its schema) of the
+    wrong type."""
+    _param(doc, "/issues", "get", "limit")["example"] = "ten"
+    return _pointer(doc, "/issues", "get", "limit").removesuffix("/schema")
+
+
 def _version_example_on_exclusive_minimum(doc: Document) -> str:
     """``GET /issues/{id}/results?version``: an ``example`` on an exclusive ``minimum``
     (OpenAPI 3.0's boolean ``exclusiveMinimum``)."""
@@ -116,6 +123,7 @@ PLANTED: dict[str, tuple[Callable[[Document], str], str]] = {
     "default-bounds": (_limit_default_over_maximum, "default-vs-schema"),
     "example-type": (_number_example_a_string, "example-vs-schema"),
     "example-bounds": (_number_example_below_minimum, "example-vs-schema"),
+    "parameter-example": (_limit_parameter_example_a_string, "example-vs-schema"),
     "example-exclusive-bound": (_version_example_on_exclusive_minimum, "example-vs-schema"),
     "default-items": (_ids_default_over_max_items, "default-vs-schema"),
     "required-vs-properties": (_list_requires_total, "required-vs-properties"),
