@@ -78,12 +78,13 @@ def _runs() -> Iterator[tuple[str, str, tuple[str, ...], range]]:
 
 
 def test_every_operation_but_create_has_a_fault() -> None:
-    """One fault per operation of the document other than createIssue (which has FAULTS)."""
+    """A fault for every operation of the document other than createIssue (which has
+    FAULTS)."""
     spec = vendored_spec()
     others = {(op.method, op.path) for op in spec.operations()} - {("post", "/issues")}
     planted = {(f.method, f.path) for f in OPERATION_FAULTS.values()}
     assert planted == others
-    assert len(planted) == len(OPERATION_FAULTS) == 8
+    assert len(planted) == 8
 
 
 @pytest.mark.parametrize("name", sorted(OPERATION_FAULTS))

@@ -551,6 +551,17 @@ def query_malformed_500(
     return fake.honest(m, u, h, b)
 
 
+def query_401_text(
+    fake: FaultyFake, m: str, u: str, h: Mapping[str, str], b: bytes
+) -> FakeResponse:
+    """``POST /query`` without a valid key: a bare ``Unauthorized`` in text/plain (a proxy's
+    answer), not the documented ErrorResponseDto a client reads ``type`` from."""
+    response = fake.honest(m, u, h, b)
+    if _is(m, u, "POST", r".*/query") and response.status == 401:
+        return FakeResponse(401, {"content-type": "text/plain"}, b"Unauthorized")
+    return response
+
+
 @dataclass(frozen=True)
 class OperationFault:
     """A fault in one operation's error handling: the operation and part that reach it,
@@ -611,6 +622,9 @@ OPERATION_FAULTS: dict[str, OperationFault] = {
         "/query",
         "malformed",
         frozenset({"malformed_input", "not_a_server_error"}),
+    ),
+    "query-401-text": OperationFault(
+        query_401_text, "post", "/query", "examples", frozenset({"error_response_shape"})
     ),
 }
 """name -> a fault in the error handling of an operation other than ``createIssue`` (whose
