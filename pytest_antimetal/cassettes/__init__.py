@@ -10,7 +10,10 @@ One module a piece, plain logic usable without pytest:
   API-relative path, query, JSON body and ``Accept: text/event-stream``, so a cassette
   replays against any host;
 * :mod:`~pytest_antimetal.cassettes.recorder` - :func:`install`, the three on a ``vcr.VCR``;
-* :mod:`~pytest_antimetal.cassettes.check` - :func:`check_cassettes` against the spec;
+* :mod:`~pytest_antimetal.cassettes.check` - :func:`check_cassettes` against the spec,
+  with :mod:`~pytest_antimetal.cassettes.files` (which files are cassettes),
+  :mod:`~pytest_antimetal.cassettes.routes` (a recorded path to its operation) and
+  :mod:`~pytest_antimetal.cassettes.stream_schema` (the schema of a streamed event);
 * :mod:`~pytest_antimetal.cassettes.format` - bounded, tag-safe reading of cassette files;
 * :mod:`~pytest_antimetal.cassettes.sse` - a recorded ``text/event-stream`` body read as its events;
 * :mod:`~pytest_antimetal.cassettes.wire` - header and body access shared by the above;
@@ -28,10 +31,10 @@ from typing import TYPE_CHECKING
 from pytest_antimetal._lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from pytest_antimetal.cassettes.check import CASSETTE_SUFFIXES as CASSETTE_SUFFIXES
     from pytest_antimetal.cassettes.check import Finding as Finding
     from pytest_antimetal.cassettes.check import check_cassettes as check_cassettes
-    from pytest_antimetal.cassettes.check import find_cassettes as find_cassettes
+    from pytest_antimetal.cassettes.files import CASSETTE_SUFFIXES as CASSETTE_SUFFIXES
+    from pytest_antimetal.cassettes.files import find_cassettes as find_cassettes
     from pytest_antimetal.cassettes.guard import UNDECODABLE as UNDECODABLE
     from pytest_antimetal.cassettes.guard import CassetteSecretError as CassetteSecretError
     from pytest_antimetal.cassettes.guard import GuardedPersister as GuardedPersister
@@ -50,10 +53,10 @@ if TYPE_CHECKING:
 
 # public name -> module that defines it (relative to this package)
 _EXPORTS: dict[str, str] = {
-    "CASSETTE_SUFFIXES": ".check",
+    "CASSETTE_SUFFIXES": ".files",
     "Finding": ".check",
     "check_cassettes": ".check",
-    "find_cassettes": ".check",
+    "find_cassettes": ".files",
     "UNDECODABLE": ".guard",
     "CassetteSecretError": ".guard",
     "GuardedPersister": ".guard",

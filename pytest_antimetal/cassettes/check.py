@@ -2,25 +2,36 @@
 
 Used by ``antimetal-contract cassettes check`` and ``--antimetal-check-cassettes``.
 yaml and jsonschema_rs are imported when cassettes are read and validated.
+
+Its parts: which files are cassettes (:mod:`~pytest_antimetal.cassettes.files`),
+routing a recorded path to its operation (:mod:`~pytest_antimetal.cassettes.routes`),
+and the schema of a streamed event (:mod:`~pytest_antimetal.cassettes.stream_schema`);
+their public names are re-exported here, where they were first defined.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
+from pytest_antimetal.cassettes.files import (
+    CASSETTE_SUFFIXES,
+    empty_directory_problem,
+    find_cassettes,
+)
 from pytest_antimetal.cassettes.guard import UNDECODABLE, scan_interaction
 from pytest_antimetal.cassettes.matcher import AntimetalMatcher
+from pytest_antimetal.cassettes.routes import Routes
 from pytest_antimetal.cassettes.scrub import Scrubber
 from pytest_antimetal.cassettes.sse import EVENT_STREAM, is_event_stream, parse_events
+from pytest_antimetal.cassettes.stream_schema import event_schema
 from pytest_antimetal.cassettes.wire import body_bytes, decode_body, header_value, header_values
 from pytest_antimetal.content_coding import ContentCodingError
-from pytest_antimetal.spec import Operation, Spec, SpecError, resolve_pointer, vendored_spec
+from pytest_antimetal.spec import Operation, Spec, SpecError, vendored_spec
 
 __all__ = [
     "CASSETTE_SUFFIXES",
@@ -30,8 +41,6 @@ __all__ = [
     "event_schema",
     "find_cassettes",
 ]
-
-CASSETTE_SUFFIXES = (".yaml", ".yml", ".json")
 
 
 @dataclass(frozen=True)
@@ -57,60 +66,10 @@ class Finding:
         return f"{where}: {self.kind}: {self.reason}"
 
 
-def find_cassettes(paths: Iterable[str | Path]) -> list[Path]:
-    """Cassette files named by *paths* (files as given; directories searched recursively)."""
-    found: list[Path] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            found.extend(
-                sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in CASSETTE_SUFFIXES)
-            )
-        else:
-            found.append(path)
-    return list(dict.fromkeys(found))
-
-
-def empty_directory_problem(paths: Iterable[Path]) -> str | None:
-    """One line naming the first directory of *paths* that holds no cassette, else ``None``.
-
-    A mistyped directory (``tests/cassette/``) would otherwise check nothing
-    and pass, in CI, for ever.
-    """
-    for path in paths:
-        if path.is_dir() and not find_cassettes([path]):
-            patterns = ", ".join(f"*{suffix}" for suffix in CASSETTE_SUFFIXES)
-            return f"{path}: no cassettes ({patterns}) found"
-    return None
-
-
 _NO_BODY_STATUSES = frozenset({204, 205, 304})
 """Statuses HTTP itself answers without a body."""
 _MAX_EVENT_FINDINGS = 5
 """Invalid events reported one by one per interaction; the rest are counted."""
-
-
-def _template_route(path: str) -> tuple[re.Pattern[str], tuple[str, ...]]:
-    """A path template as a regex capturing each parameter, and the parameters' names."""
-    names: list[str] = []
-    body = ""
-    for part in re.split(r"(\{[^}/]+\})", path):
-        if part.startswith("{") and part.endswith("}"):
-            names.append(part[1:-1])
-            body += "([^/]+)"
-        else:
-            body += re.escape(part)
-    return re.compile(f"^{body}/?$"), tuple(names)
-
-
-def _specificity(path: str) -> tuple[int, int]:
-    """Routing order: fewer parameters first, then longer literal text.
-
-    ``/issues/by_number/{number}`` is tried before ``/issues/{id}/results``, as a
-    router serving both would.
-    """
-    literal = re.sub(r"\{[^}/]+\}", "", path)
-    return path.count("{"), -len(literal)
 
 
 def _wire_value(schema: Mapping[str, Any], text: str) -> Any:
@@ -146,8 +105,8 @@ class _Checker:
     def __init__(self, spec: Spec) -> None:
         self.spec = spec
         self.matcher = AntimetalMatcher.from_spec(spec)
-        routes = [(op, *_template_route(op.path)) for op in spec.operations()]
-        self.routes = sorted(routes, key=lambda route: _specificity(route[0].path))
+        self._routes = Routes(spec)
+        self.routes = self._routes.routes
         self._validators: dict[int, Any] = {}
         self._event_schemas: dict[tuple[str, str, int], tuple[Any, str, str]] = {}
 
@@ -171,25 +130,9 @@ class _Checker:
         return dict(validator[1].errors(instance))
 
     def route(self, method: str, rel: str) -> tuple[Operation | None, dict[str, str], str]:
-        """The operation serving *method* *rel* and its path parameters, else why none does.
-
-        Templates are tried most specific first; the first one documenting
-        *method* wins. Without one, the reason names the most specific matching
-        template and the methods it allows.
-        """
-        nearest: str | None = None
-        for op, regex, names in self.routes:
-            found = regex.match(rel)
-            if found is None:
-                continue
-            if op.method.upper() == method:
-                values = (unquote(value) for value in found.groups())
-                return op, dict(zip(names, values, strict=True)), ""
-            nearest = op.path if nearest is None else nearest
-        if nearest is None:
-            return None, {}, "no documented path matches"
-        allowed = ", ".join(op.method.upper() for op, _, _ in self.routes if op.path == nearest)
-        return None, {}, f"{nearest} allows {allowed}"
+        """The operation serving *method* *rel* and its path parameters, else why none does
+        (:meth:`Routes.match <pytest_antimetal.cassettes.routes.Routes.match>`)."""
+        return self._routes.match(method, rel)
 
     def check(self, path: str, index: int, request: Any, response: dict[str, Any]) -> list[Finding]:
         uri = str(request.uri)
@@ -464,64 +407,6 @@ class _Checker:
             more = len(problems) - _MAX_EVENT_FINDINGS
             findings.append(finding("stale", f"{status} event stream: {more} more problem(s)"))
         return findings
-
-
-def _response_object(spec: Spec, op: Operation, status: int) -> tuple[str, Any]:
-    """The raw (refs unresolved) response object documented for *status*, and its key."""
-    item = spec.document.get("paths", {}).get(op.path, {})
-    if isinstance(item, Mapping) and "$ref" in item:
-        item = resolve_pointer(spec.document, str(item["$ref"]))
-    raw_op = item.get(op.method, {}) if isinstance(item, Mapping) else {}
-    responses = raw_op.get("responses", {}) if isinstance(raw_op, Mapping) else {}
-    for key in (str(status), f"{str(status)[0]}XX", "default"):
-        node = responses.get(key) if isinstance(responses, Mapping) else None
-        if node is not None:
-            if isinstance(node, Mapping) and "$ref" in node:
-                node = resolve_pointer(spec.document, str(node["$ref"]))
-            return key, node
-    return "", None
-
-
-def event_schema(spec: Spec, op: Operation, status: int) -> tuple[dict[str, Any] | None, str, str]:
-    """The schema each event's data of *op*'s *status* stream must satisfy, its name, and
-    what was looked for (for the finding when there is none).
-
-    The OpenAPI 3.0 document has no way to type an event, so, in order:
-
-    1. the response's ``text/event-stream`` content: its ``itemSchema`` (OpenAPI
-       3.2's per-event schema), else its ``schema``;
-    2. the component named like the JSON answer's, ``Chunk`` for ``Response``:
-       ``QueryResponseDto`` -> ``QueryChunkDto`` (the vendor's convention);
-    3. the component named after the operation id: ``query`` -> ``QueryChunkDto``.
-    """
-    key, response = _response_object(spec, op, status)
-    content = response.get("content") if isinstance(response, Mapping) else None
-    media = content.get(EVENT_STREAM) if isinstance(content, Mapping) else None
-    if isinstance(media, Mapping):
-        for field_name in ("itemSchema", "schema"):
-            schema = media.get(field_name)
-            if isinstance(schema, Mapping):
-                label = f"{op.label} {key} {EVENT_STREAM} {field_name}"
-                return dict(spec.resolve(schema)), label, label
-    names: list[str] = []
-    json_media = content.get("application/json") if isinstance(content, Mapping) else None
-    ref = json_media.get("schema", {}).get("$ref") if isinstance(json_media, Mapping) else None
-    if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
-        answer = ref.rsplit("/", 1)[-1]
-        for suffix in ("ResponseDto", "Response"):
-            if answer.endswith(suffix):
-                names.append(answer[: -len(suffix)] + suffix.replace("Response", "Chunk"))
-                break
-    if op.operation_id:
-        names.append(f"{op.operation_id[:1].upper()}{op.operation_id[1:]}ChunkDto")
-    names = list(dict.fromkeys(names))
-    for name in names:
-        if name in spec.schema_names:
-            return spec.schema(name), name, name
-    looked_for = f"{EVENT_STREAM} content under {status}"
-    if names:
-        looked_for += " or a schema named " + " or ".join(names)
-    return None, "", looked_for
 
 
 def check_cassettes(
