@@ -102,6 +102,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     parser.addini("antimetal_sequences", "Run the contract suite's stateful part too.", type="bool")
     group.addoption(
+        "--antimetal-operations",
+        action="store",
+        default=None,
+        metavar="NAMES",
+        help="Comma-separated operations the contract suite runs, by operationId or "
+        "'METHOD /path' (ini antimetal_operations; default: every operation of the document).",
+    )
+    parser.addini("antimetal_operations", "Operations the contract suite runs (default: all).")
+    group.addoption(
         "--antimetal-coverage-min",
         action="store",
         default=None,

@@ -34,6 +34,7 @@ __all__ = [
     "ContractRules",
     "Exchange",
     "RunState",
+    "applies",
     "parse_instant",
 ]
 
@@ -98,6 +99,9 @@ class ContractRules:
     ordered_timestamps: tuple[tuple[str, str], ...]
     """Pairs (earlier, later) in the success body, e.g. (createdAt, updatedAt)."""
     identity_fields: tuple[str, ...]
+    creates: bool = False
+    """The operation creates a resource (its success is ``201 Created``): what its answer
+    must reflect of the request, and whose identifiers must be new."""
 
     @classmethod
     def from_spec(cls, spec: Spec, method: str = "post", path: str = "/issues") -> ContractRules:
@@ -148,6 +152,7 @@ class ContractRules:
             echoed_datetimes=tuple(sorted(dt_names & set(resp_props))),
             ordered_timestamps=ordered,
             identity_fields=identity,
+            creates=success == 201,
         )
 
 
@@ -345,4 +350,23 @@ OWN_CHECKS: tuple[OwnCheck, ...] = (
     identity_unique,
     datetime_rules,
 )
-"""Run on every exchange, in this order."""
+"""Run on every exchange of an operation they apply to (:func:`applies`), in this order."""
+
+
+def _creates(rules: ContractRules) -> bool:
+    return rules.creates
+
+
+_APPLIES_WHEN: dict[OwnCheck, Callable[[ContractRules], bool]] = {
+    # About the resource a request created: a read or an update answers with an existing one
+    # (the same uuid twice is right there), and a status change echoes only the status.
+    request_reflected: _creates,
+    identity_unique: _creates,
+}
+
+
+def applies(check: OwnCheck, rules: ContractRules) -> bool:
+    """Whether *check* makes sense for the operation of *rules* (declared per check above, so
+    the runner never branches on an operation's name)."""
+    when = _APPLIES_WHEN.get(check)
+    return when is None or when(rules)

@@ -15,6 +15,7 @@ from typing import Any
 from pytest_antimetal.contract.checking import Expectation, expect_intent
 from pytest_antimetal.contract.edge_cases import EdgeInput, edge_inputs, malformed_inputs
 from pytest_antimetal.contract.generation import CaseGenerator, part_seed
+from pytest_antimetal.contract.operations import ContractOperation
 from pytest_antimetal.contract.sending import Outgoing, RequestBuilder
 
 FUZZ_SHARDS = 2
@@ -27,6 +28,7 @@ __all__ = [
     "STATEFUL_PARTS",
     "Inputs",
     "Part",
+    "items_for",
     "resolve",
 ]
 
@@ -63,6 +65,9 @@ class Part:
     drive: Callable[[Any, Any], None] | None = None
     """Runs the part itself, ``(runner, result)``, instead of a stream of independent
     requests (the stateful ``sequences``, whose next request depends on the last answer)."""
+
+    applies: Callable[[ContractOperation], bool] = lambda op: True
+    """Whether the part has inputs for an operation: items exist only where it applies."""
 
     def item(self, shard: int) -> str:
         """The name of the item that runs *shard* (the part's own name when unsplit)."""
@@ -127,6 +132,16 @@ def _sequences(runner: Any, result: Any) -> None:
     run_sequences(runner, result)
 
 
+def _has_body(op: ContractOperation) -> bool:
+    return op.has_body
+
+
+def _has_body_alone(op: ContractOperation) -> bool:
+    # Its valid inputs must be accepted: with a path parameter they would need a resource
+    # that exists (a hand-written request names a placeholder id, which a server answers 404).
+    return op.has_body and not op.path_parameters
+
+
 PART_TABLE: tuple[Part, ...] = (
     Part("examples", _examples),
     Part("coverage", _coverage),
@@ -134,11 +149,13 @@ PART_TABLE: tuple[Part, ...] = (
         "edge-cases",
         _handwritten(edge_inputs, "edge case"),
         functools.partial(expect_intent, check="edge_cases"),
+        applies=_has_body_alone,
     ),
     Part(
         "malformed",
         _handwritten(malformed_inputs, "malformed"),
         functools.partial(expect_intent, check="malformed_input"),
+        applies=_has_body,
     ),
     # Generating fuzzing cases is most of a run's CPU: two items each, for pytest-xdist.
     Part("fuzz-positive", _fuzz(positive=True), shards=FUZZ_SHARDS),
@@ -162,6 +179,11 @@ run changes what those tests count (see the CHANGELOG)."""
 _BY_NAME = {p.name: p for p in (*PART_TABLE, *STATEFUL_PARTS)}
 _BY_ITEM = {p.item(k): (p, k) for p in PART_TABLE for k in range(1, p.shards + 1)}
 _BY_ITEM.update({p.name: (p, 1) for p in STATEFUL_PARTS})
+
+
+def items_for(op: ContractOperation) -> tuple[str, ...]:
+    """The items of :data:`ITEMS` that apply to *op*, in run order."""
+    return tuple(p.item(k) for p in PART_TABLE if p.applies(op) for k in range(1, p.shards + 1))
 
 
 def resolve(name: str) -> tuple[Part, tuple[int, ...]]:

@@ -25,9 +25,14 @@ from pytest_antimetal.contract.budget import SharedBudget
 from pytest_antimetal.contract.coverage import CoverageLog, CoverageReport, parse_percent
 from pytest_antimetal.contract.failure_repr import failure_repr
 from pytest_antimetal.contract.grouping import Entry, EntryBook, format_part
-from pytest_antimetal.contract.parts import STATEFUL_PARTS
+from pytest_antimetal.contract.operations import (
+    ContractOperation,
+    UnknownOperation,
+    select_operations,
+)
+from pytest_antimetal.contract.parts import STATEFUL_PARTS, items_for
 from pytest_antimetal.contract.report import RunStats
-from pytest_antimetal.contract.runner import DEFAULT_MAX_EXAMPLES, ITEMS, PartResult
+from pytest_antimetal.contract.runner import DEFAULT_MAX_EXAMPLES, PartResult
 from pytest_antimetal.runconfig import run_spec, run_spec_path, run_target
 from pytest_antimetal.secrets import APIKey, redact
 from pytest_antimetal.spec import Spec
@@ -111,6 +116,21 @@ def _coverage_min(config: pytest.Config) -> float | None:
         raise pytest.UsageError(f"{source}: {exc}{_SEE}") from None
 
 
+def _operations(config: pytest.Config, spec: Spec) -> tuple[ContractOperation, ...]:
+    """``--antimetal-operations`` (else ini ``antimetal_operations``): the operations the run
+    covers, every one of the document's by default."""
+    raw = config.getoption("antimetal_operations", None)
+    source = "--antimetal-operations"
+    if raw in (None, ""):
+        raw = config.getini("antimetal_operations")
+        source = "ini antimetal_operations"
+    names = [n for n in str(raw or "").replace("\n", ",").split(",") if n.strip()]
+    try:
+        return select_operations(spec, names)
+    except UnknownOperation as exc:
+        raise pytest.UsageError(f"{source}: {exc}") from None
+
+
 def _report_dir(config: pytest.Config) -> Path | None:
     raw = config.getoption("antimetal_report", None)
     return None if raw in (None, "") else Path(str(raw))
@@ -164,6 +184,8 @@ class ContractPlugin:
             None if pool is None else SharedBudget(Path(str(pool)), self.live_budget)
         )
         """The run's pool: made by the xdist controller, taken from by its workers."""
+        self.operations: tuple[ContractOperation, ...] = _operations(config, self.spec)
+        """The operations of this run (``--antimetal-operations``; all by default)."""
         self.sequences: bool = bool(
             config.getoption("antimetal_sequences", False) or config.getini("antimetal_sequences")
         )
@@ -304,7 +326,8 @@ class ContractPlugin:
 
         cassettes = self.config.pluginmanager.get_plugin(PLUGIN_NAME)
         assert isinstance(cassettes, CassettePlugin)
-        path = cassettes.cassette_dir() / "antimetal-contract" / f"{part}.yaml"
+        # An operation's items under a folder of its own: `<operationId>/<part>.yaml`.
+        path = cassettes.cassette_dir() / "antimetal-contract" / f"{part.replace('::', '/')}.yaml"
         record = f"{self.replay_command(part)} --record-mode=once"
         if not self.target.is_fake:
             record = f"ANTIMETAL_API_KEY=<your key> {record}"
@@ -312,8 +335,15 @@ class ContractPlugin:
         return cassettes.item_context(path, base_url=base_url, record_command=record)
 
     def replay_command(self, part: str) -> str:
-        """The pytest command that sends the same requests for *part* again."""
-        parts = ["pytest", "--antimetal-contract", "-k", part, f"--hypothesis-seed={self.seed}"]
+        """The pytest command that sends the same requests for *part* again (an item's name
+        under ``antimetal-contract``, ``"listIssues::fuzz-negative-1"``); it selects that item
+        alone: ``-k`` matches substrings (``getIssue`` is in ``getIssueResults``), so the
+        operation is chosen by ``--antimetal-operations``, which matches names exactly."""
+        operation, _, name = part.rpartition("::")
+        parts = ["pytest", "--antimetal-contract"]
+        if operation:
+            parts.append(f"--antimetal-operations={operation}")
+        parts += ["-k", name, f"--hypothesis-seed={self.seed}"]
         if part in STATEFUL_ITEMS:
             parts.append("--antimetal-sequences")
         if self.max_examples != DEFAULT_MAX_EXAMPLES:
@@ -366,7 +396,7 @@ class ContractPlugin:
             report.user_properties[:] = [(n, v) for n, v in properties if n not in _NOT_IN_JUNIT]
         if report.when != "call":
             return
-        part = report.nodeid.rpartition("::")[2]
+        part = report.nodeid.removeprefix("antimetal-contract::")
         sent, found = 0, 0
         for name, value in properties:
             if name == _STATS_PROPERTY:
@@ -402,7 +432,10 @@ class ContractPlugin:
         where = "embedded fake" if self.target.is_fake else self.target.base_url
         return [
             f"antimetal contract: target {where}, seed {self.seed}, "
-            f"max examples {self.max_examples}" + (" (deterministic)" if self.deterministic else "")
+            f"max examples {self.max_examples}"
+            + (" (deterministic)" if self.deterministic else "")
+            + "; operations: "
+            + ", ".join(op.title for op in self.operations)
         ]
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
@@ -613,24 +646,57 @@ class ContractPlugin:
 
 
 class ContractCollector(pytest.Collector):
-    """``antimetal-contract``: one item per part of the suite."""
+    """``antimetal-contract``: one collector per operation (named by its ``operationId``),
+    each with one item per part that applies to it; the stateful part beside them."""
 
     plugin: ContractPlugin
 
     def collect(self) -> Iterator[pytest.Item]:
-        for name in (*ITEMS, *STATEFUL_ITEMS) if self.plugin.sequences else ITEMS:
-            item = ContractItem.from_parent(self, name=name)
-            item.plugin = self.plugin
-            yield item
+        for op in self.plugin.operations:
+            collector = OperationCollector.from_parent(self, name=op.operation_id)
+            collector.plugin = self.plugin
+            collector.operation = op
+            yield from collector.collect()
+        if self.plugin.sequences:
+            for name in STATEFUL_ITEMS:
+                item = ContractItem.from_parent(self, name=name)
+                item.plugin = self.plugin
+                item.operation = None
+                yield item
 
     def reportinfo(self) -> tuple[Path | str, int | None, str]:
         return "antimetal-contract", None, "antimetal-contract"
 
 
-class ContractItem(pytest.Item):
-    """One part of the suite, e.g. ``antimetal-contract::fuzz-negative``."""
+class OperationCollector(pytest.Collector):
+    """``antimetal-contract::listIssues``: the parts of the suite for one operation."""
 
     plugin: ContractPlugin
+    operation: ContractOperation
+
+    def collect(self) -> Iterator[pytest.Item]:
+        for name in items_for(self.operation):
+            item = ContractItem.from_parent(self, name=name)
+            item.plugin = self.plugin
+            item.operation = self.operation
+            yield item
+
+    def reportinfo(self) -> tuple[Path | str, int | None, str]:
+        return "antimetal-contract", None, f"antimetal-contract::{self.operation.title}"
+
+
+class ContractItem(pytest.Item):
+    """One part of the suite for one operation, e.g.
+    ``antimetal-contract::listIssues::fuzz-negative-1``."""
+
+    plugin: ContractPlugin
+    operation: ContractOperation | None
+    """``None`` for the stateful part (it runs over every operation)."""
+
+    @property
+    def item_name(self) -> str:
+        """The item's name under ``antimetal-contract`` (``"listIssues::examples"``)."""
+        return self.nodeid.removeprefix("antimetal-contract::")
 
     def runtest(self) -> None:
         if self.plugin.unreachable:
@@ -638,8 +704,9 @@ class ContractItem(pytest.Item):
         runner = self.plugin.runner()
         reason = self.plugin.connection_error()
         if not reason:
-            with self.plugin.cassette(self.name):
-                result = runner.run(self.name)
+            op = None if self.operation is None else self.operation.operation_id
+            with self.plugin.cassette(self.item_name):
+                result = runner.run(self.name, op)
             reason = result.unreachable
         if reason:
             reason = redact(reason, self.plugin.secrets)
@@ -669,7 +736,7 @@ class ContractItem(pytest.Item):
             result = excinfo.value.result
             verbose = int(self.config.getoption("verbose", 0) or 0) > 0
             text = format_part(
-                result.part,
+                result.item,
                 result.entries,
                 result.stats.failures,
                 verbose=verbose,
@@ -679,4 +746,5 @@ class ContractItem(pytest.Item):
         return redact(str(super().repr_failure(excinfo)), secrets)
 
     def reportinfo(self) -> tuple[Path | str, int | None, str]:
-        return "antimetal-contract", None, f"antimetal-contract::{self.name}"
+        where = "" if self.operation is None else f" ({self.operation.label})"
+        return "antimetal-contract", None, f"antimetal-contract::{self.item_name}{where}"

@@ -28,6 +28,7 @@ from pytest_antimetal.contract.checks import CheckFailed, ContractRules, Exchang
 from pytest_antimetal.contract.coverage import CoverageLog, CoverageRecorder, DocumentModel
 from pytest_antimetal.contract.generation import CaseGenerator
 from pytest_antimetal.contract.grouping import Entry, EntryBook
+from pytest_antimetal.contract.operations import ContractOperation, select_operations
 from pytest_antimetal.contract.parts import ITEMS, PARTS, Inputs, resolve
 from pytest_antimetal.contract.reach import is_connect_error
 from pytest_antimetal.contract.report import Failure, ReceivedResponse, RunStats, SentRequest
@@ -54,10 +55,16 @@ __all__ = [
     "USER_AGENT",
     "ContractRunner",
     "ContractSettings",
+    "OperationPieces",
     "PartResult",
 ]
 
 DEFAULT_MAX_EXAMPLES = 50
+PARAMETER_ONLY_SHARE = 5
+"""An operation without a request body fuzzes with ``max_examples // 5`` (at least
+:data:`MIN_EXAMPLES`): its inputs are a few parameters, whose boundaries the coverage phase
+already walks through; the full budget on each of them would triple the default run."""
+MIN_EXAMPLES = 5
 INVALID_KEY = "pytest-antimetal-invalid-key-0000"
 _PUBLIC_CREDENTIALS = (f"Bearer {INVALID_KEY}",)
 
@@ -127,6 +134,14 @@ class PartResult:
     coverage: CoverageLog = field(default_factory=CoverageLog)
     """What the part's requests exercised of the document, and the statuses they got."""
 
+    operation: str = ""
+    """The ``operationId`` the part ran against."""
+
+    @property
+    def item(self) -> str:
+        """``"listIssues::fuzz-negative-1"``: the item's name under ``antimetal-contract``."""
+        return f"{self.operation}::{self.part}" if self.operation else self.part
+
     @property
     def entries(self) -> list[Entry]:
         return self.book.entries()
@@ -136,14 +151,73 @@ class PartResult:
         return not self.failures and not self.unreachable
 
 
+@dataclass
+class OperationPieces:
+    """What the runner keeps per operation: its rules, cases, request builders and checker."""
+
+    op: ContractOperation
+    rules: ContractRules
+    cases: CaseGenerator
+    builder: RequestBuilder
+    """Builds the generated requests and the hand-written ones."""
+    checker: Checker
+    request_schema: dict[str, Any]
+    max_examples: int
+    """The operation's fuzzing budget per generation mode (:data:`PARAMETER_ONLY_SHARE`)."""
+
+    @classmethod
+    def make(cls, runner: ContractRunner, method: str, path: str) -> OperationPieces:
+        settings = runner.settings
+        spec_op = settings.spec.operation(method, path)
+        op = ContractOperation.of(spec_op)
+        rules = ContractRules.from_spec(settings.spec, method, path)
+        cases = CaseGenerator(
+            settings.spec,
+            method,
+            path,
+            cache_dir=settings.cache_dir,
+            out_of_time=runner._out_of_time,
+        )
+        # A hand-written request names placeholder path parameters (fixed, so requests stay a
+        # function of the spec); generated ones take theirs from their case.
+        placeholders = op.placeholder_path_parameters()
+        builder = RequestBuilder(
+            settings.base_url,
+            method,
+            path.format(**placeholders) if placeholders else path,
+            authorization=functools.partial(bearer, settings.api_key),
+            rules=rules,
+            make_case=(
+                functools.partial(cases.case, path_parameters=placeholders)
+                if placeholders
+                else cases.case
+            ),
+            tag=settings.tag,
+        )
+        checker = Checker(
+            rules,
+            runner.state,
+            base_url=settings.base_url,
+            declared_methods=settings.spec.methods_for(path),
+            checks_config=lambda: cases.checks_config,
+        )
+        budget = settings.max_examples
+        if not op.has_body:
+            budget = min(budget, max(MIN_EXAMPLES, budget // PARAMETER_ONLY_SHARE))
+        return cls(op, rules, cases, builder, checker, spec_op.request_schema() or {}, budget)
+
+
 class ContractRunner:
-    """Runs the suite's parts against one target; keeps state across parts."""
+    """Runs the suite's parts against one target; keeps state across parts and operations.
+
+    One runner for every operation, holding each operation's pieces (:class:`OperationPieces`)
+    rather than a runner per operation: the live budget, the record of what was created, the
+    identities seen and the deadline are the run's, not an operation's."""
 
     def __init__(self, settings: ContractSettings, client: httpx.Client | None = None) -> None:
         import httpx
 
         self.settings = settings
-        self.rules = ContractRules.from_spec(settings.spec, settings.method, settings.path)
         self.state = RunState(clock=settings.clock)
         self.stats = RunStats()
         self.coverage = CoverageRecorder(DocumentModel.from_spec(settings.spec), settings.base_url)
@@ -151,37 +225,40 @@ class ContractRunner:
             transport=settings.transport, timeout=30.0, follow_redirects=False
         )
         self._owns_client = client is None
-        self._auth_probed = False
+        self._auth_probed: set[str] = set()
         self._deadline: float | None = None
-        self.cases = CaseGenerator(
-            settings.spec,
-            settings.method,
-            settings.path,
-            cache_dir=settings.cache_dir,
-            out_of_time=self._out_of_time,
-        )
-        self.builder = RequestBuilder(
-            settings.base_url,
-            settings.method,
-            settings.path,
-            authorization=functools.partial(bearer, settings.api_key),
-            rules=self.rules,
-            make_case=self.cases.case,
-            tag=settings.tag,
-        )
+        # One sender for every operation: one live budget and one record of what was created
+        # for the whole run (a sender per operation would multiply the budget).
         self.sender = Sender(
             self._client,
             settings.base_url,
             live_budget=settings.live_budget,
             budget_claim=settings.budget_claim,
         )
-        self.checker = Checker(
-            self.rules,
-            self.state,
-            base_url=settings.base_url,
-            declared_methods=settings.spec.methods_for(settings.path),
-            checks_config=lambda: self.cases.checks_config,
-        )
+        self._pieces: dict[str, OperationPieces] = {}
+        self.default = self.pieces(settings.method, settings.path)
+        """The settings' operation: what a part runs when no other is named."""
+        self.rules = self.default.rules
+        self.cases = self.default.cases
+        self.builder = self.default.builder
+        self.checker = self.default.checker
+
+    def pieces(self, method: str, path: str) -> OperationPieces:
+        """The rules, cases, builder and checker of one operation (made on first use)."""
+        key = f"{method.upper()} {path}"
+        found = self._pieces.get(key)
+        if found is None:
+            found = OperationPieces.make(self, method, path)
+            self._pieces[key] = found
+        return found
+
+    def operation_named(self, name: str | None) -> OperationPieces:
+        """The pieces of the operation *name* (an ``operationId`` or ``"METHOD /path"``);
+        the settings' operation for ``None``; ``ValueError`` for an unknown name."""
+        if name is None:
+            return self.default
+        (op,) = select_operations(self.settings.spec, [name])
+        return self.pieces(op.method, op.path)
 
     # -- lifecycle -------------------------------------------------------
 
@@ -223,28 +300,36 @@ class ContractRunner:
 
     # -- parts -----------------------------------------------------------
 
-    def run(self, name: str) -> PartResult:
+    def run(self, name: str, operation: str | None = None) -> PartResult:
         """Run one part of the suite (all its shards), or one item of a sharded part
-        (:data:`ITEMS`); failures are collected, never raised."""
+        (:data:`ITEMS`), against *operation* (an ``operationId`` or ``"METHOD /path"``;
+        default: the settings' operation); failures are collected, never raised. A part that
+        does not apply to the operation sends nothing."""
         the_part, shards = resolve(name)
-        result = PartResult(name)
+        pieces = self.operation_named(operation)
+        # The stateful part runs over every operation: it is no operation's item.
+        result = PartResult(name, operation="" if the_part.drive else pieces.op.operation_id)
         if self.sender.unreachable:  # found by an earlier part: nothing would connect
             result.unreachable = self.sender.unreachable
+            return result
+        if not the_part.applies(pieces.op):
             return result
         self._start_deadline()
         probed_auth = False
         extra = (the_part.expectation,) if the_part.expectation else ()
         skipped_datetime = 0
-        schema = self.settings.spec.operation(
-            self.settings.method, self.settings.path
-        ).request_schema()
         settings = self.settings
         if the_part.drive is not None:
             the_part.drive(self, result)
             shards = ()
         for shard in shards:
             inputs = Inputs(
-                self.cases, self.builder, schema or {}, settings.seed, settings.max_examples, shard
+                pieces.cases,
+                pieces.builder,
+                pieces.request_schema,
+                settings.seed,
+                pieces.max_examples,
+                shard,
             )
             for out in the_part.requests(inputs):
                 if out is None:
@@ -253,7 +338,7 @@ class ContractRunner:
                 if self._out_of_time():
                     result.stats.skipped["time budget reached"] += 1
                     break
-                received = self._exchange(out, result, extra)
+                received = self._exchange(out, result, extra, pieces)
                 if received is None:
                     if self.sender.unreachable:
                         result.unreachable = self.sender.unreachable
@@ -262,10 +347,10 @@ class ContractRunner:
                 if (
                     not probed_auth
                     and out.intent == "positive"
-                    and received.status == self.rules.success_status
+                    and received.status == pieces.rules.success_status
                 ):
                     probed_auth = True
-                    self._ignored_auth(out, result)
+                    self._ignored_auth(out, result, pieces)
             if result.unreachable or self._out_of_time():
                 break
         if skipped_datetime:
@@ -278,7 +363,7 @@ class ContractRunner:
     def send_and_check(self, out: Outgoing, result: PartResult) -> ReceivedResponse | None:
         """Send one request and run every check on its answer, recording failures in
         *result*; ``None`` when it was not sent (budget) or got no answer."""
-        return self._exchange(out, result, ())
+        return self._exchange(out, result, (), self.default)
 
     def send(
         self, out: Outgoing, result: PartResult, *, budget: bool = True
@@ -312,14 +397,18 @@ class ContractRunner:
         )
 
     def _exchange(
-        self, out: Outgoing, result: PartResult, extra: Iterable[Expectation]
+        self,
+        out: Outgoing,
+        result: PartResult,
+        extra: Iterable[Expectation],
+        pieces: OperationPieces,
     ) -> ReceivedResponse | None:
         sent_at = self.settings.clock()
         got = self._send(out, result)
         if got is None:
             return None
         response, received = got
-        self._check(out, response, received, result, sent_at=sent_at, extra=extra)
+        self._check(out, response, received, result, pieces, sent_at=sent_at, extra=extra)
         return received
 
     def _send(
@@ -376,7 +465,7 @@ class ContractRunner:
         details: str = "",
     ) -> None:
         result.stats.failures[check] += 1
-        replay = self.settings.replay(result.part) if self.settings.replay else ""
+        replay = self.settings.replay(result.item) if self.settings.replay else ""
         cache = self.settings.cache_dir
         failure = Failure(
             check,
@@ -389,7 +478,7 @@ class ContractRunner:
             setup=self.settings.reproduce_setup,
             body_dir=None if cache is None else cache / "bodies",
         )
-        result.book.add(failure, result.part, self.secrets)  # counted whether kept or not
+        result.book.add(failure, result.item, self.secrets)  # counted whether kept or not
         if result.stats.failures[check] <= self.settings.max_failures_per_check:
             result.failures.append(failure)
 
@@ -399,6 +488,7 @@ class ContractRunner:
         response: httpx.Response,
         received: ReceivedResponse,
         result: PartResult,
+        pieces: OperationPieces,
         *,
         sent_at: datetime,
         extra: Iterable[Expectation],
@@ -410,7 +500,7 @@ class ContractRunner:
             identity = body.get("number", body.get("uuid")) if isinstance(body, dict) else None
             result.stats.created.append(identity if isinstance(identity, (int, str)) else "?")
         exchange = Exchange(out.label, out.intent, out.method, out.body, sent_at, received)
-        ran, findings = self.checker.judge(out, response, received, exchange, extra)
+        ran, findings = pieces.checker.judge(out, response, received, exchange, extra)
         result.stats.checks += ran
         if findings:
             shown = self._shown(out, dict(response.request.headers))
@@ -425,16 +515,16 @@ class ContractRunner:
                     details=found.details,
                 )
 
-    def _ignored_auth(self, out: Outgoing, result: PartResult) -> None:
+    def _ignored_auth(self, out: Outgoing, result: PartResult, pieces: OperationPieces) -> None:
         """After an accepted request, the same request without / with a wrong key must fail.
 
         Against a capped (live) target the probes count against the budget and run once
-        per run: a server that ignores auth would create an issue for each.
+        per operation and run: a server that ignores auth would create an issue for each.
         """
         capped = self.settings.live_budget is not None
-        if capped and self._auth_probed:
+        if capped and pieces.op.operation_id in self._auth_probed:
             return
-        self._auth_probed = True
+        self._auth_probed.add(pieces.op.operation_id)
         for label, auth in (("without credentials", None), ("with an invalid key", INVALID_KEY)):
             headers = {k: v for k, v in out.headers.items() if k.lower() != "authorization"}
             if auth is not None:
@@ -458,4 +548,4 @@ class ContractRunner:
                         "expected 401/403: the server does not enforce its bearer security",
                     )
 
-            self._exchange(probe, result, (enforced,))
+            self._exchange(probe, result, (enforced,), pieces)

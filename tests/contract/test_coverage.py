@@ -236,7 +236,9 @@ FAST += ("--antimetal-max-examples=3", "-k", "examples or edge-cases")
 def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
     for name in ("ANTIMETAL_API_KEY", "ANTIMETAL_BASE_URL", "GITHUB_STEP_SUMMARY"):
         monkeypatch.delenv(name, raising=False)
-    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+    pytester.makeini(
+        "[pytest]\nasyncio_default_fixture_loop_scope = function\nantimetal_operations = createIssue\n"
+    )
     return pytester
 
 
@@ -312,6 +314,7 @@ def test_gate_fails_below_naming_what_was_never_exercised(project: pytest.Pytest
 def test_gate_from_ini_passes_above(project: pytest.Pytester) -> None:
     project.makeini(
         "[pytest]\nasyncio_default_fixture_loop_scope = function\nantimetal_coverage_min = 1%\n"
+        "antimetal_operations = createIssue\n"
     )
     result = project.runpytest(*FAST)
     assert result.ret == pytest.ExitCode.OK
@@ -346,7 +349,10 @@ def test_gate_does_not_hide_failed_items(project: pytest.Pytester) -> None:
 def test_bad_value_is_one_usage_line(
     project: pytest.Pytester, args: list[str], ini: str, source: str
 ) -> None:
-    project.makeini(f"[pytest]\nasyncio_default_fixture_loop_scope = function\n{ini}")
+    project.makeini(
+        f"[pytest]\nasyncio_default_fixture_loop_scope = function\n{ini}"
+        "antimetal_operations = createIssue\n"
+    )
     result = project.runpytest("-p", "antimetal", "--antimetal-contract", *args)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     err = result.stderr.str()

@@ -28,10 +28,14 @@ def pytest_configure(config):
 
 @pytest.fixture
 def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
-    """An empty project; no key or base URL leaks in from the environment."""
+    """An empty project running the suite on createIssue alone (what these tests are about);
+    no key or base URL leaks in from the environment."""
     monkeypatch.delenv("ANTIMETAL_API_KEY", raising=False)
     monkeypatch.delenv("ANTIMETAL_BASE_URL", raising=False)
-    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+    pytester.makeini(
+        "[pytest]\nasyncio_default_fixture_loop_scope = function\n"
+        "antimetal_operations = createIssue\n"
+    )
     return pytester
 
 
@@ -55,7 +59,7 @@ def test_suite_passes_against_the_embedded_fake(project: pytest.Pytester) -> Non
         "edge-cases",
         "malformed",
     ):
-        assert f"antimetal-contract::{part} PASSED" in out
+        assert f"antimetal-contract::createIssue::{part} PASSED" in out
     assert "seed: 5" in out
     requests = int(re.search(r"requests sent: (\d+)", out).group(1))  # type: ignore[union-attr]
     checks = int(re.search(r"checks run: (\d+)", out).group(1))  # type: ignore[union-attr]
@@ -66,7 +70,7 @@ def test_suite_passes_against_the_embedded_fake(project: pytest.Pytester) -> Non
 
 def test_items_are_collected_and_selectable(project: pytest.Pytester) -> None:
     result = project.runpytest("-p", "antimetal", "--antimetal-contract", "--co", "-q")
-    assert "antimetal-contract::fuzz-negative" in result.stdout.str()
+    assert "antimetal-contract::createIssue::fuzz-negative" in result.stdout.str()
     assert "8 tests collected" in result.stdout.str()
     result = project.runpytest("-p", "antimetal", "--antimetal-contract", "-k", "malformed")
     result.assert_outcomes(passed=1, deselected=7)
@@ -87,7 +91,10 @@ def test_planted_fault_fails_naming_the_check_and_replay(project: pytest.Pyteste
     result.assert_outcomes(failed=1, deselected=7)
     out = _output(result)
     assert "[error_response_shape] HTTP 401 carries type 'invalid_request_error'" in out
-    assert "replay:    pytest --antimetal-contract -k examples --hypothesis-seed=11" in out
+    assert (
+        "replay:    pytest --antimetal-contract --antimetal-operations=createIssue -k examples "
+        "--hypothesis-seed=11" in out
+    )
     assert "reproduce: curl -sS -X POST" in out
     assert "failures by check: error_response_shape:" in out
 

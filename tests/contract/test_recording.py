@@ -11,6 +11,7 @@ ARGS = (
     "antimetal",
     "--antimetal-contract",
     "--antimetal-max-examples=5",
+    "--antimetal-operations=createIssue",
     "-p",
     "no:randomly",
 )
@@ -29,7 +30,9 @@ def test_record_against_a_server_then_replay_offline_without_a_key(
     recorded.assert_outcomes(passed=8)
     sent = len(server_fake.requests)
     assert sent > 50
-    cassettes = sorted((pytester.path / "cassettes" / "antimetal-contract").glob("*.yaml"))
+    cassettes = sorted(
+        (pytester.path / "cassettes" / "antimetal-contract" / "createIssue").glob("*.yaml")
+    )
     assert [c.stem for c in cassettes] == [
         "coverage",
         "edge-cases",
@@ -62,12 +65,12 @@ def test_replay_of_a_missing_cassette_fails_clearly(pytester: pytest.Pytester) -
         "examples",
     )
     result.assert_outcomes(failed=1, deselected=7)
-    cassette = pytester.path / "cassettes" / "antimetal-contract" / "examples.yaml"
+    cassette = pytester.path / "cassettes" / "antimetal-contract" / "createIssue" / "examples.yaml"
     result.stdout.fnmatch_lines(
         [
             f"pytest-antimetal: no cassette to replay: {cassette} does not exist "
             "(--record-mode=none only replays). Record it once: ANTIMETAL_API_KEY=<your key> "
-            "pytest --antimetal-contract -k examples *--antimetal-base-url=https://bff.antimetal"
+            "pytest --antimetal-contract --antimetal-operations=createIssue -k examples *--antimetal-base-url=https://bff.antimetal"
             ".com/api/v2 *--record-mode=once"
         ]
     )
@@ -111,7 +114,7 @@ def test_block_network_holds_for_the_contract_suite(
 def test_rewrite_records_each_part_anew(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, canary_key: str
 ) -> None:
-    cassette = pytester.path / "cassettes" / "antimetal-contract" / "examples.yaml"
+    cassette = pytester.path / "cassettes" / "antimetal-contract" / "createIssue" / "examples.yaml"
     cassette.parent.mkdir(parents=True)
     stale = "version: 1\ninteractions: []\n# recorded long ago\n"
     cassette.write_text(stale)

@@ -24,7 +24,7 @@ def pytest_configure(config):
         plugin.fake_factory = counting_factory({fault!r})
 
 def pytest_runtest_setup(item):
-    TALLY.part = item.name
+    TALLY.part = item.nodeid.removeprefix("antimetal-contract::")
 """
 
 MAX_LINES = 60
@@ -39,7 +39,9 @@ def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytes
     # As on CI, where the suite mostly runs: there pytest prints each failure's whole message in
     # the short summary instead of trimming it to the terminal's width.
     monkeypatch.setenv("CI", "true")
-    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+    pytester.makeini(
+        "[pytest]\nasyncio_default_fixture_loop_scope = function\nantimetal_operations = createIssue\n"
+    )
     return pytester
 
 
@@ -231,17 +233,19 @@ def test_a_line_per_part_as_it_finishes_and_none_under_q(project: pytest.Pyteste
     )
     default = "\n".join(project.runpytest(*args).outlines)
     assert re.search(
-        r"^antimetal-contract \. edge-cases: \d+ request\(s\) sent, 0 root cause\(s\), \d+\.\d s$",
+        r"^antimetal-contract \. createIssue::edge-cases: \d+ request\(s\) sent, 0 root cause\(s\), \d+\.\d s$",
         default,
         re.M,
     )
     assert re.search(
-        r"^\. malformed: \d+ request\(s\) sent, 0 root cause\(s\), \d+\.\d s$", default, re.M
+        r"^\. createIssue::malformed: \d+ request\(s\) sent, 0 root cause\(s\), \d+\.\d s$",
+        default,
+        re.M,
     )
     quiet = "\n".join(project.runpytest(*args, "-q").outlines)
     assert "request(s) sent" not in quiet
     verbose = "\n".join(project.runpytest(*args, "-v").outlines)
-    assert re.search(r"^    malformed: \d+ request\(s\) sent", verbose, re.M)
+    assert re.search(r"^    createIssue::malformed: \d+ request\(s\) sent", verbose, re.M)
 
 
 def test_readme_example_is_what_the_suite_prints(

@@ -136,7 +136,9 @@ def pytest_configure(config):
 def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
     monkeypatch.delenv("ANTIMETAL_API_KEY", raising=False)
     monkeypatch.delenv("ANTIMETAL_BASE_URL", raising=False)
-    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+    pytester.makeini(
+        "[pytest]\nasyncio_default_fixture_loop_scope = function\nantimetal_operations = createIssue\n"
+    )
     return pytester
 
 
@@ -147,7 +149,7 @@ def test_the_part_is_an_item_only_when_asked_for(project: pytest.Pytester) -> No
         "-p", "antimetal", "--antimetal-contract", "--antimetal-sequences", "--co", "-q"
     )
     assert "antimetal-contract::sequences" in asked.stdout.str()
-    assert "antimetal-contract::examples" in asked.stdout.str()
+    assert "antimetal-contract::createIssue::examples" in asked.stdout.str()
 
 
 def test_a_conformant_fake_passes_the_part(project: pytest.Pytester) -> None:
@@ -164,6 +166,7 @@ def test_a_sequence_fault_fails_the_item_with_a_replay_that_runs_it(
     project.makeconftest(SEQUENCE_CONFTEST.format(fault="deleted-readable"))
     project.makeini(
         "[pytest]\nasyncio_default_fixture_loop_scope = function\nantimetal_sequences = true\n"
+        "antimetal_operations = createIssue\n"
     )
     result = project.runpytest(
         "-p", "antimetal", "--antimetal-contract", "-k", "sequences", "--hypothesis-seed=1"

@@ -26,7 +26,9 @@ def test_closed_port_is_one_failure_in_two_seconds(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("ANTIMETAL_API_KEY", KEY)
-    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+    pytester.makeini(
+        "[pytest]\nasyncio_default_fixture_loop_scope = function\nantimetal_operations = createIssue\n"
+    )
     url = f"http://127.0.0.1:{_closed_port()}"
     start = time.monotonic()
     result = pytester.runpytest(

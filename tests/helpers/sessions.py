@@ -50,7 +50,14 @@ def _preload() -> None:
 _preload()
 
 
-def run_plugin(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+ONE_OPERATION = ("-o", "antimetal_operations=createIssue")
+"""The contract suite on ``POST /issues`` alone: what most sessions of our suite are about (all
+nine operations would triple their time); a test about the others passes ``all_operations``."""
+
+
+def run_plugin(
+    pytester: pytest.Pytester, *args: str, all_operations: bool = False
+) -> pytest.RunResult:
     """A real pytest session with the plugin on, as a user runs it (our addopts turn it off)."""
     return pytester.runpytest_subprocess(
         "-p",
@@ -59,11 +66,14 @@ def run_plugin(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
         "no:cacheprovider",
         "-o",
         "asyncio_default_fixture_loop_scope=function",
+        *(() if all_operations else ONE_OPERATION),
         *args,
     )
 
 
-def run_plugin_in_process(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+def run_plugin_in_process(
+    pytester: pytest.Pytester, *args: str, all_operations: bool = False
+) -> pytest.RunResult:
     """The same session in this process: for runs whose outcome, not their every byte, is checked.
 
     A child process costs ~1.3 CPU-s of imports (schemathesis and Hypothesis, loaded by their
@@ -77,6 +87,7 @@ def run_plugin_in_process(pytester: pytest.Pytester, *args: str) -> pytest.RunRe
         "no:cacheprovider",
         "-o",
         "asyncio_default_fixture_loop_scope=function",
+        *(() if all_operations else ONE_OPERATION),
         *args,
     )
 
