@@ -9,6 +9,7 @@ fault is caught by are the ones the seeds are run over.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -134,3 +135,20 @@ def test_missed_operation_fault(name: str) -> None:
         result = runner.run(fault.part)
     found = {failure.check for failure in result.failures}
     assert found == fault.checks, format_failures(fault.part, result.failures, runner.secrets)
+
+
+def test_a_read_answering_the_same_issue_twice_is_not_a_failure() -> None:
+    """A conformant server that holds issues 1-3: ``GET /issues/by_number/1`` twice answers the
+    same issue twice. ``identity_unique`` is about what a request created; on a read it called
+    the second answer a duplicate (found while planting ``by-number-zero``)."""
+    fake = FakeAntimetal(api_keys=[KEY], seed=1)
+    headers = {"authorization": f"Bearer {KEY}", "content-type": "application/json"}
+    for i in range(3):
+        body = {"title": f"issue {i}", "description": "held", "environment": "prod"}
+        assert fake.handle("POST", "/issues", headers, json.dumps(body).encode()).status == 201
+    with _runner(fake, "get", "/issues/by_number/{number}", seed=1) as runner:
+        for part in STATELESS:
+            result = runner.run(part)
+            assert result.passed, format_failures(part, result.failures, runner.secrets)
+    answered = [r for r in fake.requests if r.method == "GET"]
+    assert len(answered) > 20
