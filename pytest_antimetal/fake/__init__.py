@@ -5,11 +5,14 @@ One core (:class:`FakeAntimetal`), three ways in: an httpx transport
 and ``antimetal-contract fake``. The ways in depend on the small
 :class:`~pytest_antimetal.fake.handler.Handler` protocol only.
 
-Where things are: ``core`` (keys, faults, latency, rate limit), ``routing``
-(path templates, path and query parameters), ``operations`` (one handler per
-API operation), ``requests`` (the body: parse, bound, validate), ``responses``
-(``ErrorResponseDto`` and the ``201`` issue plan), ``store`` (issues per
-organisation, cursor pages, recorded requests, numbering, the byte cap),
+Where things are: ``core`` (a request's way through, latency, the controls),
+``keys`` (accepted keys, 401/403), ``faults`` (injected errors), ``rate_limit``,
+``ids`` (request ids and uuids, seeded), ``served`` (the operations served, by
+route and by name), ``routing`` (path templates, path and query parameters),
+``operations`` (one handler per API operation), ``requests`` (the body: parse,
+bound, validate), ``responses`` (``ErrorResponseDto`` and the ``201`` issue
+plan), ``store`` (issues per organisation, cursor pages, recorded requests,
+numbering, the byte cap),
 ``investigations`` (runs, results, the investigation controls), ``artifacts``,
 ``agent`` (``POST /query``, JSON and SSE), ``clock`` (:class:`FakeClock`),
 ``content`` (schema-filled values when the builders are unavailable),

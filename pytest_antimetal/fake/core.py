@@ -1,8 +1,9 @@
 """The fake's core: routing, keys, faults and limits around its operations.
 
 :meth:`FakeAntimetal.handle` turns (method, URL, headers, body) into a
-:class:`~pytest_antimetal.fake.handler.FakeResponse`. It routes, authenticates,
-rate-limits and injects faults here; each operation (``operations``) reads its
+:class:`~pytest_antimetal.fake.handler.FakeResponse`. It routes, authenticates
+(``keys``), rate-limits (``rate_limit``) and injects faults (``faults``) here,
+with ids from ``ids``; each operation (``operations``) reads its
 request (``requests``), changes what the fake keeps (``store``) and builds its
 answer (``responses``). The adapters (httpx transport, ASGI app, loopback
 server, CLI) depend on the small ``handler.Handler`` protocol only;
@@ -14,13 +15,8 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import math
-import os
-import random
 import threading
-from collections import deque
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -28,24 +24,24 @@ from pytest_antimetal.fake import responses
 from pytest_antimetal.fake.agent import Agent
 from pytest_antimetal.fake.artifacts import Artifacts
 from pytest_antimetal.fake.clock import FakeClock
+from pytest_antimetal.fake.faults import Fault, Faults
 from pytest_antimetal.fake.handler import FakeResponse
+from pytest_antimetal.fake.ids import Ids
 from pytest_antimetal.fake.investigations import (
     DEFAULT_INVESTIGATION_SECONDS,
     InvestigationMode,
     Investigations,
 )
-from pytest_antimetal.fake.operations import (
-    HANDLERS,
-    FakeRequest,
-    OperationHandler,
-    Outcome,
-    Services,
-)
+from pytest_antimetal.fake.keys import DEFAULT_FAKE_API_KEY, Keys
+from pytest_antimetal.fake.operations import FakeRequest, Outcome, Services
+from pytest_antimetal.fake.rate_limit import RateLimit
 from pytest_antimetal.fake.requests import MAX_JSON_DEPTH, split_target
 from pytest_antimetal.fake.responses import error_kind
-from pytest_antimetal.fake.routing import ParameterError, Parameters, Router
+from pytest_antimetal.fake.routing import ParameterError
+from pytest_antimetal.fake.served import OperationKey as _OperationKey
+from pytest_antimetal.fake.served import ServedOperations
 from pytest_antimetal.fake.store import DEFAULT_MAX_STORED_BYTES, RecordedRequest, Store
-from pytest_antimetal.secrets import APIKey, bearer_token, redacted_headers
+from pytest_antimetal.secrets import APIKey, redacted_headers
 from pytest_antimetal.spec.formats import format_instant
 from pytest_antimetal.spec.minimal import minimal_value
 
@@ -65,25 +61,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger("pytest_antimetal.fake")
-
-DEFAULT_FAKE_API_KEY = "am-fake-key-0000000000000000"
-"""The key a default :class:`FakeAntimetal` accepts (not a secret: it only opens the fake)."""
-
-_OperationKey = tuple[str, str]  # (method, documented path)
-
-
-@dataclass
-class _Key:
-    organization: str
-    forbidden: bool
-
-
-@dataclass
-class _Fault:
-    remaining: int
-    status: int
-    retry_after: float | None
-    operation: _OperationKey | None = None
 
 
 class FakeAntimetal:
@@ -141,6 +118,7 @@ class FakeAntimetal:
             raise ValueError("max_stored_bytes must be positive (or None: no cap)")
         self.spec = spec
         self.seed = seed
+        self._ids = Ids(seed)
         self.max_body_bytes = max_body_bytes
         # A long-running server (the CLI) keeps only the latest requests.
         self._store = Store(max_stored_bytes=max_stored_bytes, max_recorded=max_recorded)
@@ -149,6 +127,8 @@ class FakeAntimetal:
         # a frozen clock, FakeClock.seeded(seed), fixes the timestamps too).
         self.clock = clock if isinstance(clock, FakeClock) else FakeClock(clock)
         self._clock: Callable[[], datetime] = self.clock
+        self._faults = Faults()
+        self._rate_limit = RateLimit(self.clock)
         self.investigations = Investigations(
             spec,
             self._store,
@@ -165,35 +145,19 @@ class FakeAntimetal:
         services = Services(
             self._store, self.investigations, self.artifacts, self.agent, self.now, self._new_uuid
         )
-        # One handler per implemented operation the document has, by (method, documented path).
-        self._operations: dict[_OperationKey, OperationHandler] = {}
-        self._parameters: dict[_OperationKey, Parameters] = {}
-        self._names: dict[str, _OperationKey] = {}
-        # Operations that document no 400 (GET /issues/by_number/{number}): a bad path
-        # parameter is a route that does not match, a 404 (still with its details).
-        self._no_400: set[_OperationKey] = set()
-        allowed: dict[str, list[str]] = {}
-        for operation in spec.operations():
-            key = (operation.method.upper(), operation.path)
-            factory = HANDLERS.get(key)
-            if factory is None:
-                continue
-            self._operations[key] = factory(operation, services)
-            self._parameters[key] = Parameters(operation)
-            if "400" not in operation.responses:
-                self._no_400.add(key)
-            self._names[operation.label] = key
-            if operation.operation_id:
-                self._names[operation.operation_id] = key
-            allowed.setdefault(operation.path, []).append(key[0])
-        self._allow = {path: ", ".join(methods) for path, methods in allowed.items()}
-        self._router = Router(spec, allowed)
+        served = ServedOperations(spec, services)
+        self._served = served
+        self._operations = served.handlers
+        self._parameters = served.parameters
+        self._no_400 = served.no_400
+        self._allow = served.allow
+        self._router = served.router
         self._latencies: dict[_OperationKey, float] = {}
         servers = spec.servers
         self.base_url: str = servers[0].rstrip("/") if servers else "https://antimetal.fake"
         """The spec's first server URL: what an in-process client should use."""
         self._lock = threading.Lock()
-        self._keys: dict[str, _Key] = {}
+        self._keys = Keys()
         for api_key in (DEFAULT_FAKE_API_KEY,) if api_keys is None else api_keys:
             self.add_key(api_key)
         for api_key in forbidden_keys:
@@ -227,17 +191,11 @@ class FakeAntimetal:
     # -- control ---------------------------------------------------------------------------
 
     def _reset_state(self) -> None:
-        self._faults: deque[_Fault] = deque()
-        self._rate_limit: tuple[int, float] | None = None
-        self._windows: dict[str, deque[float]] = {}
+        self._faults.clear()
+        self._rate_limit.set(None)
         self.latency = 0.0
         self._latencies.clear()
-        if self.seed is None:
-            self._uuid_rng: random.Random | None = None
-            self._request_rng: random.Random | None = None
-        else:
-            self._uuid_rng = random.Random(f"antimetal-fake:{self.seed}:uuid")
-            self._request_rng = random.Random(f"antimetal-fake:{self.seed}:request")
+        self._ids.reset(self.seed)
 
     def reset(self) -> None:
         """Forget issues, requests, faults, latency, the rate limit, seeded artifacts and
@@ -257,25 +215,12 @@ class FakeAntimetal:
         self, key: str | APIKey, *, organization: str = "default", forbidden: bool = False
     ) -> None:
         """Accept *key*; a *forbidden* key authenticates but may not create issues (403)."""
-        if isinstance(key, str):
-            key = APIKey(key)  # rebound at once: no argument of a raising frame holds it bare
-        if not isinstance(key, APIKey) or key.problem() is not None:
-            raise ValueError(
-                "an API key must be a non-empty bearer token (letters, digits, -._~+/)"
-            )
-        with self._lock:
-            self._keys[key.get_secret_value()] = _Key(
-                organization=organization, forbidden=forbidden
-            )
+        self._keys.add(key, organization=organization, forbidden=forbidden)
 
     @property
     def api_key(self) -> str:
         """The first key that may create issues (what a client should send)."""
-        with self._lock:
-            for key, info in self._keys.items():
-                if not info.forbidden:
-                    return key
-        raise LookupError("this fake has no key that may create issues")
+        return self._keys.first_allowed()
 
     def fail_next(
         self,
@@ -296,9 +241,8 @@ class FakeAntimetal:
         if not 400 <= status <= 599:
             raise ValueError("status must be a 4xx or 5xx code")
         key = None if operation is None else self._operation_key(operation)
-        with self._lock:
-            if n:
-                self._faults.append(_Fault(n, status, retry_after, key))
+        if n:
+            self._faults.add(Fault(n, status, retry_after, key))
 
     def set_latency(self, seconds: float, *, operation: str | None = None) -> None:
         """Wait *seconds* before answering *operation* (an ``operationId`` or ``"GET /path"``);
@@ -321,22 +265,13 @@ class FakeAntimetal:
         return [f"{method} {path}" for method, path in self._operations]
 
     def _operation_key(self, name: str) -> _OperationKey:
-        key = self._names.get(name)
-        if key is None:
-            method, _, path = name.partition(" ")
-            key = self._names.get(f"{method.upper()} {path}")
-        if key is None:
-            known = ", ".join(sorted(n for n in self._names if " " not in n))
-            raise ValueError(f"this fake serves no operation {name!r} (known: {known})")
-        return key
+        return self._served.key(name)
 
     def set_rate_limit(self, limit: int | None, per: float = 1.0) -> None:
         """Allow *limit* requests per key per *per* seconds (by the clock); ``None``: off."""
         if limit is not None and (limit < 1 or per <= 0):
             raise ValueError("limit must be >= 1 and per > 0")
-        with self._lock:
-            self._rate_limit = None if limit is None else (limit, float(per))
-            self._windows.clear()
+        self._rate_limit.set(limit, per)
 
     # -- inspection ------------------------------------------------------------------------
 
@@ -380,8 +315,7 @@ class FakeAntimetal:
     ) -> FakeResponse:
         """An ``ErrorResponseDto`` answer with a new request id, for a request refused
         before :meth:`handle` (the loopback server's limits). Nothing is recorded."""
-        with self._lock:
-            request_id = self._new_request_id()
+        request_id = self._ids.request_id()
         return responses.error(status, error_kind(status), message, request_id, headers=headers)
 
     @property
@@ -408,19 +342,8 @@ class FakeAntimetal:
 
     # -- the core --------------------------------------------------------------------------
 
-    def _new_request_id(self) -> str:
-        if self._request_rng is None:
-            return "req_" + os.urandom(12).hex()
-        return f"req_{self._request_rng.getrandbits(96):024x}"
-
     def _new_uuid(self) -> str:
-        if self._uuid_rng is None:
-            raw = os.urandom(16).hex()
-        else:
-            raw = f"{self._uuid_rng.getrandbits(128):032x}"
-        # RFC 4122 version 4: version nibble 4, variant bits 10xx.
-        variant = "89ab"[int(raw[16], 16) & 3]
-        return f"{raw[:8]}-{raw[8:12]}-4{raw[13:16]}-{variant}{raw[17:20]}-{raw[20:]}"
+        return self._ids.uuid()
 
     def handle(
         self, method: str, url_or_path: str, headers: Mapping[str, str], body: bytes
@@ -431,8 +354,7 @@ class FakeAntimetal:
         query read) or a bare, already-decoded path, routed as is: no query or
         fragment split.
         """
-        with self._lock:
-            request_id = self._new_request_id()
+        request_id = self._ids.request_id()
         path = url_or_path
         lowered: dict[str, str] = {}
         parsed: Any = None
@@ -457,33 +379,6 @@ class FakeAntimetal:
         self._store.record(record, size)
         return response
 
-    def _take_fault(self, key: _OperationKey | None) -> _Fault | None:
-        """The first pending fault for *key*'s operation (or for any), counted down."""
-        if not self._faults:
-            return None
-        with self._lock:
-            for fault in self._faults:
-                if fault.operation is None or fault.operation == key:
-                    fault.remaining -= 1
-                    if fault.remaining <= 0:
-                        self._faults.remove(fault)
-                    return fault
-        return None
-
-    def _rate_limited(self, key: str) -> int | None:
-        """Seconds to wait when *key* is over the limit, else ``None`` (and count it)."""
-        if self._rate_limit is None:
-            return None
-        limit, per = self._rate_limit
-        now = self._clock().timestamp()
-        window = self._windows.setdefault(key, deque())
-        while window and window[0] <= now - per:
-            window.popleft()
-        if len(window) >= limit:
-            return max(1, math.ceil(window[0] + per - now))
-        window.append(now)
-        return None
-
     def _answer(
         self,
         method: str,
@@ -499,7 +394,7 @@ class FakeAntimetal:
         documented = None if routed is None else routed[0]
         key = None if documented is None else (method, documented)
         operation = None if key is None else self._operations.get(key)
-        fault = self._take_fault(key if operation is not None else None)
+        fault = self._faults.take(key if operation is not None else None)
         if fault is not None:
             return responses.fault(fault.status, fault.retry_after, request_id), None, 0
         if routed is None or documented is None or key is None:
@@ -518,15 +413,12 @@ class FakeAntimetal:
                 0,
             )
 
-        key_or_error = self._authenticate(headers, request_id)
+        key_or_error = self._keys.authenticate(headers, request_id)
         if isinstance(key_or_error, FakeResponse):
             return key_or_error, None, 0
         api_key, organization = key_or_error
 
-        wait = None
-        if self._rate_limit is not None:
-            with self._lock:
-                wait = self._rate_limited(api_key)
+        wait = self._rate_limit.wait(api_key)
         if wait is not None:
             message = f"rate limit exceeded; retry after {wait} s"
             retry = {"retry-after": str(wait)}
@@ -547,29 +439,6 @@ class FakeAntimetal:
         if delay:
             response = dataclasses.replace(response, delay=delay)
         return response, parsed, size
-
-    def _authenticate(
-        self, headers: dict[str, str], request_id: str
-    ) -> tuple[str, str] | FakeResponse:
-        error = responses.error
-        challenge = {"www-authenticate": "Bearer"}
-        value = headers.get("authorization")
-        if value is None:
-            message = "missing Authorization header (expected 'Bearer <API key>')"
-            return error(401, "authentication_error", message, request_id, headers=challenge)
-        key = bearer_token(value, strict=True)
-        if key is None:
-            message = "malformed Authorization header (expected 'Bearer <API key>')"
-            return error(401, "authentication_error", message, request_id, headers=challenge)
-        info = self._keys.get(key)
-        if info is None:
-            return error(
-                401, "authentication_error", "invalid API key", request_id, headers=challenge
-            )
-        if info.forbidden:
-            message = "this API key is not allowed to use the API"
-            return error(403, "authentication_error", message, request_id)
-        return key, info.organization
 
     def _minimal(self, node: Mapping[str, Any], now: str) -> Any:
         """A small value valid against *node*, for a required field the fake cannot know."""
