@@ -10,7 +10,13 @@ import os
 import random
 import threading
 
-__all__ = ["Ids"]
+__all__ = ["Ids", "uuid4"]
+
+
+def uuid4(raw: str) -> str:
+    """32 random hex digits as an RFC 4122 version 4 uuid: version nibble 4, variant bits 10xx."""
+    variant = "89ab"[int(raw[16], 16) & 3]
+    return f"{raw[:8]}-{raw[8:12]}-4{raw[13:16]}-{variant}{raw[17:20]}-{raw[20:]}"
 
 
 class Ids:
@@ -43,6 +49,4 @@ class Ids:
             raw = os.urandom(16).hex()
         else:
             raw = f"{self._uuid_rng.getrandbits(128):032x}"
-        # RFC 4122 version 4: version nibble 4, variant bits 10xx.
-        variant = "89ab"[int(raw[16], 16) & 3]
-        return f"{raw[:8]}-{raw[8:12]}-4{raw[13:16]}-{variant}{raw[17:20]}-{raw[20:]}"
+        return uuid4(raw)

@@ -10,12 +10,10 @@ drive it with :class:`Investigations` (``fake.investigations``):
 :meth:`~Investigations.complete`, :meth:`~Investigations.fail`,
 :meth:`~Investigations.noop` and :meth:`~Investigations.rerun` (a new version).
 
-Results are built from the document's ``IssueResultsDto`` by
-``pytest_antimetal.builders`` (the fake's own ``content.filled`` when they are
-unavailable) when first asked for, as a function of the fake's seed, the issue
-and the version, so 100,000 issues keep no results in memory (a few recent
-ones are cached). Their evidence's
-``documentId``\\ s name generated artifacts (``TYPE:fake:ISSUE:VERSION:N``)
+Results are built by :mod:`~pytest_antimetal.fake.results` from the document's
+``IssueResultsDto`` when first asked for, as a function of the fake's seed, the
+issue and the version, so 100,000 issues keep no results in memory. Their
+evidence's ``documentId``\\ s name generated artifacts (``TYPE:fake:ISSUE:VERSION:N``)
 that ``GET /artifacts`` builds the same way. A pending or no-op run's results
 are "no results yet": ``rootCause`` and ``sessionUuid`` ``null``, the other
 required members empty (never ``null``: the document forbids it); a failed
@@ -25,14 +23,13 @@ run's say so in ``rootCause: null`` plus one ``timeline`` entry.
 from __future__ import annotations
 
 import heapq
-import random
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
-from pytest_antimetal.fake.content import empty_value, filled, sentence
+from pytest_antimetal.fake.content import empty_value
+from pytest_antimetal.fake.results import RunResults, artifact_schemas, schema_of, wire_instant
 from pytest_antimetal.fake.store import IssueRecord, Run, Store
 from pytest_antimetal.spec.formats import format_instant
 
@@ -46,6 +43,7 @@ __all__ = [
     "InvestigationMode",
     "Investigations",
     "IssueLike",
+    "artifact_schemas",  # moved to fake.results; re-exported here
 ]
 
 DEFAULT_INVESTIGATION_SECONDS = 2.0
@@ -57,9 +55,6 @@ InvestigationMode = Literal["instant", "manual"] | float
 IssueLike = str | Mapping[str, Any] | Any
 """An issue's uuid, a body holding ``"uuid"`` (a 201 body, an ``IssueDto``), or an object
 with ``.uuid``."""
-
-_WIRE = "%Y-%m-%dT%H:%M:%S.%fZ"
-_CACHED_RESULTS = 256
 
 
 def _uuid_of(issue: IssueLike) -> str:
@@ -79,24 +74,6 @@ def _delay(mode: InvestigationMode) -> float | None:
     if isinstance(mode, bool) or not isinstance(mode, int | float) or not mode >= 0:
         raise ValueError('investigation must be "instant", "manual" or seconds >= 0')
     return float(mode)
-
-
-def _schema_of(spec: Spec, method: str, path: str, status: int = 200) -> dict[str, Any]:
-    try:
-        return dict(spec.operation(method, path).response_schema(status) or {})
-    except Exception:  # the document does not have that operation
-        return {}
-
-
-def artifact_schemas(spec: Spec) -> dict[str, dict[str, Any]]:
-    """The document's artifact schemas by their ``type`` (the ``oneOf`` of ``GET /artifacts``)."""
-    items = _schema_of(spec, "get", "/artifacts").get("items") or {}
-    found: dict[str, dict[str, Any]] = {}
-    for option in items.get("oneOf") or ():
-        kind = ((option.get("properties") or {}).get("type") or {}).get("enum") or ()
-        if kind:
-            found[str(kind[0])] = option
-    return found
 
 
 class Investigations:
@@ -119,21 +96,16 @@ class Investigations:
         self._clock = clock
         self._new_uuid = new_uuid
         self._seed = seed
-        self._salt = random.random() if seed is None else seed
+        self._results = RunResults(spec, store, clock=clock, new_uuid=new_uuid, seed=seed)
         self.mode = mode
-        self._issue_schema = _schema_of(spec, "get", "/issues/{id}")
-        self._results_schema = _schema_of(spec, "get", "/issues/{id}/results")
-        self.artifact_schemas = artifact_schemas(spec)
+        self._issue_schema = schema_of(spec, "get", "/issues/{id}")
+        self.artifact_schemas = self._results.artifact_schemas
         """The document's artifact schemas by ``type``."""
         self._issue_properties = tuple(self._issue_schema.get("properties") or {})
         # (due, sequence, organisation, issue uuid, version): names, not the records, so an
         # issue the byte cap drops (or a DELETE) is freed now, not when its run falls due.
         self._pending: list[tuple[float, int, str, str, int]] = []
         self._sequence = 0
-        self._spec = spec
-        self._made_builders: tuple[ResultsBuilder, ArtifactBuilder] | tuple[()] | None = None
-        # Generated results, the latest few (they are a function of the issue and version).
-        self._cache: OrderedDict[tuple[str, int], dict[str, Any]] = OrderedDict()
 
     @property
     def lock(self) -> threading.RLock:
@@ -154,7 +126,7 @@ class Investigations:
         """Forget pending runs and generated results (the fake's ``reset``)."""
         with self._store.lock:
             self._pending.clear()
-            self._cache.clear()
+            self._results.clear()
 
     # -- used by the operations ------------------------------------------------------------
 
@@ -226,35 +198,11 @@ class Investigations:
 
     def results(self, record: IssueRecord, run: Run) -> dict[str, Any]:
         """The ``IssueResultsDto`` of *run* (see the module)."""
-        if run.results is not None:
-            return run.results
-        if run.status == "SUCCESS":
-            key = (record.uuid, run.version)
-            with self._store.lock:
-                found = self._cache.get(key)
-                if found is None:
-                    found = self._cache[key] = self._generated(record, run, None)
-                    while len(self._cache) > _CACHED_RESULTS:
-                        self._cache.popitem(last=False)
-                else:
-                    self._cache.move_to_end(key)
-            return found
-        return self._empty(failed=run.status == "ERROR", reason=run.description)
+        return self._results.results(record, run)
 
     def artifact_ids(self, record: IssueRecord, run: Run) -> list[str]:
         """The artifact ids *run*'s results cite (``documentId``, non-null ``artifactId``)."""
-        seen: dict[str, None] = {}
-        stack: list[Any] = [self.results(record, run)]
-        while stack:
-            node = stack.pop()
-            if isinstance(node, dict):
-                for key in ("documentId", "artifactId"):
-                    if isinstance(node.get(key), str):
-                        seen.setdefault(node[key], None)
-                stack.extend(node.values())
-            elif isinstance(node, list):
-                stack.extend(node)
-        return list(seen)
+        return self._results.artifact_ids(record, run)
 
     def artifact(self, organization: str, artifact_id: str) -> dict[str, Any] | None:
         """The generated artifact *artifact_id* of one of *organization*'s issues, if any."""
@@ -268,18 +216,7 @@ class Investigations:
         run = self.run_of(record, int(version))
         if run is None or artifact_id not in self.artifact_ids(record, run):
             return None
-        rng = random.Random(f"{self._salt}:{artifact_id}")
-        created = self._created(record)
-        builders = self.builders()
-        if builders is not None:
-            with self._store.lock:
-                artifacts = builders[1]
-                artifacts.random, artifacts.clock = rng, lambda: created
-                return artifacts.build(artifact_id)
-        now = format_instant(created)
-        artifact = filled(self.artifact_schemas[kind], rng, now=now, new_uuid=self._rng_uuid(rng))
-        artifact.update(id=artifact_id, type=kind)
-        return dict(artifact)
+        return self._results.artifact(record, artifact_id, kind)
 
     # -- the controls ----------------------------------------------------------------------
 
@@ -300,7 +237,7 @@ class Investigations:
             if results is not None:
                 run.results = dict(results)
             elif root_cause is not None:
-                run.results = self._generated(record, run, root_cause)
+                run.results = self._results.generated(record, run, root_cause)
             self._finish(record, run, "SUCCESS", when=self._clock.timestamp())
             if run.results is not None:
                 self._store.count(len(repr(run.results)))
@@ -348,10 +285,7 @@ class Investigations:
         stamp = format_instant(self._clock())
         before = record.data.get("updatedAt")
         if isinstance(before, str) and stamp <= before:  # same wire form: compares as text
-            try:
-                previous = datetime.strptime(before, _WIRE).replace(tzinfo=UTC)
-            except ValueError:
-                previous = None
+            previous = wire_instant(before)
             if previous is not None:
                 stamp = format_instant(previous + timedelta(milliseconds=1))
         record.data["updatedAt"] = stamp
@@ -391,107 +325,7 @@ class Investigations:
             entry["description"] = run.description
         return entry
 
-    def _rng_uuid(self, rng: random.Random) -> Callable[[], str]:
-        def new_uuid() -> str:
-            raw = f"{rng.getrandbits(128):032x}"
-            variant = "89ab"[int(raw[16], 16) & 3]
-            return f"{raw[:8]}-{raw[8:12]}-4{raw[13:16]}-{variant}{raw[17:20]}-{raw[20:]}"
-
-        return new_uuid
-
     def builders(self) -> tuple[ResultsBuilder, ArtifactBuilder] | None:
         """The builders (``pytest_antimetal.builders``) on this document, if it has what they
         need; else ``None`` and the fake fills the schemas itself (``content``)."""
-        if self._made_builders is None:
-            try:
-                from pytest_antimetal.builders import ArtifactBuilder, ResultsBuilder
-
-                self._made_builders = (
-                    ResultsBuilder(self._spec, seed=0),
-                    ArtifactBuilder(self._spec, seed=0),
-                )
-            except Exception:  # no builders, or a document without their schemas
-                self._made_builders = ()
-        return self._made_builders or None
-
-    def _created(self, record: IssueRecord) -> datetime:
-        created = record.data.get("createdAt")
-        if isinstance(created, str):
-            try:
-                return datetime.strptime(created, _WIRE).replace(tzinfo=UTC)
-            except ValueError:
-                pass
-        return self._clock()
-
-    def _empty(self, *, failed: bool, reason: str | None) -> dict[str, Any]:
-        builders = self.builders()
-        if builders is not None:
-            with self._store.lock:
-                results = builders[0]
-                results.random, results.clock = random.Random(f"{self._salt}:empty"), self._clock
-                return results.failed(reason or "failed") if failed else results.pending()
-        schema = self._results_schema
-        now = format_instant(self._clock())
-        empty = empty_value(schema, now=now, new_uuid=self._new_uuid)
-        if not isinstance(empty, dict):
-            return {}
-        timeline = (schema.get("properties") or {}).get("timeline") or {}
-        if failed and isinstance(empty.get("timeline"), list):
-            rng = random.Random(f"{self._salt}:failed")
-            entry = filled(timeline.get("items") or {}, rng, now=now, new_uuid=self._new_uuid)
-            if isinstance(entry, dict):
-                entry.update(title="Investigation failed", description=reason or "failed")
-                if isinstance(entry.get("evidence"), list):
-                    entry["evidence"] = []
-                empty["timeline"] = [entry]
-        return empty
-
-    def _generated(self, record: IssueRecord, run: Run, root_cause: str | None) -> dict[str, Any]:
-        """A finished run's results: a function of the seed, the issue and the version.
-
-        Their evidence cites ``TYPE:fake:ISSUE:VERSION:N`` ids, which :meth:`artifact`
-        builds again from the id alone.
-        """
-        rng = random.Random(f"{self._salt}:{record.uuid}:{run.version}")
-        kinds = sorted(self.artifact_schemas)
-        prefix = f"fake:{record.uuid}:{run.version}"
-        ids = (
-            [f"{rng.choice(kinds)}:{prefix}:{n}" for n in range(rng.randint(2, 4))] if kinds else []
-        )
-        builders = self.builders()
-        if builders is not None and ids:
-            created = self._created(record)
-            with self._store.lock:
-                results = builders[0]
-                results.random, results.clock = rng, lambda: created
-                overrides = {} if root_cause is None else {"root_cause": root_cause}
-                return results.build(document_ids=ids, **overrides)
-        return self._filled(record, rng, ids, root_cause)
-
-    def _filled(
-        self, record: IssueRecord, rng: random.Random, ids: list[str], root_cause: str | None
-    ) -> dict[str, Any]:
-        created = format_instant(self._created(record))
-        results = filled(self._results_schema, rng, now=created, new_uuid=self._rng_uuid(rng))
-        if not isinstance(results, dict):
-            return {}
-        if "sessionUuid" in results:
-            results["sessionUuid"] = self._rng_uuid(rng)()
-        root = results.get("rootCause")
-        cited = 0
-        if isinstance(root, dict):
-            if root_cause is not None:
-                root["rootCauseSummary"] = root_cause
-            elif "rootCauseSummary" in root:
-                root["rootCauseSummary"] = sentence(rng, 10)
-            for key in ("relevantEvidence", "irrelevantEvidence"):
-                for evidence in root.get(key) or ():
-                    for artifact in evidence.get("artifacts") or () if ids else ():
-                        artifact_id = ids[cited % len(ids)]
-                        artifact.update(documentId=artifact_id, dataType=artifact_id.split(":")[0])
-                        cited += 1
-        for entry in results.get("timeline") or ():
-            for evidence in entry.get("evidence") or () if isinstance(entry, dict) else ():
-                if isinstance(evidence, dict) and "artifactId" in evidence:
-                    evidence["artifactId"] = ids[0] if ids else None
-        return results
+        return self._results.builders()
