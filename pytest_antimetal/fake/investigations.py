@@ -96,7 +96,7 @@ class Investigations:
         self._clock = clock
         self._new_uuid = new_uuid
         self._seed = seed
-        self._results = RunResults(spec, store, clock=clock, new_uuid=new_uuid, seed=seed)
+        self._results = RunResults(spec, store.lock, clock=clock, new_uuid=new_uuid, seed=seed)
         self.mode = mode
         self._issue_schema = schema_of(spec, "get", "/issues/{id}")
         self.artifact_schemas = self._results.artifact_schemas

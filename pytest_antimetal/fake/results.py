@@ -13,6 +13,7 @@ same way. A pending or no-op run's results are "no results yet" (see
 from __future__ import annotations
 
 import random
+import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from pytest_antimetal.fake.content import empty_value, filled, sentence
 from pytest_antimetal.fake.ids import uuid4
-from pytest_antimetal.fake.store import IssueRecord, Run, Store
+from pytest_antimetal.fake.store import IssueRecord, Run
 from pytest_antimetal.spec.formats import format_instant
 
 if TYPE_CHECKING:
@@ -62,18 +63,18 @@ def artifact_schemas(spec: Spec) -> dict[str, dict[str, Any]]:
 
 class RunResults:
     """Each run's ``IssueResultsDto`` and the artifacts they cite; usable from any thread
-    (under the store's lock)."""
+    (under *lock*, the store's)."""
 
     def __init__(
         self,
         spec: Spec,
-        store: Store,
+        lock: threading.RLock,
         *,
         clock: FakeClock,
         new_uuid: Callable[[], str],
         seed: int | None,
     ) -> None:
-        self._store = store
+        self._lock = lock  # the store's: the builders are shared
         self._clock = clock
         self._new_uuid = new_uuid
         self._salt = random.random() if seed is None else seed
@@ -95,7 +96,7 @@ class RunResults:
             return run.results
         if run.status == "SUCCESS":
             key = (record.uuid, run.version)
-            with self._store.lock:
+            with self._lock:
                 found = self._cache.get(key)
                 if found is None:
                     found = self._cache[key] = self.generated(record, run, None)
@@ -127,7 +128,7 @@ class RunResults:
         created = self._created(record)
         builders = self.builders()
         if builders is not None:
-            with self._store.lock:
+            with self._lock:
                 artifacts = builders[1]
                 artifacts.random, artifacts.clock = rng, lambda: created
                 return artifacts.build(artifact_id)
@@ -165,7 +166,7 @@ class RunResults:
     def _empty(self, *, failed: bool, reason: str | None) -> dict[str, Any]:
         builders = self.builders()
         if builders is not None:
-            with self._store.lock:
+            with self._lock:
                 results = builders[0]
                 results.random, results.clock = random.Random(f"{self._salt}:empty"), self._clock
                 return results.failed(reason or "failed") if failed else results.pending()
@@ -200,7 +201,7 @@ class RunResults:
         builders = self.builders()
         if builders is not None and ids:
             created = self._created(record)
-            with self._store.lock:
+            with self._lock:
                 results = builders[0]
                 results.random, results.clock = rng, lambda: created
                 overrides = {} if root_cause is None else {"root_cause": root_cause}
