@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from pytest_antimetal.client import AntimetalClient, AsyncAntimetalClient
     from pytest_antimetal.factory import CreateBudget, IssueFactory
     from pytest_antimetal.fake import FakeAntimetal
+    from pytest_antimetal.live_budget import Budget, SharedBudget
     from pytest_antimetal.spec import Spec
 
 __all__ = [
@@ -54,6 +55,10 @@ DEFAULT_LIVE_BUDGET = 5
 MARKER = "antimetal_fake"
 _REPLAY_KEY = "cassette-replay"
 """Sent when replaying cassettes without ``ANTIMETAL_API_KEY`` (the matcher ignores credentials)."""
+_RUN_BUDGET_KEY = pytest.StashKey["Budget"]()
+"""This process's take on the run's live budget (:func:`run_budget`)."""
+_POOL_KEY = pytest.StashKey["SharedBudget"]()
+"""The pool an xdist controller made for its workers (:func:`live_budget_pool`)."""
 
 
 def _is_str_list(value: Any) -> bool:
@@ -284,7 +289,8 @@ def antimetal_issue_factory(request: pytest.FixtureRequest, antimetal_spec: Spec
     ``create_many(n, **overrides)`` n varied issues; ``strategy(**fixed)`` a
     hypothesis strategy of valid payloads. Issues created on a live server carry
     the ``pytest-antimetal`` tag in ``context.tags``, are listed at the end of the
-    run, and count against ``--antimetal-live-budget`` (default 5, per process).
+    run, and count against ``--antimetal-live-budget`` (default 5): one cap for the run,
+    shared with the contract suite and by every ``pytest -n`` worker.
     """
     from pytest_antimetal.factory import IssueFactory
 
@@ -313,18 +319,76 @@ def _live_budget(request: pytest.FixtureRequest) -> CreateBudget | None:
     if BUDGET_KEY not in config.stash:
         from pytest_antimetal.factory import CreateBudget
 
-        raw = config.getoption("antimetal_live_budget", None)
-        source = "--antimetal-live-budget"
-        if raw is None:
-            raw, source = config.getini("antimetal_live_budget"), "ini antimetal_live_budget"
-        try:
-            limit = DEFAULT_LIVE_BUDGET if raw in (None, "") else int(raw)
-        except ValueError:
-            limit = -1
-        if limit < 0:
-            pytest.fail(f"{source}: must be a whole number >= 0, got {raw!r}", pytrace=False)
-        config.stash[BUDGET_KEY] = CreateBudget(limit, where=str(target.base_url))
+        limit, problem = _limit(config)
+        if problem:
+            pytest.fail(problem, pytrace=False)
+        config.stash[BUDGET_KEY] = CreateBudget(
+            limit, where=str(target.base_url), pool=run_budget(config, limit)
+        )
     return config.stash[BUDGET_KEY]
+
+
+def _limit(config: pytest.Config) -> tuple[int, str]:
+    """``--antimetal-live-budget`` (else ini ``antimetal_live_budget``, else the default), and
+    what is wrong with it (``""``: nothing)."""
+    raw = config.getoption("antimetal_live_budget", None)
+    source = "--antimetal-live-budget"
+    if raw is None:
+        raw, source = config.getini("antimetal_live_budget"), "ini antimetal_live_budget"
+    try:
+        limit = DEFAULT_LIVE_BUDGET if raw in (None, "") else int(raw)
+    except ValueError:
+        limit = -1
+    if limit < 0:
+        return 0, f"{source}: must be a whole number >= 0, got {raw!r}"
+    return limit, ""
+
+
+def run_budget(config: pytest.Config, size: int) -> Budget:
+    """The run's live budget as this process takes from it, shared by the issue factory and
+    the contract suite: on an xdist worker the pool its controller made for the run (see
+    :func:`live_budget_pool`), else this process's own count. Made once per process; *size*
+    is the cap (``--antimetal-live-budget``) as the first caller read it."""
+    budget = config.stash.get(_RUN_BUDGET_KEY, None)
+    if budget is None:
+        from pathlib import Path
+
+        from pytest_antimetal.live_budget import POOL_KEY, LiveBudget, SharedBudget
+
+        pool = (getattr(config, "workerinput", None) or {}).get(POOL_KEY)
+        budget = LiveBudget(size) if pool is None else SharedBudget(Path(str(pool)), size)
+        config.stash[_RUN_BUDGET_KEY] = budget
+    return budget
+
+
+def live_budget_pool(config: pytest.Config) -> str | None:
+    """The xdist controller's pool for its workers (made on the first call), when the run's
+    target is live and not on loopback; ``None`` otherwise (nothing there is capped).
+
+    The budget caps the run, not each worker: without one pool every worker would take the
+    whole cap. Removed by :func:`remove_live_budget_pool` at the end of the run.
+    """
+    pool: SharedBudget | None = config.stash.get(_POOL_KEY, None)
+    if pool is None:
+        from pytest_antimetal.runconfig import target_error
+
+        if target_error(config) is not None:
+            return None  # the workers stop on it; nothing to cap
+        target = run_target(config)
+        if target.is_fake or target.is_loopback:
+            return None
+        from pytest_antimetal.live_budget import SharedBudget
+
+        pool = config.stash[_POOL_KEY] = SharedBudget.create(_limit(config)[0])
+    return str(pool.directory)
+
+
+def remove_live_budget_pool(config: pytest.Config) -> None:
+    """Delete the pool :func:`live_budget_pool` made (if any)."""
+    pool = config.stash.get(_POOL_KEY, None)
+    if pool is not None:
+        pool.remove()
+        del config.stash[_POOL_KEY]
 
 
 @pytest.fixture
