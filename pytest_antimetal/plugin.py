@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Generator
+from typing import Any
 
 import pytest
 
@@ -198,6 +199,9 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     redaction = config.stash.get(_LOG_REDACTION, None)
     if redaction is not None:
         redaction.remove()
+    from pytest_antimetal.fixtures import remove_live_budget_pool
+
+    remove_live_budget_pool(config)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -236,6 +240,18 @@ def pytest_testnodedown(node: object, error: object) -> None:
     config = getattr(node, "config", None)
     if config is not None and output.get("antimetal_created"):
         config.stash.setdefault(CREATED_KEY, []).extend(output["antimetal_created"])
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """pytest-xdist (controller): every worker takes from one live budget, made here (the cap
+    is the run's, across workers, the contract suite and the issue factory alike)."""
+    from pytest_antimetal.fixtures import live_budget_pool
+    from pytest_antimetal.live_budget import POOL_KEY
+
+    pool = live_budget_pool(node.config)
+    if pool is not None:
+        node.workerinput[POOL_KEY] = pool
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from pytest_antimetal.contract.budget import SharedBudget
 from pytest_antimetal.contract.coverage import CoverageLog, CoverageReport, parse_percent
 from pytest_antimetal.contract.failure_repr import failure_repr
 from pytest_antimetal.contract.grouping import Entry, EntryBook, format_part
@@ -33,6 +32,8 @@ from pytest_antimetal.contract.operations import (
 from pytest_antimetal.contract.parts import STATEFUL_PARTS, items_for
 from pytest_antimetal.contract.report import RunStats
 from pytest_antimetal.contract.runner import DEFAULT_MAX_EXAMPLES, PartResult
+from pytest_antimetal.fixtures import run_budget
+from pytest_antimetal.live_budget import Budget
 from pytest_antimetal.runconfig import run_spec, run_spec_path, run_target
 from pytest_antimetal.secrets import APIKey, redact
 from pytest_antimetal.spec import Spec
@@ -179,11 +180,9 @@ class ContractPlugin:
             config, "antimetal_live_budget", "antimetal_live_budget", int, DEFAULT_LIVE_BUDGET
         )
         """The run's cap, shared by all of its processes (xdist workers take from one pool)."""
-        pool = (getattr(config, "workerinput", None) or {}).get("antimetal_live_budget_dir")
-        self.shared_budget: SharedBudget | None = (
-            None if pool is None else SharedBudget(Path(str(pool)), self.live_budget)
-        )
-        """The run's pool: made by the xdist controller, taken from by its workers."""
+        self.shared_budget: Budget | None = run_budget(config, self.live_budget)
+        """The run's budget as this process takes from it, shared with the issue factory: on an
+        xdist worker the pool the controller made (:mod:`pytest_antimetal.plugin`)."""
         self.operations: tuple[ContractOperation, ...] = _operations(config, self.spec)
         """The operations of this run (``--antimetal-operations``; all by default)."""
         self.sequences: bool = bool(
@@ -375,14 +374,9 @@ class ContractPlugin:
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node: Any) -> None:
-        """xdist (controller): every worker runs with this process's seed and takes from one
-        live budget (the budget caps the run, not each worker)."""
+        """xdist (controller): every worker runs with this process's seed (and takes from the
+        run's one live budget, which :mod:`pytest_antimetal.plugin` hands them)."""
         node.workerinput["antimetal_seed"] = self.seed
-        if not self.capped:
-            return
-        if self.shared_budget is None:
-            self.shared_budget = SharedBudget.create(self.live_budget)
-        node.workerinput["antimetal_live_budget_dir"] = str(self.shared_budget.directory)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -641,8 +635,6 @@ class ContractPlugin:
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         if self._runner is not None:
             self._runner.close()
-        if self.shared_budget is not None and not hasattr(config, "workerinput"):
-            self.shared_budget.remove()  # the controller made it
 
 
 class ContractCollector(pytest.Collector):
