@@ -12,8 +12,9 @@ One module a piece, plain logic usable without pytest:
 * :mod:`~pytest_antimetal.cassettes.recorder` - :func:`install`, the three on a ``vcr.VCR``;
 * :mod:`~pytest_antimetal.cassettes.check` - :func:`check_cassettes` against the spec,
   with :mod:`~pytest_antimetal.cassettes.files` (which files are cassettes),
-  :mod:`~pytest_antimetal.cassettes.routes` (a recorded path to its operation) and
-  :mod:`~pytest_antimetal.cassettes.stream_schema` (the schema of a streamed event);
+  :mod:`~pytest_antimetal.cassettes.routes` (a recorded path to its operation),
+  :mod:`~pytest_antimetal.cassettes.stream_schema` (the schema of a streamed event) and
+  :mod:`~pytest_antimetal.cassettes.validators` (the spec's schemas, compiled once);
 * :mod:`~pytest_antimetal.cassettes.format` - bounded, tag-safe reading of cassette files;
 * :mod:`~pytest_antimetal.cassettes.sse` - a recorded ``text/event-stream`` body read as its events;
 * :mod:`~pytest_antimetal.cassettes.wire` - header and body access shared by the above;

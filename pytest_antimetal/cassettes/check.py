@@ -5,7 +5,8 @@ yaml and jsonschema_rs are imported when cassettes are read and validated.
 
 Its parts: which files are cassettes (:mod:`~pytest_antimetal.cassettes.files`),
 routing a recorded path to its operation (:mod:`~pytest_antimetal.cassettes.routes`),
-and the schema of a streamed event (:mod:`~pytest_antimetal.cassettes.stream_schema`);
+the schema of a streamed event (:mod:`~pytest_antimetal.cassettes.stream_schema`)
+and the compiled validators (:mod:`~pytest_antimetal.cassettes.validators`);
 their public names are re-exported here, where they were first defined.
 """
 
@@ -29,6 +30,7 @@ from pytest_antimetal.cassettes.routes import Routes
 from pytest_antimetal.cassettes.scrub import Scrubber
 from pytest_antimetal.cassettes.sse import EVENT_STREAM, is_event_stream, parse_events
 from pytest_antimetal.cassettes.stream_schema import event_schema
+from pytest_antimetal.cassettes.validators import SchemaErrors, errors_text
 from pytest_antimetal.cassettes.wire import body_bytes, decode_body, header_value, header_values
 from pytest_antimetal.content_coding import ContentCodingError
 from pytest_antimetal.spec import Operation, Spec, SpecError, vendored_spec
@@ -87,47 +89,14 @@ def _wire_value(schema: Mapping[str, Any], text: str) -> Any:
     return text
 
 
-def _has_ref(node: Any) -> bool:
-    if isinstance(node, Mapping):
-        return "$ref" in node or any(_has_ref(value) for value in node.values())
-    if isinstance(node, list):
-        return any(_has_ref(item) for item in node)
-    return False
-
-
-def _errors_text(errors: Mapping[str, str]) -> list[str]:
-    return [
-        message if field == "body" else f"{field}: {message}" for field, message in errors.items()
-    ]
-
-
 class _Checker:
     def __init__(self, spec: Spec) -> None:
         self.spec = spec
         self.matcher = AntimetalMatcher.from_spec(spec)
         self._routes = Routes(spec)
         self.routes = self._routes.routes
-        self._validators: dict[int, Any] = {}
+        self._errors = SchemaErrors(spec)
         self._event_schemas: dict[tuple[str, str, int], tuple[Any, str, str]] = {}
-
-    def _errors(self, schema: dict[str, Any], instance: Any) -> dict[str, str]:
-        from pytest_antimetal.spec.validation import RequestValidator
-
-        validator = self._validators.get(id(schema))
-        if validator is None:
-            compiled = schema
-            if _has_ref(schema):
-                # A recursive schema keeps its cyclic $ref (MetricArtifactDto__schema1):
-                # give the validator the components it points into.
-                schemas = self.spec.document.get("components", {}).get("schemas", {})
-                compiled = {**schema, "components": {"schemas": schemas}}
-            try:
-                validator = (schema, RequestValidator(compiled))
-            except ValueError as exc:  # jsonschema_rs.ValidationError: a schema it cannot compile
-                message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-                raise SpecError(f"a schema of the spec cannot be compiled: {message}") from None
-            self._validators[id(schema)] = validator
-        return dict(validator[1].errors(instance))
 
     def route(self, method: str, rel: str) -> tuple[Operation | None, dict[str, str], str]:
         """The operation serving *method* *rel* and its path parameters, else why none does
@@ -183,7 +152,7 @@ class _Checker:
             return []
         return [
             finding("stale", f"{where} no longer valid: {message}")
-            for message in _errors_text(self._errors(schema, value))
+            for message in errors_text(self._errors(schema, value))
         ]
 
     def _check_headers(
@@ -372,7 +341,7 @@ class _Checker:
                 "stale",
                 f"401 response (implied by {op.label}'s security) no longer valid: {message}",
             )
-            for message in _errors_text(self._errors(schema, parsed))
+            for message in errors_text(self._errors(schema, parsed))
         ]
 
     def _check_events(
@@ -400,7 +369,7 @@ class _Checker:
                 continue
             problems += [
                 f"{status} event {number} no longer valid against {name}: {message}"
-                for message in _errors_text(self._errors(schema, data))
+                for message in errors_text(self._errors(schema, data))
             ]
         findings = [finding("stale", problem) for problem in problems[:_MAX_EVENT_FINDINGS]]
         if len(problems) > _MAX_EVENT_FINDINGS:
