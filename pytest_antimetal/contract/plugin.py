@@ -41,10 +41,12 @@ from pytest_antimetal.target import README_REF, Target
 from pytest_antimetal.target import RUN_TAG as LIVE_TAG
 
 if TYPE_CHECKING:
+    from collections.abc import Generator
     from datetime import datetime
 
     from _pytest._code.code import TerminalRepr
 
+    from pytest_antimetal.contract.progress import LiveCounter
     from pytest_antimetal.contract.runner import ContractRunner
     from pytest_antimetal.contract.shrink import Shrinker
     from pytest_antimetal.fake import FakeAntimetal
@@ -211,6 +213,12 @@ class ContractPlugin:
         """``--antimetal-report=DIR``: where report.json, report.md and reproductions go."""
         self.fake_factory: FakeFactory | None = None
         """Test seam: builds the in-process fake (planted-fault variants in our own tests)."""
+        self.progress_clock: Callable[[], float] | None = None
+        """Test seam: the live counter's clock (``None``: ``time.monotonic``)."""
+        self.progress_tty: bool | None = None
+        """Test seam: draw the counter as on a terminal, or not (``None``: as pytest says)."""
+        self.live: LiveCounter | None = None
+        """The live counter of ``-v`` runs, made at session start (else ``None``)."""
         self.fake: FakeAntimetal | None = None
         self._runner: ContractRunner | None = None
 
@@ -292,6 +300,7 @@ class ContractPlugin:
                 key_is_public=self.key_is_public,
                 reproduce_setup=setup,
                 clock=clock,
+                progress=None if self.live is None else self.live.update,
             )
             self._runner = ContractRunner(settings)
         return self._runner
@@ -377,6 +386,20 @@ class ContractPlugin:
         """xdist (controller): every worker runs with this process's seed (and takes from the
         run's one live budget, which :mod:`pytest_antimetal.plugin` hands them)."""
         node.workerinput["antimetal_seed"] = self.seed
+
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        # Here, after every pytest_configure: a conftest may have set the seams.
+        from pytest_antimetal.contract.progress import live_counter
+
+        self.live = live_counter(self.config, self.progress_clock, tty=self.progress_tty)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, object, object]:
+        """``-v``: the live counter runs while a part does, and is gone before its report."""
+        if self.live is None or not isinstance(item, ContractItem):
+            return (yield)
+        with self.live.running(item.nodeid.removeprefix("antimetal-contract::")):
+            return (yield)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:

@@ -30,6 +30,7 @@ from pytest_antimetal.contract.generation import CaseGenerator
 from pytest_antimetal.contract.grouping import Entry, EntryBook
 from pytest_antimetal.contract.operations import ContractOperation, select_operations
 from pytest_antimetal.contract.parts import ITEMS, PARTS, Inputs, resolve
+from pytest_antimetal.contract.progress import ProgressCallback, ProgressEvent
 from pytest_antimetal.contract.reach import is_connect_error
 from pytest_antimetal.contract.report import Failure, ReceivedResponse, RunStats, SentRequest
 from pytest_antimetal.contract.sending import (
@@ -105,6 +106,8 @@ class ContractSettings:
     method: str = "post"
     path: str = "/issues"
     max_failures_per_check: int = 20
+    progress: ProgressCallback | None = None
+    """Called as each request is answered (the live counter of ``-v``); plain values only."""
 
     def __post_init__(self) -> None:
         if isinstance(self.api_key, str):
@@ -444,6 +447,10 @@ class ContractRunner:
             body=out.body,
             status=received.status,
         )
+        if self.settings.progress is not None:
+            self.settings.progress(
+                ProgressEvent(result.part, result.stats.requests, result.stats.failures.total())
+            )
         return response, received
 
     # -- checking --------------------------------------------------------
