@@ -161,3 +161,101 @@ def test_an_error_in_the_part_still_erases_the_counter() -> None:
         part()
     assert drawn == ["id 1 sent, 0 failed, 0.0 s"]
     assert screen.line == "id"
+
+
+# -- through pytest, against the embedded fake ---------------------------------------------
+
+CLOCK_CONFTEST = """
+import itertools
+import pytest
+
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config):
+    plugin = config.pluginmanager.get_plugin("antimetal-contract")
+    if plugin is not None:
+        ticks = itertools.count()
+        # A fake clock, one second a reading: the counter's 5 s come every few requests.
+        plugin.progress_clock = lambda: float(next(ticks))
+        plugin.progress_tty = {tty!r}
+"""
+_ARGS = ("-p", "antimetal", "--antimetal-contract", "-k", "malformed", "-p", "no:randomly")
+_LIVE = re.compile(
+    r"^    (\S+): (\d+) request\(s\) sent, (\d+) failure\(s\), (\d+) s so far$", re.M
+)
+_FINAL = re.compile(r"^    (\S+): (\d+) request\(s\) sent, \d+ root cause\(s\), \d+\.\d s$", re.M)
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+    monkeypatch.delenv("ANTIMETAL_API_KEY", raising=False)
+    monkeypatch.delenv("ANTIMETAL_BASE_URL", raising=False)
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+    return pytester
+
+
+def test_verbose_prints_a_counter_in_a_log_and_the_final_line(project: pytest.Pytester) -> None:
+    project.makeconftest(CLOCK_CONFTEST.format(tty=None))
+    result = project.runpytest(*_ARGS, "-v")
+    assert result.ret == 0
+    out = "\n".join(result.outlines)
+    finals = {part: int(sent) for part, sent in _FINAL.findall(out)}
+    assert finals, out
+    for part, final in finals.items():
+        live = [m for m in _LIVE.finditer(out) if m.group(1) == part]
+        assert len(live) >= 2, out  # 1 s a clock reading: a line every 5 answers
+        sent = [int(m.group(2)) for m in live]
+        assert sent == sorted(sent) and sent[-1] <= final  # the final line counts them all
+        assert all(m.group(3) == "0" for m in live)  # the fake has no fault
+        elapsed = [int(m.group(4)) for m in live]
+        assert elapsed == sorted(elapsed) and elapsed[0] >= 5
+        # pytest's own line for the part comes after its counter, whole.
+        passed = re.search(rf"^antimetal-contract::{re.escape(part)} PASSED", out, re.M)
+        assert passed is not None, out
+        assert passed.start() > live[-1].end()
+    assert len(_LIVE.findall(out)) == out.count(" so far")  # every counter line on its own
+
+
+def test_no_counter_by_default_or_under_q(project: pytest.Pytester) -> None:
+    project.makeconftest(CLOCK_CONFTEST.format(tty=None))
+    default = "\n".join(project.runpytest(*_ARGS).outlines)
+    assert " so far" not in default
+    assert re.search(r"request\(s\) sent, 0 root cause\(s\)", default)  # the per-part line
+    quiet = "\n".join(project.runpytest(*_ARGS, "-q").outlines)
+    assert " so far" not in quiet
+    assert "request(s) sent" not in quiet
+
+
+def _rendered(raw: str) -> list[str]:
+    """What a terminal shows of *raw*: backspaces move the cursor back, text overwrites."""
+    lines = []
+    for line in raw.split("\n"):
+        screen = Screen()
+        screen.write(line)
+        lines.append(screen.line)
+    return lines
+
+
+def test_tty_counter_leaves_pytests_line_as_it_was(project: pytest.Pytester) -> None:
+    """A terminal (the reporter's tty answer overridden; its output read back as a terminal
+    would show it): the counter was drawn, and nothing of it is left once the part ended."""
+    project.makeconftest(CLOCK_CONFTEST.format(tty=True))
+    result = project.runpytest_subprocess(*_ARGS, "-v")
+    assert result.ret == 0
+    raw = result.stdout.str()
+    assert re.search(r"\d+ sent, 0 failed, \d+\.\d s", raw)  # drawn
+    assert "\b" in raw and " so far" not in raw
+    shown = _rendered(raw)
+    lines = [x for x in shown if x.startswith("antimetal-contract::") and "PASSED" in x]
+    assert lines
+    for line in lines:
+        assert re.fullmatch(r"antimetal-contract::\S+ PASSED +\[ *\d+%\]", line), line
+    assert not any(re.search(r"\d+ sent, \d+ failed", x) for x in shown)
+
+
+def test_no_counter_on_xdist_workers(project: pytest.Pytester) -> None:
+    project.makeconftest(CLOCK_CONFTEST.format(tty=None))
+    result = project.runpytest_subprocess(*_ARGS, "-v", "-n", "2")
+    assert result.ret == 0
+    out = result.stdout.str()
+    assert " so far" not in out
+    assert "\b" not in out
