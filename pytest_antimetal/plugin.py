@@ -112,6 +112,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     parser.addini("antimetal_operations", "Operations the contract suite runs (default: all).")
     group.addoption(
+        "--antimetal-read-only",
+        action="store_true",
+        default=False,
+        help="Run the contract suite on the operations that change nothing only (GET), for a "
+        "production key (ini antimetal_read_only; README, 'The contract suite').",
+    )
+    parser.addini("antimetal_read_only", "Contract suite: read-only operations only.", type="bool")
+    group.addoption(
+        "--antimetal-keep-created",
+        action="store_true",
+        default=False,
+        help="Against a live target, keep what the contract suite created (by default it is "
+        "deleted at the end of the run).",
+    )
+    group.addoption(
         "--antimetal-coverage-min",
         action="store",
         default=None,

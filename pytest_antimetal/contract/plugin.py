@@ -185,8 +185,18 @@ class ContractPlugin:
         self.shared_budget: Budget | None = run_budget(config, self.live_budget)
         """The run's budget as this process takes from it, shared with the issue factory: on an
         xdist worker the pool the controller made (:mod:`pytest_antimetal.plugin`)."""
-        self.operations: tuple[ContractOperation, ...] = _operations(config, self.spec)
-        """The operations of this run (``--antimetal-operations``; all by default)."""
+        self.read_only: bool = bool(
+            config.getoption("antimetal_read_only", False) or config.getini("antimetal_read_only")
+        )
+        """Only the operations that change nothing run (and not the stateful part)."""
+        self.keep_created: bool = bool(config.getoption("antimetal_keep_created", False))
+        self.operations: tuple[ContractOperation, ...] = tuple(
+            op for op in _operations(config, self.spec) if not (self.read_only and op.changes)
+        )
+        """The operations of this run (``--antimetal-operations``; all by default; under
+        ``--antimetal-read-only`` those with a safe method)."""
+        self.deleted: list[str] = []
+        self.not_deleted: list[str] = []
         self.sequences: bool = bool(
             config.getoption("antimetal_sequences", False) or config.getini("antimetal_sequences")
         )
@@ -451,6 +461,7 @@ class ContractPlugin:
             f"antimetal contract: target {where}, seed {self.seed}, "
             f"max examples {self.max_examples}"
             + (" (deterministic)" if self.deterministic else "")
+            + (", read-only" if self.read_only else "")
             + "; operations: "
             + ", ".join(op.title for op in self.operations)
         ]
@@ -489,6 +500,14 @@ class ContractPlugin:
                 shown = [*shown[:10], f"... {len(shown) - 15} more ...", *shown[-5:]]
             numbers = ", ".join(shown) or "none"
             tr.line(f"issues created on {self.target.base_url}: {len(stats.created)} ({numbers})")
+            if self.capped and (self.deleted or self.not_deleted):
+                gone = ", ".join(self.deleted) or "none"
+                tr.line(f"deleted at the end (created by this run): {len(self.deleted)} ({gone})")
+                if self.not_deleted:
+                    left = ", ".join(self.not_deleted)
+                    tr.line(f"could not delete: {len(self.not_deleted)} ({left})", red=True)
+            elif self.capped and self.keep_created and stats.created:
+                tr.line("kept (--antimetal-keep-created): what this run created was not deleted")
             if self.capped:
                 # Both numbers: what was sent against the cap (every request that can create,
                 # whatever it tested) and what the server accepted.
@@ -633,6 +652,9 @@ class ContractPlugin:
 
     @pytest.hookimpl(trylast=True)  # after junitxml's, which writes the file
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if self._runner is not None and self.capped and not self.keep_created:
+            # Every process deletes what its own runner created (xdist workers included).
+            self.deleted, self.not_deleted = self._runner.delete_created()
         # The coverage gate is judged here, on the controller, once every worker's coverage
         # is merged (an item could see only its own worker's share, and -k could deselect it).
         # Like pytest's --max-warnings it sets the exit status; the terminal summary, printed
@@ -672,7 +694,7 @@ class ContractCollector(pytest.Collector):
             collector.plugin = self.plugin
             collector.operation = op
             yield from collector.collect()
-        if self.plugin.sequences:
+        if self.plugin.sequences and not self.plugin.read_only:
             for name in STATEFUL_ITEMS:
                 item = ContractItem.from_parent(self, name=name)
                 item.plugin = self.plugin

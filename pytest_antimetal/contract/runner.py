@@ -68,6 +68,8 @@ already walks through; the full budget on each of them would triple the default 
 MIN_EXAMPLES = 5
 INVALID_KEY = "pytest-antimetal-invalid-key-0000"
 _PUBLIC_CREDENTIALS = (f"Bearer {INVALID_KEY}",)
+_CHANGES_EXISTING = frozenset({"PATCH", "PUT", "DELETE"})
+NOT_OURS = "changes a resource this run did not create (live target)"
 
 
 @dataclass
@@ -239,6 +241,10 @@ class ContractRunner:
             budget_claim=settings.budget_claim,
         )
         self._pieces: dict[str, OperationPieces] = {}
+        self.created: dict[str, str] = {}
+        """Identifiers of what this run created (a 2xx answer to a POST naming a ``uuid`` or
+        ``id``) -> the collection URL it was created at, in order. Against a live target only
+        these are ever changed or deleted."""
         self.default = self.pieces(settings.method, settings.path)
         """The settings' operation: what a part runs when no other is named."""
         self.rules = self.default.rules
@@ -417,6 +423,9 @@ class ContractRunner:
     def _send(
         self, out: Outgoing, result: PartResult, *, claim: bool = True
     ) -> tuple[Any, ReceivedResponse] | None:
+        if self._not_ours(out):
+            result.stats.skipped[NOT_OURS] += 1
+            return None
         if out.creates and claim:
             if not self.sender.claim():
                 result.stats.skipped["live budget reached"] += 1
@@ -437,6 +446,11 @@ class ContractRunner:
             return None
         result.stats.requests += 1
         received = ReceivedResponse(response.status_code, dict(response.headers), response.content)
+        if out.method.upper() == "POST" and 200 <= received.status < 300:
+            body = received.json()
+            ident = body.get("uuid", body.get("id")) if isinstance(body, dict) else None
+            if isinstance(ident, str) and ident:
+                self.created[ident] = out.url.partition("?")[0].rstrip("/")
         # Every answered request passes here (parts, auth probes, send_and_check): coverage
         # counts what was sent and got back, whichever operation it went to.
         self.coverage.record(
@@ -452,6 +466,60 @@ class ContractRunner:
                 ProgressEvent(result.part, result.stats.requests, result.stats.failures.total())
             )
         return response, received
+
+    # -- a live target: only what this run created -------------------------
+
+    @property
+    def capped(self) -> bool:
+        """A live target: requests that can create are capped, and only what this run
+        created is changed or deleted."""
+        return self.settings.live_budget is not None
+
+    def _not_ours(self, out: Outgoing) -> bool:
+        # A PATCH, PUT or DELETE changes a resource that exists: against a live target, only
+        # one whose identifier this run was given when it created it.
+        if not self.capped or out.method.upper() not in _CHANGES_EXISTING:
+            return False
+        from urllib.parse import unquote, urlsplit
+
+        segments = {unquote(s) for s in urlsplit(out.url).path.split("/") if s}
+        return not segments & self.created.keys()
+
+    def delete_created(self) -> tuple[list[str], list[str]]:
+        """Delete what this run created and still exists (``DELETE <collection>/<id>`` where
+        the document declares it); the identifiers deleted (or already gone) and those that
+        could not be. Not from the live budget: these requests remove what the budget let in."""
+        deletable = [
+            op.path.rpartition("/")[0]
+            for op in self.settings.spec.operations()
+            if op.method == "delete" and op.path.endswith("}") and op.path.count("{") == 1
+        ]
+        result = PartResult("clean-up")
+        deleted: list[str] = []
+        failed: list[str] = []
+        base = self.settings.base_url.rstrip("/")
+        headers = {"User-Agent": USER_AGENT, **self.default.builder.auth_headers()}
+        for ident, collection in list(self.created.items()):
+            if collection.removeprefix(base) not in deletable:
+                continue
+            out = Outgoing(
+                f"clean-up: delete {ident}",
+                "unknown",
+                "DELETE",
+                f"{collection}/{ident}",
+                headers,
+                b"",
+                None,
+            )
+            got = self._send(out, result, claim=False)
+            status = None if got is None else got[1].status
+            if status is not None and (200 <= status < 300 or status in (404, 410)):
+                deleted.append(ident)
+                del self.created[ident]
+            else:
+                failed.append(ident)
+        self.stats.merge(result.stats.as_dict())
+        return deleted, failed
 
     # -- checking --------------------------------------------------------
 

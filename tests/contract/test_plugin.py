@@ -325,6 +325,7 @@ def test_live_budget_caps_the_run_not_each_xdist_worker(
             "--antimetal-contract",
             f"--antimetal-base-url={server.url}",
             "--antimetal-live-budget=8",
+            "--antimetal-keep-created",  # counted below
             "--antimetal-max-examples=5",
             "--hypothesis-seed=4",
             "-n",
@@ -368,6 +369,7 @@ def test_live_budget_caps_every_request_that_can_create(
             "--antimetal-contract",
             f"--antimetal-base-url={server.url}",
             "--antimetal-live-budget=3",
+            "--antimetal-keep-created",  # counted below
             "--antimetal-max-examples=5",
             "--hypothesis-seed=4",
             "-n",
