@@ -29,9 +29,10 @@ from pytest_antimetal.target import Target
 if TYPE_CHECKING:
     from pytest_antimetal.builders import Builders
     from pytest_antimetal.client import AntimetalClient, AsyncAntimetalClient
-    from pytest_antimetal.factory import CreateBudget, IssueFactory
+    from pytest_antimetal.factory import IssueFactory
     from pytest_antimetal.fake import FakeAntimetal
     from pytest_antimetal.live_budget import Budget, SharedBudget
+    from pytest_antimetal.live_guard import GuardedBudget
     from pytest_antimetal.spec import Spec
 
 __all__ = [
@@ -45,9 +46,9 @@ __all__ = [
 ]
 
 CREATED_KEY = pytest.StashKey[list[dict[str, Any]]]()
-BUDGET_KEY = pytest.StashKey["CreateBudget"]()
-"""The run's (this process's) budget of issues the factory may create on a live,
-non-loopback server."""
+BUDGET_KEY = pytest.StashKey["GuardedBudget"]()
+"""The run's (this process's) budget of requests that can create on a live, non-loopback
+server: the factory's creates and the fixture clients' unsafe requests."""
 DEFAULT_LIVE_BUDGET = 5
 """The contract suite's default cap, which the issue factory shares."""
 """Issues this run created on a server other than the embedded fake (``{"number", "uuid",
@@ -242,13 +243,28 @@ def _client_kwargs(request: pytest.FixtureRequest, *, asynchronous: bool = False
     created = request.config.stash[CREATED_KEY]
     # Replayed answers created nothing: only real traffic is listed at the end of the run.
     note = (lambda issue: None) if target.replaying else created.append
+    budget = _live_budget(request)
+    guard = None
+    if budget is not None:
+        from pytest_antimetal.live_guard import LiveGuard
+
+        # Every unsafe request takes from the run's budget; only the run's own issues change.
+        guard = LiveGuard(budget, lambda: created, base_path=httpx.URL(target.base_url or "").path)
     if asynchronous:
         # The fixture cannot await a close in every event-loop plugin's teardown: keep no
         # idle connection, so nothing is left open when the test's loop goes away.
         inner = httpx.AsyncHTTPTransport(limits=httpx.Limits(max_keepalive_connections=0))
         kwargs["transport"] = AsyncCreationLog(inner, note)
+        if guard is not None:
+            from pytest_antimetal.live_guard import AsyncGuardedTransport
+
+            kwargs["transport"] = AsyncGuardedTransport(kwargs["transport"], guard)
     else:
         kwargs["transport"] = CreationLog(httpx.HTTPTransport(), note)
+        if guard is not None:
+            from pytest_antimetal.live_guard import GuardedTransport
+
+            kwargs["transport"] = GuardedTransport(kwargs["transport"], guard)
     return kwargs
 
 
@@ -259,6 +275,11 @@ def antimetal_client(request: pytest.FixtureRequest) -> Iterator[AntimetalClient
     Against the embedded fake (the default) it talks to this test's
     ``antimetal_fake`` in-process; with ``--antimetal-base-url`` (and
     ``ANTIMETAL_API_KEY``) to that server. Closed after the test.
+
+    Against a live, non-loopback server every attempt of a ``POST``/``PUT``/``PATCH``/
+    ``DELETE`` takes one unit of ``--antimetal-live-budget`` before it is sent (else
+    ``LiveBudgetExceeded``, nothing sent), and changing or deleting an issue the run did
+    not create is refused (``ForeignIssueError``); deleting one it created is free.
     """
     from pytest_antimetal.client import AntimetalClient
 
@@ -310,19 +331,19 @@ def antimetal_issue_factory(request: pytest.FixtureRequest, antimetal_spec: Spec
     )
 
 
-def _live_budget(request: pytest.FixtureRequest) -> CreateBudget | None:
+def _live_budget(request: pytest.FixtureRequest) -> GuardedBudget | None:
     """The run's budget against a live, non-loopback target (``None``: no cap there)."""
     target = run_target(request.config)
     if target.is_fake or target.is_loopback or target.replaying:
         return None
     config = request.config
     if BUDGET_KEY not in config.stash:
-        from pytest_antimetal.factory import CreateBudget
+        from pytest_antimetal.live_guard import GuardedBudget
 
         limit, problem = _limit(config)
         if problem:
             pytest.fail(problem, pytrace=False)
-        config.stash[BUDGET_KEY] = CreateBudget(
+        config.stash[BUDGET_KEY] = GuardedBudget(
             limit, where=str(target.base_url), pool=run_budget(config, limit)
         )
     return config.stash[BUDGET_KEY]
