@@ -103,6 +103,25 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     parser.addini("antimetal_sequences", "Run the contract suite's stateful part too.", type="bool")
     group.addoption(
+        "--antimetal-concurrency",
+        action="store",
+        type=int,
+        default=None,
+        metavar="N",
+        help="Requests of a contract part in flight at once (ini antimetal_concurrency; default "
+        "8 against a server, 1 for the embedded fake; README, 'Speed against a remote API').",
+    )
+    parser.addini("antimetal_concurrency", "Contract requests in flight at once.")
+    group.addoption(
+        "--antimetal-rate",
+        action="store",
+        type=float,
+        default=None,
+        metavar="R",
+        help="At most R contract requests per second, all senders together (ini antimetal_rate).",
+    )
+    parser.addini("antimetal_rate", "At most this many contract requests per second.")
+    group.addoption(
         "--antimetal-operations",
         action="store",
         default=None,

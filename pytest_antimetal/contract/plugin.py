@@ -197,6 +197,14 @@ class ContractPlugin:
         ``--antimetal-read-only`` those with a safe method)."""
         self.deleted: list[str] = []
         self.not_deleted: list[str] = []
+        self.concurrency: int | None = _number(
+            config, "antimetal_concurrency", "antimetal_concurrency", int, None
+        )
+        """``None``: the runner's default for the target (README, 'Speed against a remote API')."""
+        rate: float | None = _number(config, "antimetal_rate", "antimetal_rate", float, None)
+        # The limit is the run's: under xdist each worker keeps to its share.
+        workers = int((getattr(config, "workerinput", None) or {}).get("workercount", 1))
+        self.rate: float | None = None if rate is None else rate / max(1, workers)
         self.sequences: bool = bool(
             config.getoption("antimetal_sequences", False) or config.getini("antimetal_sequences")
         )
@@ -311,6 +319,14 @@ class ContractPlugin:
                 reproduce_setup=setup,
                 clock=clock,
                 progress=None if self.live is None else self.live.update,
+                # A cassette is recorded and replayed one request at a time: side by side, a
+                # replay could hand two requests with the same key each other's answers.
+                concurrency=(
+                    1
+                    if self.config.getoption("record_mode", None) is not None
+                    else self.concurrency
+                ),
+                rate=self.rate,
             )
             self._runner = ContractRunner(settings)
         return self._runner

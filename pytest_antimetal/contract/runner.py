@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from pytest_antimetal.contract.checking import SCHEMATHESIS_CHECKS, Checker, Expectation
 from pytest_antimetal.contract.checks import CheckFailed, ContractRules, Exchange, RunState
 from pytest_antimetal.contract.coverage import CoverageLog, CoverageRecorder, DocumentModel
+from pytest_antimetal.contract.dispatch import DEFAULT_CONCURRENCY, Dispatcher, Pacer
 from pytest_antimetal.contract.generation import CaseGenerator
 from pytest_antimetal.contract.grouping import Entry, EntryBook
 from pytest_antimetal.contract.operations import ContractOperation, select_operations
@@ -34,8 +35,9 @@ from pytest_antimetal.contract.progress import ProgressCallback, ProgressEvent
 from pytest_antimetal.contract.reach import is_connect_error
 from pytest_antimetal.contract.report import Failure, ReceivedResponse, RunStats, SentRequest
 from pytest_antimetal.contract.sending import (
+    RETRIES_ON_429,
     USER_AGENT,
-    NoResponse,
+    Attempt,
     Outgoing,
     RequestBuilder,
     Sender,
@@ -108,12 +110,25 @@ class ContractSettings:
     method: str = "post"
     path: str = "/issues"
     max_failures_per_check: int = 20
+    concurrency: int | None = None
+    """Requests of a part in flight at once (``None``: :data:`~.dispatch.DEFAULT_CONCURRENCY`
+    over the network, 1 with an in-process *transport*, where the GIL leaves nothing to
+    overlap). Answers are judged in the part's order whatever the number."""
+    rate: float | None = None
+    """At most this many requests per second, all senders together (``None``: no limit)."""
     progress: ProgressCallback | None = None
     """Called as each request is answered (the live counter of ``-v``); plain values only."""
 
     def __post_init__(self) -> None:
         if isinstance(self.api_key, str):
             self.api_key = APIKey(self.api_key)
+
+    @property
+    def senders(self) -> int:
+        """The concurrency this run sends with (:attr:`concurrency`, else the default)."""
+        if self.concurrency is not None:
+            return self.concurrency
+        return 1 if self.transport is not None else DEFAULT_CONCURRENCY
 
     def __repr__(self) -> str:
         return (
@@ -239,6 +254,19 @@ class ContractRunner:
             settings.base_url,
             live_budget=settings.live_budget,
             budget_claim=settings.budget_claim,
+            # Over the network a 429 pauses every sender for its Retry-After and the request
+            # is sent again; the in-process fake's 429s are faults a test asked for (its
+            # seeded clock stands still: waiting would never clear them).
+            pacer=(
+                Pacer(settings.rate)
+                if settings.rate is not None or settings.transport is None
+                else None
+            ),
+            retries_on_429=RETRIES_ON_429 if settings.transport is None else 0,
+            clock=settings.clock,
+        )
+        self.dispatcher: Dispatcher[Outgoing | None, list[Attempt]] = Dispatcher(
+            lambda out: [] if out is None else self.sender.attempts(out), settings.senders
         )
         self._pieces: dict[str, OperationPieces] = {}
         self.created: dict[str, str] = {}
@@ -272,6 +300,7 @@ class ContractRunner:
     # -- lifecycle -------------------------------------------------------
 
     def close(self) -> None:
+        self.dispatcher.close()
         if self._owns_client:
             self._client.close()
 
@@ -331,6 +360,14 @@ class ContractRunner:
         if the_part.drive is not None:
             the_part.drive(self, result)
             shards = ()
+        capped = settings.live_budget is not None
+
+        def alone(out: Outgoing | None) -> bool:
+            # A capped run's auth probe takes from the budget right after the first accepted
+            # positive request, before anything after it, as in a sequential run: until then
+            # a positive request is sent alone, nothing drawn after it before its answer.
+            return capped and not probed_auth and out is not None and out.intent == "positive"
+
         for shard in shards:
             inputs = Inputs(
                 pieces.cases,
@@ -340,14 +377,14 @@ class ContractRunner:
                 pieces.max_examples,
                 shard,
             )
-            for out in the_part.requests(inputs):
+            # Sent side by side (claimed from the budget as drawn), judged in order.
+            for out, attempts in self.dispatcher.map(
+                self._claimed(the_part.requests(inputs), result), barrier=alone
+            ):
                 if out is None:
                     skipped_datetime += 1
                     continue
-                if self._out_of_time():
-                    result.stats.skipped["time budget reached"] += 1
-                    break
-                received = self._exchange(out, result, extra, pieces)
+                received = self._exchange(out, result, extra, pieces, attempts=attempts)
                 if received is None:
                     if self.sender.unreachable:
                         result.unreachable = self.sender.unreachable
@@ -411,30 +448,80 @@ class ContractRunner:
         result: PartResult,
         extra: Iterable[Expectation],
         pieces: OperationPieces,
+        *,
+        attempts: list[Attempt] | None = None,
     ) -> ReceivedResponse | None:
-        sent_at = self.settings.clock()
-        got = self._send(out, result)
-        if got is None:
-            return None
-        response, received = got
-        self._check(out, response, received, result, pieces, sent_at=sent_at, extra=extra)
+        """Send *out* (unless *attempts* says how it went already) and judge every answer."""
+        if attempts is None:
+            if not self._claim(out, result):
+                return None
+            attempts = self.sender.attempts(out)
+        received = None
+        for attempt in attempts:  # a 429 sent again: each answer is an exchange to judge
+            got = self._receive(out, result, attempt, retry=attempt is not attempts[0])
+            if got is None:
+                return None
+            response, received = got
+            sent_at = attempt.sent_at  # its own, whatever else was in flight
+            if attempt is not attempts[-1]:
+                # A 429 that was sent again: judged as an answer (its body, its headers: our
+                # own checks), not as a verdict on the input, which the last answer gives.
+                interim = replace(out, case=None)
+                self._check(interim, response, received, result, pieces, sent_at=sent_at, extra=())
+                continue
+            self._check(out, response, received, result, pieces, sent_at=sent_at, extra=extra)
         return received
+
+    def _claimed(
+        self, requests: Iterable[Outgoing | None], result: PartResult
+    ) -> Iterator[Outgoing | None]:
+        """*requests* as the dispatcher draws them, each request that can create taken from
+        the live budget as it is drawn (in the part's order); stops at the time budget or
+        once the target is unreachable."""
+        for out in requests:
+            if out is not None and self._out_of_time():
+                result.stats.skipped["time budget reached"] += 1
+                return
+            if self.sender.unreachable:
+                return
+            if out is None or self._claim(out, result):
+                yield out
+
+    def _claim(self, out: Outgoing, result: PartResult, *, budget: bool = True) -> bool:
+        """Whether *out* may go: ours to change (live target), and, when it can create, taken
+        from the live budget (unless *budget* is false); counted as not sent otherwise."""
+        if self._not_ours(out):
+            result.stats.skipped[NOT_OURS] += 1
+            return False
+        if out.creates and budget:
+            if not self.sender.claim():
+                result.stats.skipped["live budget reached"] += 1
+                return False
+            if self.settings.live_budget is not None:
+                result.stats.budget_used += 1
+        return True
 
     def _send(
         self, out: Outgoing, result: PartResult, *, claim: bool = True
     ) -> tuple[Any, ReceivedResponse] | None:
-        if self._not_ours(out):
-            result.stats.skipped[NOT_OURS] += 1
+        if not self._claim(out, result, budget=claim):
             return None
-        if out.creates and claim:
-            if not self.sender.claim():
-                result.stats.skipped["live budget reached"] += 1
+        got = None
+        for attempt in self.sender.attempts(out, claim=claim):
+            got = self._receive(out, result, attempt, retry=got is not None and claim)
+            if got is None:
                 return None
-            if self.settings.live_budget is not None:
-                result.stats.budget_used += 1
-        try:
-            response = self.sender.send(out)
-        except NoResponse as missing:
+        return got
+
+    def _receive(
+        self, out: Outgoing, result: PartResult, attempt: Attempt, *, retry: bool = False
+    ) -> tuple[Any, ReceivedResponse] | None:
+        """Count and record one attempt's answer; ``None`` when it got none (a
+        ``no_response`` failure is recorded unless the target is unreachable)."""
+        if retry and out.creates and self.settings.live_budget is not None:
+            result.stats.budget_used += 1  # the sender took it before sending again
+        missing = attempt.error
+        if missing is not None:
             if self.sender.unreachable:
                 return None
             if not is_connect_error(missing.error):
@@ -444,6 +531,8 @@ class ContractRunner:
                 result, out, check="no_response", message=str(missing), shown=shown, received=None
             )
             return None
+        response = attempt.response
+        assert response is not None
         result.stats.requests += 1
         received = ReceivedResponse(response.status_code, dict(response.headers), response.content)
         if out.method.upper() == "POST" and 200 <= received.status < 300:
