@@ -12,7 +12,8 @@ in flight overlap as they would on a remote server), one process each:
   --antimetal-max-examples N`` with ``--antimetal-concurrency C`` (default 8, the
   documented default for a network target), and the same run with
   ``--antimetal-concurrency 1`` (one request at a time, as the suite sent before).
-  ``--antimetal-operations=createIssue`` is passed when the plugin has the option.
+  ``--antimetal-operations=createIssue`` is passed when the plugin has the option (with
+  ``--operations all``, nothing: the default run is every operation).
 
 Same example budget: ``--antimetal-max-examples N`` is per fuzzing mode, schemathesis's
 ``--max-examples`` per operation for both modes together (see bench_contract.py); both
@@ -139,10 +140,11 @@ def main() -> int:
         tmp = Path(raw)
         (tmp / "pytest.ini").write_text("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
         extra: list[str] = []
-        if _has_option("--antimetal-operations", tmp, env):
+        if not _has_option("--antimetal-operations", tmp, env):
+            if args.operations != "createIssue":
+                raise SystemExit("this plugin has no --antimetal-operations: it runs createIssue")
+        elif args.operations != "all":  # the default run is every operation
             extra.append(f"--antimetal-operations={args.operations}")
-        elif args.operations != "createIssue":
-            raise SystemExit("this plugin has no --antimetal-operations: its run is createIssue")
         _ours(tmp, server.url, n, 0, args.concurrency, env, *extra)  # warm-up: .pyc, cache
         for seed in range(1, args.rounds + 1):
             st_t, st_n = _schemathesis(server.url, 2 * n, seed, env, tmp, args.operations)
