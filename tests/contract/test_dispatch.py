@@ -171,20 +171,35 @@ def test_an_error_is_raised_at_its_turn() -> None:
 
 def test_closing_early_waits_for_what_is_in_flight() -> None:
     release = threading.Event()
+    one_started = threading.Event()
+    lock = threading.Lock()
+    started: list[int] = []
     finished: list[int] = []
 
     def send(i: int) -> int:
+        with lock:
+            started.append(i)
+        if i == 1:
+            one_started.set()
         if i > 0:
             release.wait(WAIT)
-        finished.append(i)
+        with lock:
+            finished.append(i)
         return i
 
     dispatcher: Dispatcher[int, int] = Dispatcher(send, concurrency=3)
     answers = dispatcher.map(range(3))
     assert next(answers) == (0, 0)
+    assert one_started.wait(WAIT)
+    closer = threading.Thread(target=answers.close)
+    closer.start()
+    closer.join(0.2)
+    assert closer.is_alive()  # held by the send still in flight
     release.set()
-    answers.close()
-    assert sorted(finished) == [0, 1, 2]  # nothing still sending once closed
+    closer.join(WAIT)
+    assert not closer.is_alive()
+    # Whatever had started has finished (one not yet started may have been cancelled).
+    assert sorted(finished) == sorted(started) and 1 in finished
     dispatcher.close()
 
 
