@@ -65,6 +65,9 @@ def test_only_what_the_run_created_is_changed_on_a_live_target(live_budget: int 
 def _live_session(
     project: pytest.Pytester, server: FakeServer, *args: str
 ) -> tuple[pytest.RunResult, str]:
+    # In a process of its own: the conftest patches a module (loopback taken for live), which an
+    # in-process run would leave patched for the tests after it.
+    project.makeconftest(LIVE_CONFTEST)
     result = project.runpytest_subprocess(
         "-p",
         "antimetal",
@@ -86,7 +89,6 @@ def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytes
     monkeypatch.delenv("ANTIMETAL_BASE_URL", raising=False)
     monkeypatch.setenv("ANTIMETAL_API_KEY", KEY)
     pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
-    pytester.makeconftest(LIVE_CONFTEST)
     return pytester
 
 
