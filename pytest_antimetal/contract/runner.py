@@ -5,7 +5,8 @@ draws its requests (:mod:`.generation` for schemathesis's cases, :mod:`.edge_cas
 the hand-written inputs), sends them (:mod:`.sending`: request building, the live
 budget), judges each response (:mod:`.checking`), and records failures and statistics
 for the reports. After the first accepted request of a part it re-sends it without
-and with a wrong key (``ignored_auth``).
+and with a wrong key (``ignored_auth``); an operation none of whose requests was accepted
+gets the same probes once, on its first valid request.
 
 The request sequence of a part depends on the spec, the seed and the example budget (no
 clock, no random ids), so a replay sends the same requests in the same order, as cassettes
@@ -354,6 +355,7 @@ class ContractRunner:
             return result
         self._start_deadline()
         probed_auth = False
+        first_positive: Outgoing | None = None
         extra = (the_part.expectation,) if the_part.expectation else ()
         skipped_datetime = 0
         settings = self.settings
@@ -390,6 +392,8 @@ class ContractRunner:
                         result.unreachable = self.sender.unreachable
                         break
                     continue
+                if first_positive is None and out.intent == "positive":
+                    first_positive = out
                 if (
                     not probed_auth
                     and out.intent == "positive"
@@ -399,6 +403,16 @@ class ContractRunner:
                     self._ignored_auth(out, result, pieces)
             if result.unreachable or self._out_of_time():
                 break
+        if (
+            first_positive is not None
+            and pieces.op.operation_id not in self._auth_probed
+            and not result.unreachable
+        ):
+            # No request of this operation was accepted (its ids name nothing this run holds):
+            # auth is still checked once, on its first valid request. A careful server checks
+            # credentials before it looks the id up, so an unauthenticated request gets 401,
+            # never the 404 that would tell it whether the id exists.
+            self._ignored_auth(first_positive, result, pieces, accepted=False)
         if skipped_datetime:
             result.stats.skipped[
                 "valid-looking timestamps the spec's pattern and format disagree on"
@@ -679,12 +693,24 @@ class ContractRunner:
                     details=found.details,
                 )
 
-    def _ignored_auth(self, out: Outgoing, result: PartResult, pieces: OperationPieces) -> None:
-        """After an accepted request, the same request without / with a wrong key must fail.
+    def _ignored_auth(
+        self,
+        out: Outgoing,
+        result: PartResult,
+        pieces: OperationPieces,
+        *,
+        accepted: bool = True,
+    ) -> None:
+        """After an accepted request, the same request without / with a wrong key must get
+        401; with *accepted* false, the first valid request of an operation none of whose
+        requests was accepted (an unknown id): 401 still, before any 404 (403 is for a key
+        that authenticates and lacks rights, never for a missing or wrong one).
 
         Against a capped (live) target the probes count against the budget and run once
-        per operation and run: a server that ignores auth would create an issue for each.
+        per operation and run: a server that ignores auth would create an issue for each;
+        a PATCH/PUT/DELETE of what this run did not create is not sent.
         """
+        sent = "the accepted request" if accepted else "a valid request"
         capped = self.settings.live_budget is not None
         if capped and pieces.op.operation_id in self._auth_probed:
             return
@@ -705,11 +731,12 @@ class ContractRunner:
             )
 
             def enforced(ex: Exchange, label: str = label) -> None:
-                if ex.response.status not in (401, 403):
+                if ex.response.status != 401:
                     raise CheckFailed(
                         "ignored_auth",
-                        f"the accepted request resent {label} got HTTP {ex.response.status}, "
-                        "expected 401/403: the server does not enforce its bearer security",
+                        f"{sent} resent {label} got HTTP {ex.response.status}, expected 401: "
+                        "the server does not enforce its bearer security (or checks the id "
+                        "before the credentials)",
                     )
 
             self._exchange(probe, result, (enforced,), pieces)

@@ -152,3 +152,20 @@ def test_a_read_answering_the_same_issue_twice_is_not_a_failure() -> None:
             assert result.passed, format_failures(part, result.failures, runner.secrets)
     answered = [r for r in fake.requests if r.method == "GET"]
     assert len(answered) > 20
+
+
+@pytest.mark.parametrize(
+    "operation", sorted(op.operation_id or op.label for op in vendored_spec().operations())
+)
+def test_auth_is_probed_on_every_operation(operation: str) -> None:
+    """A server that serves every request whatever its key is caught on every operation by its
+    examples alone, including those whose random ids name no issue (answered 404 with a key)."""
+    from tests.helpers.planted_faults import FaultyFake, ignores_auth
+
+    fake = FaultyFake(ignores_auth, spec=vendored_spec(), seed=1, api_keys=[KEY])
+    with _runner(fake, "post", "/issues", seed=1) as runner:
+        result = runner.run("examples", operation)
+    found = {failure.check for failure in result.failures}
+    assert "ignored_auth" in found, format_failures("examples", result.failures, runner.secrets)
+    probes = [f for f in result.failures if f.check == "ignored_auth"]
+    assert len(probes) == 2  # without a key and with a wrong one, once
