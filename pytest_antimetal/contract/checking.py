@@ -29,7 +29,14 @@ if TYPE_CHECKING:
 
     from pytest_antimetal.contract.sending import Outgoing
 
-__all__ = ["SCHEMATHESIS_CHECKS", "Checker", "Expectation", "Finding", "expect_intent"]
+__all__ = [
+    "SCHEMATHESIS_CHECKS",
+    "Checker",
+    "Expectation",
+    "Finding",
+    "coverage_negative_parameters",
+    "expect_intent",
+]
 
 SCHEMATHESIS_CHECKS = (
     "not_a_server_error",
@@ -176,6 +183,19 @@ class Checker:
             line = f"{message}: {first}" if first and first not in message else message
             found.append(Finding(name, line, "\n".join(x for x in (text, note) if x)))
         return len(checks)
+
+
+def coverage_negative_parameters(case: Any) -> dict[str, dict[str, Any]] | None:
+    """The query and path parameters of a coverage-phase negative case, as sent (what
+    ``boundary_rejection`` judges); ``None`` for any other request."""
+    meta = getattr(case, "meta", None)
+    if meta is None:
+        return None
+    phase = getattr(getattr(meta.phase, "name", None), "value", None)
+    mode = getattr(getattr(meta.generation, "mode", None), "value", None)
+    if phase != "coverage" or mode != "negative":
+        return None
+    return {"query": dict(case.query or {}), "path": dict(case.path_parameters or {})}
 
 
 def _extra_parameter_only(case: Any) -> bool:

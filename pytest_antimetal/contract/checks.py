@@ -33,8 +33,10 @@ __all__ = [
     "CheckFailed",
     "ContractRules",
     "Exchange",
+    "ParameterBound",
     "RunState",
     "applies",
+    "parameter_bounds",
     "parse_instant",
 ]
 
@@ -70,6 +72,63 @@ class Exchange:
     """The JSON value sent (``None`` when the body was not JSON)."""
     sent_at: datetime
     response: ReceivedResponse
+    parameters: Mapping[str, Mapping[str, Any]] | None = None
+    """The query and path parameters of a coverage-phase negative case (``{"query": ...,
+    "path": ...}``), as sent; ``None`` for any other request."""
+
+
+@dataclass(frozen=True)
+class ParameterBound:
+    """A documented bound of one query or path parameter (:func:`parameter_bounds`)."""
+
+    location: str
+    """``"query"`` or ``"path"``."""
+    name: str
+    keyword: str
+    """One of ``maxItems``, ``minItems``, ``maximum``, ``minimum``, ``maxLength``,
+    ``minLength`` and ``enum``."""
+    limit: Any
+
+    def broken_by(self, value: Any) -> bool:
+        """Whether *value* (as sent: a string, or a list of them for an array) breaks the
+        bound; a value of the wrong type breaks none (that is another negative case)."""
+        if self.keyword in ("maxItems", "minItems"):
+            count = len(value) if isinstance(value, list) else 1
+            return bool(count > self.limit if self.keyword == "maxItems" else count < self.limit)
+        if isinstance(value, list):
+            return False
+        text = str(value)
+        if self.keyword in ("maximum", "minimum"):
+            try:
+                number = float(text) if "." in text else int(text)
+            except ValueError:
+                return False
+            return bool(number > self.limit if self.keyword == "maximum" else number < self.limit)
+        if self.keyword == "maxLength":
+            return bool(len(text) > self.limit)
+        if self.keyword == "minLength":
+            return bool(len(text) < self.limit)
+        return text not in {str(v) for v in self.limit}  # enum
+
+
+_BOUND_KEYWORDS = ("maxItems", "minItems", "maximum", "minimum", "maxLength", "minLength", "enum")
+
+
+def parameter_bounds(op: Operation) -> tuple[ParameterBound, ...]:
+    """The documented bounds of *op*'s query and path parameters (the keywords on each
+    parameter's own schema; an array's items' are not read)."""
+    found: list[ParameterBound] = []
+    for param in op.parameters:
+        where, name, schema = param.get("in"), param.get("name"), param.get("schema")
+        if where not in ("query", "path") or not isinstance(schema, Mapping):
+            continue
+        for keyword in _BOUND_KEYWORDS:
+            limit = schema.get(keyword)
+            if keyword == "enum" and isinstance(limit, list) and limit:
+                found.append(ParameterBound(str(where), str(name), keyword, tuple(limit)))
+            elif isinstance(limit, (int, float)) and not isinstance(limit, bool):
+                found.append(ParameterBound(str(where), str(name), keyword, limit))
+    return tuple(found)
 
 
 @dataclass
@@ -102,6 +161,8 @@ class ContractRules:
     creates: bool = False
     """The operation creates a resource (its success is ``201 Created``): what its answer
     must reflect of the request, and whose identifiers must be new."""
+    parameter_bounds: tuple[ParameterBound, ...] = ()
+    """The documented bounds of the query and path parameters (:func:`parameter_bounds`)."""
 
     @classmethod
     def from_spec(cls, spec: Spec, method: str = "post", path: str = "/issues") -> ContractRules:
@@ -153,6 +214,7 @@ class ContractRules:
             ordered_timestamps=ordered,
             identity_fields=identity,
             creates=success == 201,
+            parameter_bounds=parameter_bounds(op),
         )
 
 
@@ -332,6 +394,64 @@ def datetime_rules(ex: Exchange, rules: ContractRules, state: RunState) -> None:
                 )
 
 
+def boundary_rejection(ex: Exchange, rules: ContractRules, state: RunState) -> None:
+    """A coverage-phase negative case whose query or path parameter breaks a documented bound
+    (``maxItems``/``minItems``, ``maximum``/``minimum``, ``maxLength``/``minLength``, ``enum``)
+    is refused with a 4xx. schemathesis's ``negative_data_rejection`` passes over array query
+    parameters; a 5xx is ``not_a_server_error``'s to report, an undocumented 4xx
+    ``status_code_conformance``'s."""
+    if ex.parameters is None or ex.response.status >= 400:
+        return
+    for bound in rules.parameter_bounds:
+        sent = ex.parameters.get(bound.location) or {}
+        if bound.name not in sent:
+            continue
+        value = sent[bound.name]
+        if bound.broken_by(value):
+            shown = f"{len(value)} values" if isinstance(value, list) else _short(value)
+            raise CheckFailed(
+                "boundary_rejection",
+                f"{bound.location} parameter `{bound.name}` sent as {shown} breaks its "
+                f"documented `{bound.keyword}: {_bound_text(bound.limit)}`, and the server "
+                f"answered HTTP {ex.response.status} instead of a 4xx",
+            )
+
+
+def rate_limit_retry_after(ex: Exchange, rules: ContractRules, state: RunState) -> None:
+    """A 429 carries a valid ``Retry-After``: delta-seconds or an HTTP-date (RFC 9110 10.2.3).
+    RFC 6585 makes it optional; without it a client can only guess when to try again (ours
+    pauses for it), so a careful vendor sends it."""
+    if ex.response.status != 429:
+        return
+    value = next((v for k, v in ex.response.headers.items() if k.lower() == "retry-after"), None)
+    if value is None:
+        raise CheckFailed(
+            "rate_limit_retry_after",
+            "HTTP 429 without `Retry-After`: a client cannot tell when to try again",
+        )
+    if not _valid_retry_after(value.strip()):
+        raise CheckFailed(
+            "rate_limit_retry_after",
+            f"HTTP 429 with `Retry-After: {_short(value)}`, neither delta-seconds nor an HTTP-date",
+        )
+
+
+def _valid_retry_after(value: str) -> bool:
+    if value.isascii() and value.isdigit():
+        return True
+    from email.utils import parsedate_to_datetime
+
+    try:
+        parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return False
+    return True
+
+
+def _bound_text(limit: Any) -> str:
+    return ", ".join(map(str, limit)) if isinstance(limit, tuple) else str(limit)
+
+
 def _short(value: Any, limit: int = 80) -> str:
     text = repr(value)
     if len(text) <= limit:
@@ -349,6 +469,8 @@ OWN_CHECKS: tuple[OwnCheck, ...] = (
     timestamps_ordered,
     identity_unique,
     datetime_rules,
+    boundary_rejection,
+    rate_limit_retry_after,
 )
 """Run on every exchange of an operation they apply to (:func:`applies`), in this order."""
 
@@ -362,6 +484,8 @@ _APPLIES_WHEN: dict[OwnCheck, Callable[[ContractRules], bool]] = {
     # (the same uuid twice is right there), and a status change echoes only the status.
     request_reflected: _creates,
     identity_unique: _creates,
+    # About the parameters' documented bounds: only where the operation has some.
+    boundary_rejection: lambda rules: bool(rules.parameter_bounds),
 }
 
 

@@ -24,7 +24,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pytest_antimetal.contract.checking import SCHEMATHESIS_CHECKS, Checker, Expectation
+from pytest_antimetal.contract.checking import (
+    SCHEMATHESIS_CHECKS,
+    Checker,
+    Expectation,
+    coverage_negative_parameters,
+)
 from pytest_antimetal.contract.checks import CheckFailed, ContractRules, Exchange, RunState
 from pytest_antimetal.contract.coverage import CoverageLog, CoverageRecorder, DocumentModel
 from pytest_antimetal.contract.dispatch import DEFAULT_CONCURRENCY, Dispatcher, Pacer
@@ -677,7 +682,15 @@ class ContractRunner:
             body = received.json()
             identity = body.get("number", body.get("uuid")) if isinstance(body, dict) else None
             result.stats.created.append(identity if isinstance(identity, (int, str)) else "?")
-        exchange = Exchange(out.label, out.intent, out.method, out.body, sent_at, received)
+        exchange = Exchange(
+            out.label,
+            out.intent,
+            out.method,
+            out.body,
+            sent_at,
+            received,
+            parameters=coverage_negative_parameters(out.case),
+        )
         ran, findings = pieces.checker.judge(out, response, received, exchange, extra)
         result.stats.checks += ran
         if findings:

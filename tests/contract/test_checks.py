@@ -369,3 +369,45 @@ def test_part_header_counts_every_failure_not_the_kept_list() -> None:
         "antimetal-contract::coverage: 38 failure(s) (20 kept): request_reflected x38"
     )
     assert "... and 35 more like this" in text
+
+
+def test_parameter_bounds_come_from_the_document() -> None:
+    """Every documented bound of a query or path parameter, read from the spec layer."""
+    from pytest_antimetal.contract.checks import parameter_bounds
+
+    spec = vendored_spec()
+    found = {
+        (op.operation_id, b.location, b.name, b.keyword, b.limit)
+        for op in spec.operations()
+        for b in parameter_bounds(op)
+    }
+    assert ("batchGetArtifacts", "query", "id", "maxItems", 100) in found
+    assert ("listIssues", "query", "limit", "maximum", 100) in found
+    assert ("getIssueByNumber", "path", "number", "minimum", 1) in found
+    assert any(k == "enum" and n == "status" for _, _, n, k, _ in found)
+    assert not any(where == "header" for _, where, *_ in found)
+
+
+@pytest.mark.parametrize(
+    ("query", "status", "fails"),
+    [
+        ({"id": ["x"] * 101}, 200, True),  # over maxItems, accepted
+        ({"id": ["x"] * 101}, 400, False),  # refused
+        ({"id": ["x"] * 101}, 500, False),  # not_a_server_error's to report
+        ({"id": ["x"] * 100}, 200, False),  # within the bound
+        ({"id": "AAA"}, 200, False),  # one id: no bound broken
+    ],
+)
+def test_boundary_rejection(query: dict[str, Any], status: int, fails: bool) -> None:
+    from pytest_antimetal.contract.checks import boundary_rejection
+
+    rules = ContractRules.from_spec(vendored_spec(), "get", "/artifacts")
+    response = ReceivedResponse(status, {"content-type": "application/json"}, b"[]")
+    ex = Exchange("case", "negative", "GET", None, NOW, response, {"query": query, "path": {}})
+    if fails:
+        with pytest.raises(CheckFailed, match="maxItems: 100"):
+            boundary_rejection(ex, rules, RunState())
+    else:
+        boundary_rejection(ex, rules, RunState())
+    # Outside a coverage-phase negative case (no parameters) it judges nothing.
+    boundary_rejection(dataclasses.replace(ex, parameters=None), rules, RunState())
