@@ -8,6 +8,7 @@ loopback socket that the conftest makes the plugin treat as a live host (as in
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any
 
 import httpx
@@ -292,5 +293,11 @@ def test_the_cap_holds_for_the_run_under_xdist(
     out = result.stdout.str()
     assert posts == 3, out
     assert len(server.fake.issues) == 3
-    result.assert_outcomes(failed=2)
-    assert out.count("LiveBudgetExceeded: live budget: POST") == 2
+    # Which worker gets how much of the pool depends on timing: one test may make all three
+    # creates before the other starts (1 passed, 1 failed) or both may run out (2 failed).
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("failed", 0) >= 1, out
+    assert outcomes.get("passed", 0) + outcomes["failed"] == 2, out
+    # The traceback's last line, once per failure (on CI the short summary repeats the message).
+    refused = re.findall(r"^E\s+\S*LiveBudgetExceeded: live budget: POST", out, re.M)
+    assert len(refused) == outcomes["failed"]
