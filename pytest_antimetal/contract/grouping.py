@@ -29,7 +29,7 @@ from pytest_antimetal.contract.report import (
 )
 from pytest_antimetal.secrets import redact
 
-__all__ = ["FAMILIES", "Entry", "EntryBook", "entry_key", "family_of", "normalise"]
+__all__ = ["FAMILIES", "Entry", "EntryBook", "OperationRef", "entry_key", "family_of", "normalise"]
 
 FAMILIES = (
     "no response",
@@ -195,6 +195,29 @@ def entry_key(failures: list[Failure]) -> tuple[tuple[str, int | None, str], Fai
     return (family, status, shape), primary
 
 
+@dataclass(frozen=True)
+class OperationRef:
+    """The operation a request was sent to: what shrinking re-sends to and a report names."""
+
+    operation_id: str
+    method: str
+    """Upper case."""
+    path: str
+    """The document's path template (``/issues/{id}``)."""
+
+    @property
+    def title(self) -> str:
+        """``"getIssue (GET /issues/{id})"``."""
+        return f"{self.operation_id} ({self.method} {self.path})"
+
+    def as_dict(self) -> dict[str, str]:
+        return {"operation_id": self.operation_id, "method": self.method, "path": self.path}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> OperationRef:
+        return cls(str(data["operation_id"]), str(data["method"]).upper(), str(data["path"]))
+
+
 @dataclass
 class Entry:
     """One root cause: every check that failed on it, one exchange, who hit it how often."""
@@ -214,6 +237,9 @@ class Entry:
     """The smallest request found that still triggers it (see :mod:`.shrink`)."""
     minimal_note: str = ""
     """How the minimal request was found, or why there is none."""
+    operation: OperationRef | None = None
+    """The operation of the representative exchange (``None``: not known, e.g. a request to
+    an undeclared method or path)."""
 
     @property
     def id(self) -> str:
@@ -260,7 +286,9 @@ class Entry:
         """
         first, *others = self.representative
         checks = ", ".join(f"{name} x{n}" for name, n in self.checks.items())
-        lines = [self.headline, f"  checks: {checks}; hit by {self.hits()}"]
+        # The operation shares the checks line: a root cause stays on one screen.
+        where = "" if self.operation is None else printable(f"in {self.operation.title}; ")
+        lines = [self.headline, f"  {where}checks: {checks}; hit by {self.hits()}"]
         lines += first.detail_lines(verbose=verbose)
         for other in others:
             lines.append(printable(f"  also [{other.check}] {other.message}"))
@@ -269,7 +297,13 @@ class Entry:
         if self.minimal is not None:
             lines.append(f"  minimal request ({self.minimal_note}):")
             shown = self.minimal.describe(verbose=verbose, body_dir=first.body_dir)
-            lines += [f"    {line}" for line in shown.splitlines() if verbose or "body:" in line]
+            # The request line too when that is what shrank (a query) or all there is.
+            url_shrank = not self.minimal.body or self.minimal.url != first.request.url
+            lines += [
+                f"    {line}"
+                for i, line in enumerate(shown.splitlines())
+                if verbose or "body:" in line or (i == 0 and url_shrank)
+            ]
         elif self.minimal_note and (verbose or "live" in self.minimal_note):
             lines.append(f"  minimal request: {self.minimal_note}")
         label = "original request" if self.minimal is not None else "request"
@@ -301,6 +335,7 @@ class Entry:
             "representative": [_failure_dict(f) for f in self.representative],
             "minimal": None if self.minimal is None else _request_dict(self.minimal),
             "minimal_note": self.minimal_note,
+            "operation": None if self.operation is None else self.operation.as_dict(),
         }
 
     @classmethod
@@ -315,6 +350,9 @@ class Entry:
             parts={str(k): int(v) for k, v in data["parts"].items()},
             minimal=None if data.get("minimal") is None else _request_from(data["minimal"]),
             minimal_note=str(data.get("minimal_note", "")),
+            operation=(
+                None if data.get("operation") is None else OperationRef.from_dict(data["operation"])
+            ),
         )
 
 
@@ -446,6 +484,7 @@ class EntryBook:
                     dict(other.parts),
                     other.minimal,
                     other.minimal_note,
+                    other.operation,
                 )
                 new.append(other)
             else:

@@ -21,14 +21,16 @@ import hashlib
 import html
 import json
 import os
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from pytest_antimetal.contract.checks import ContractRules
 from pytest_antimetal.contract.coverage import COVERAGE_DEFINITION, CoverageReport
-from pytest_antimetal.contract.grouping import Entry
+from pytest_antimetal.contract.grouping import Entry, OperationRef
 from pytest_antimetal.contract.report import Failure, RunStats, bounded_body
 from pytest_antimetal.contract.runner import INVALID_KEY
 
@@ -59,7 +61,16 @@ class ReportContext:
     key: str
     """How the key is shown: ``[REDACTED]``, the fake's public key, or ``none``."""
     rules: ContractRules
+    """The rules of an entry of no known operation (the settings' operation)."""
     replay: str = ""
+    rules_for: Callable[[OperationRef], ContractRules] | None = None
+    """An operation's rules: each entry's reproduction asserts what its own operation's
+    checks asked."""
+
+    def rules_of(self, entry: Entry) -> ContractRules:
+        if entry.operation is None or self.rules_for is None:
+            return self.rules
+        return self.rules_for(entry.operation)
 
     @property
     def spec_sha256(self) -> str:
@@ -99,7 +110,7 @@ def write_report(
         "entries": [
             {
                 **entry.as_dict(),
-                "curl": entry.representative[0].request.curl(bodies),
+                "curl": (entry.minimal or entry.representative[0].request).curl(bodies),
                 "reproduction": f"test_repro_{entry.id}.py",
             }
             for entry in entries
@@ -119,11 +130,13 @@ def write_report(
         written.append(path)
     for entry in entries:
         path = directory / f"test_repro_{entry.id}.py"
-        path.write_text(repro_source(entry, context.rules), encoding="utf-8")
+        path.write_text(repro_source(entry, context.rules_of(entry)), encoding="utf-8")
         written.append(path)
         path = directory / f"repro_{entry.id}.sh"
         first = entry.representative[0]
         lines = ["#!/bin/sh", f"# {entry.headline}"]
+        if entry.operation is not None:
+            lines.append(f"# operation: {entry.operation.title}")
         if first.setup:
             lines.append(f"# first start the target: {first.setup}")
         lines.append((entry.minimal or first.request).curl(bodies))
@@ -268,17 +281,19 @@ def markdown(
             "",
         ]
     if entries:
-        out += ["| id | cause | checks | requests |", "|---|---|---|---|"]
+        out += ["| id | operation | cause | checks | requests |", "|---|---|---|---|---|"]
         for e in entries:
             cause = e.headline.split("] ", 1)[1].replace("|", "\\|")
             checks = ", ".join(f"{k} x{n}" for k, n in e.checks.items())
-            out.append(f"| `{e.id}` | {cause} | {checks} | {e.hits()} |")
+            op = "?" if e.operation is None else e.operation.title
+            out.append(f"| `{e.id}` | `{op}` | {cause} | {checks} | {e.hits()} |")
         out.append("")
     for e in entries:
-        first = e.representative[0]
-        out += [f"### `{e.id}` {e.family}", "", _fence(e.format(verbose=False)), ""]
+        request = e.minimal or e.representative[0].request
+        op = "" if e.operation is None else f" in `{e.operation.title}`"
+        out += [f"### `{e.id}` {e.family}{op}", "", _fence(e.format(verbose=False)), ""]
         out += [f"Reproduce: `test_repro_{e.id}.py` (pytest + httpx), or", ""]
-        out += [_fence(first.request.curl(bodies)), ""]
+        out += [_fence(request.curl(bodies)), ""]
     text = "\n".join(out) + "\n"
     data = text.encode()
     if len(data) > MARKDOWN_LIMIT:
@@ -312,6 +327,13 @@ def _assertion(first: Failure, rules: ContractRules) -> list[str]:
         check in ("edge_cases", "malformed_input", "datetime_rules") and status < 300
     ):
         return ["assert 400 <= response.status_code < 500, response.text"]
+    if check == "status_code_conformance":
+        documented = sorted(rules.operation.responses)
+        return [
+            f"documented = {documented!r}",
+            "code = str(response.status_code)",
+            'assert {code, code[0] + "XX", "default"} & set(documented), (code, documented)',
+        ]
     if check == "content_type_conformance":
         return [
             'media = response.headers.get("content-type", "").split(";")[0].strip()',
@@ -363,8 +385,25 @@ def _assertion(first: Failure, rules: ContractRules) -> list[str]:
     ]
 
 
+def _after_base(url: str, template: str) -> str:
+    """What of *url* follows the run's base URL: the longest tail of its path that the
+    operation's path *template* matches, with the query."""
+    parts = urlsplit(url)
+    pieces = re.split(r"\{[^}]*\}", template)  # the literal text between the parameters
+    pattern = re.compile("[^/]+".join(re.escape(piece) for piece in pieces) + "/?")
+    path = parts.path
+    for at in [i for i, c in enumerate(path) if c == "/"]:
+        if pattern.fullmatch(path[at:]):
+            path = path[at:]
+            break
+    else:
+        path = template
+    return path + (f"?{parts.query}" if parts.query else "")
+
+
 def repro_source(entry: Entry, rules: ContractRules, operation_path: str = "/issues") -> str:
-    """A standalone test module (pytest + httpx) that sends the entry's request again."""
+    """A standalone test module (pytest + httpx) that sends the entry's request again (to
+    the entry's operation; *operation_path* serves an entry of no known operation)."""
     first = entry.representative[0]
     request = entry.minimal or first.request  # the smallest request that still triggers it
     # The key (even the fake's public one) comes from the environment, never from this file;
@@ -378,8 +417,11 @@ def repro_source(entry: Entry, rules: ContractRules, operation_path: str = "/iss
         if k.lower() not in _DROPPED_HEADERS or (k.lower() == "authorization" and made_up)
     }
     # What follows the run's base URL: the operation's path (and any query).
-    at = request.url.rfind(operation_path)
-    path = request.url[at:] if at >= 0 else operation_path
+    if entry.operation is not None:
+        path = _after_base(request.url, entry.operation.path)
+    else:
+        at = request.url.rfind(operation_path)
+        path = request.url[at:] if at >= 0 else operation_path
     body64 = base64.b64encode(request.body).decode("ascii")
     checks = ", ".join(entry.checks)
     assertion = _assertion(first, rules)
@@ -388,9 +430,11 @@ def repro_source(entry: Entry, rules: ContractRules, operation_path: str = "/iss
     imports += ["import json"] if "json." in text else []
     imports += ["import os"]
     imports += ["from datetime import datetime"] if "datetime." in text else []
+    where = "" if entry.operation is None else f"Operation: {entry.operation.title}.\n"
     lines = [
         f'"""Reproduction of antimetal contract entry {entry.id} ({entry.family}; {checks}).',
         "",
+        *([where.rstrip()] if where else []),
         "Generated by pytest-antimetal. Run against the server under test:",
         "    ANTIMETAL_BASE_URL=... ANTIMETAL_API_KEY=... pytest THIS_FILE",
         '"""',

@@ -18,7 +18,8 @@ import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from pytest_antimetal.contract.checks import (
     OWN_CHECKS,
@@ -27,10 +28,21 @@ from pytest_antimetal.contract.checks import (
     Exchange,
     RunState,
 )
-from pytest_antimetal.contract.grouping import Entry, entry_key
+from pytest_antimetal.contract.coverage import DocumentModel
+from pytest_antimetal.contract.grouping import Entry, OperationRef, entry_key
 from pytest_antimetal.contract.report import REDACTED, Failure, ReceivedResponse, SentRequest
 
-__all__ = ["DEFAULT_SHRINK_BUDGET", "USER_AGENT", "Minimal", "Shrinker", "headers_to_send"]
+if TYPE_CHECKING:
+    from pytest_antimetal.spec import Spec
+
+__all__ = [
+    "DEFAULT_SHRINK_BUDGET",
+    "USER_AGENT",
+    "Minimal",
+    "OperationRouter",
+    "Shrinker",
+    "headers_to_send",
+]
 
 DEFAULT_SHRINK_BUDGET = 25
 """Requests at most per entry."""
@@ -56,59 +68,128 @@ class Minimal:
     """Why the entry was not shrunk, when it was not."""
 
 
+class OperationRouter:
+    """Which operation of the document a recorded request went to, and that operation's rules
+    (method and path template, as :class:`~.coverage.DocumentModel` routes them)."""
+
+    def __init__(self, spec: Spec, base_url: str = "") -> None:
+        self.spec = spec
+        self.model = DocumentModel.from_spec(spec)
+        self._base_path = urlsplit(base_url).path.rstrip("/")
+        self._rules: dict[OperationRef, ContractRules] = {}
+
+    def route(self, method: str, url: str) -> OperationRef | None:
+        """The operation of ``method url``; ``None`` for an undeclared method or path."""
+        path = urlsplit(url).path
+        if self._base_path and path.startswith(self._base_path + "/"):
+            path = path[len(self._base_path) :]
+        _, model, _ = self.model.route(method, path)
+        if model is None:
+            return None
+        op = self.spec.operation(model.method.lower(), model.path)
+        op_id = op.operation_id or f"{op.method}_{op.path}"
+        return OperationRef(op_id, model.method, model.path)
+
+    def rules(self, op: OperationRef) -> ContractRules:
+        found = self._rules.get(op)
+        if found is None:
+            found = ContractRules.from_spec(self.spec, op.method.lower(), op.path)
+            self._rules[op] = found
+        return found
+
+
 class Shrinker:
-    """Shrinks entries' requests against one target, within a per-entry request budget."""
+    """Shrinks entries' requests against one target, within a per-entry request budget.
+
+    With a *router*, each entry is shrunk by the rules of the operation its request went to
+    (:meth:`name` records it on the entry); *rules* serve entries of no known operation.
+    """
 
     def __init__(
-        self, send: Send, rules: ContractRules, budget: int = DEFAULT_SHRINK_BUDGET
+        self,
+        send: Send,
+        rules: ContractRules,
+        budget: int = DEFAULT_SHRINK_BUDGET,
+        router: OperationRouter | None = None,
     ) -> None:
         self.send = send
         self.rules = rules
         self.budget = budget
+        self.router = router
+
+    def name(self, entry: Entry) -> OperationRef | None:
+        """Record on *entry* the operation its representative request went to."""
+        if entry.operation is None and self.router is not None:
+            request = entry.representative[0].request
+            entry.operation = self.router.route(request.method, request.url)
+        return entry.operation
+
+    def rules_for(self, entry: Entry) -> ContractRules:
+        op = self.name(entry)
+        if op is None or self.router is None:
+            return self.rules
+        return self.router.rules(op)
 
     def shrink(self, entry: Entry) -> Minimal:
         first = entry.representative[0]
         if first.check in _NOT_SHRUNK or first.response is None:
             return Minimal(None, None, 0, "not minimised: the body does not decide this cause")
-        try:
-            body = json.loads(first.request.body)
-        except (ValueError, RecursionError):
-            body = None
-        if not isinstance(body, dict):
-            return Minimal(None, None, 0, "not minimised: the body is not a JSON object")
+        rules = self.rules_for(entry)
+        body: Any = None
+        if first.request.body:
+            try:
+                body = json.loads(first.request.body)
+            except (ValueError, RecursionError):
+                body = None
+            if not isinstance(body, dict):
+                return Minimal(None, None, 0, "not minimised: the body is not a JSON object")
+        parts = urlsplit(first.request.url)
+        query = parse_qsl(parts.query, keep_blank_values=True)
+        if body is None and not query:
+            return Minimal(
+                None, None, 0, "not minimised: no body and no query parameters to shrink"
+            )
+        required_body = frozenset((rules.operation.request_schema() or {}).get("required", []))
+        required_query = frozenset(
+            str(p.get("name"))
+            for p in rules.operation.parameters
+            if p.get("in") == "query" and p.get("required")
+        )
         key = (entry.family, entry.status, entry.shape)
         sent = 0
-        best: tuple[dict[str, Any], ReceivedResponse] | None = None
-        current = body
+        best: tuple[SentRequest, ReceivedResponse] | None = None
+        current: tuple[dict[str, Any] | None, list[tuple[str, str]]] = (body, query)
         improved = True
         while improved and sent < self.budget:
             improved = False
-            for candidate in _smaller(current, self._required(current)):
+            for candidate in _smaller_request(*current, required_body, required_query):
                 if sent >= self.budget:
                     break
-                content = json.dumps(candidate).encode()
+                cbody, cquery = candidate
+                request = replace(
+                    first.request,
+                    url=urlunsplit(parts._replace(query=urlencode(cquery))),
+                    body=first.request.body if cbody is None else json.dumps(cbody).encode(),
+                )
                 sent += 1
                 response = self.send(
-                    first.request.method, first.request.url, first.request.headers, content
+                    request.method, request.url, first.request.headers, request.body
                 )
-                if response is not None and self._same(first, candidate, response, key):
-                    current, best, improved = candidate, (candidate, response), True
+                if response is not None and self._same(first, cbody, response, key, rules):
+                    current, best, improved = candidate, (request, response), True
                     break
         if best is None:
-            return Minimal(None, None, sent, "no smaller body reproduces it")
-        request = replace(first.request, body=json.dumps(best[0]).encode())
-        return Minimal(request, best[1].status, sent)
-
-    def _required(self, body: dict[str, Any]) -> frozenset[str]:
-        schema = self.rules.operation.request_schema() or {}
-        return frozenset(schema.get("required", []))
+            what = "body" if body is not None else "query"
+            return Minimal(None, None, sent, f"no smaller {what} reproduces it")
+        return Minimal(best[0], best[1].status, sent)
 
     def _same(
         self,
         first: Failure,
-        body: dict[str, Any],
+        body: dict[str, Any] | None,
         response: ReceivedResponse,
         key: tuple[str, int | None, str],
+        rules: ContractRules,
     ) -> bool:
         """Whether *response* to *body* belongs to the entry *key* (by its deciding check)."""
         if first.response is None or response.status != first.response.status:
@@ -120,7 +201,7 @@ class Shrinker:
                 first.case, "positive", first.request.method, body, datetime.now(UTC), response
             )
             try:
-                _OWN[check](exchange, self.rules, RunState())
+                _OWN[check](exchange, rules, RunState())
             except CheckFailed as failed:
                 message = failed.message
             else:
@@ -132,6 +213,37 @@ class Shrinker:
         candidate = Failure(check, message, first.case, first.request, response)
         found, _ = entry_key([candidate])
         return found == key
+
+
+def _smaller_request(
+    body: dict[str, Any] | None,
+    query: list[tuple[str, str]],
+    required_body: frozenset[str],
+    required_query: frozenset[str],
+) -> Iterator[tuple[dict[str, Any] | None, list[tuple[str, str]]]]:
+    """Requests one step smaller: the body first (when there is one), then the query."""
+    if body is not None:
+        for smaller in _smaller(body, required_body):
+            yield smaller, query
+    for index, (name, _value) in sorted(enumerate(query), key=lambda iv: -len(iv[1][1])):
+        if name not in required_query:
+            yield body, query[:index] + query[index + 1 :]
+    for index, (name, value) in enumerate(query):
+        for shorter in _smaller_text(value):
+            yield body, [*query[:index], (name, shorter), *query[index + 1 :]]
+
+
+def _smaller_text(value: str) -> Iterator[str]:
+    """A query value one step smaller: a smaller integer, or a shorter string."""
+    if value.lstrip("-").isdigit():
+        number = int(value)
+        if number != 0:
+            yield "0"
+            if abs(number) > 1:
+                yield str(number // 2)
+    elif len(value) > 1:
+        yield value[: max(1, len(value) // 2)]
+        yield value[:1]
 
 
 def _smaller(body: dict[str, Any], required: frozenset[str]) -> Iterator[dict[str, Any]]:

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 
 from pytest_antimetal.contract.checks import ContractRules
-from pytest_antimetal.contract.grouping import EntryBook
+from pytest_antimetal.contract.grouping import EntryBook, OperationRef
 from pytest_antimetal.contract.report import Failure, ReceivedResponse, SentRequest
-from pytest_antimetal.contract.shrink import Shrinker, headers_to_send
+from pytest_antimetal.contract.shrink import OperationRouter, Shrinker, headers_to_send
 from pytest_antimetal.spec import vendored_spec
-from tests.helpers.planted_faults import make_fake
+from tests.helpers.planted_faults import make_fake, make_operation_fake
 
 KEY = "amk-shrink-test-key-0123456789"
 URL = "http://127.0.0.1:8000/issues"
@@ -104,3 +105,53 @@ def test_auth_and_method_causes_are_not_shrunk() -> None:
     entry = _entry(shrinker, BIG, "ignored_auth", "resent without credentials got HTTP 201")
     found = shrinker.shrink(entry)
     assert found.request is None and "does not decide" in found.note and len(bodies) == 1
+
+
+def test_a_bodyless_operation_shrinks_its_query_under_its_own_rules() -> None:
+    # listIssues answers 500 to an out-of-range limit: the optional parameters that do not
+    # decide it go, the limit stays, and every re-send is a GET to /issues (createIssue's
+    # rules would have found no JSON object to shrink).
+    spec = vendored_spec()
+    fake = make_operation_fake("list-limit-500", spec, 1, KEY)
+    client = httpx.Client(transport=fake.transport)
+    sent: list[tuple[str, str, bytes]] = []
+
+    def send(method: str, url: str, headers: dict[str, str], content: bytes) -> ReceivedResponse:
+        sent.append((method, url, content))
+        got = client.request(
+            method, url, headers=headers_to_send(headers, f"Bearer {KEY}"), content=content
+        )
+        return ReceivedResponse(got.status_code, dict(got.headers), got.content)
+
+    router = OperationRouter(spec, "http://127.0.0.1:8000")
+    shrinker = Shrinker(send, ContractRules.from_spec(spec), router=router)
+    url = "http://127.0.0.1:8000/issues?limit=101&status=open&search=outage%20in%20eu-west"
+    headers = {"Authorization": "Bearer [REDACTED]"}
+    response = send("GET", url, headers, b"")
+    assert response.status == 500
+    book = EntryBook()
+    request = SentRequest("GET", url, headers, b"")
+    book.add(Failure("not_a_server_error", "Server error", "case", request, response), "coverage")
+    (entry,) = book.entries()
+    found = shrinker.shrink(entry)
+    assert entry.operation == OperationRef("listIssues", "GET", "/issues")
+    assert found.request is not None and found.status == 500
+    assert found.request.method == "GET" and found.request.body == b""
+    query = parse_qsl(urlsplit(found.request.url).query)
+    assert [name for name, _ in query] == ["limit"], found.request.url
+    assert all(m == "GET" and urlsplit(u).path == "/issues" for m, u, _ in sent)
+    assert "in listIssues (GET /issues); checks:" in entry.format()
+
+
+def test_router_names_each_operation_by_its_path_template() -> None:
+    router = OperationRouter(vendored_spec(), "http://h/v1")
+    uuid = "00000000-0000-4000-8000-000000000000"
+    assert router.route("PATCH", f"http://h/v1/issues/{uuid}") == OperationRef(
+        "updateIssueStatus", "PATCH", "/issues/{id}"
+    )
+    assert router.route("GET", "http://h/v1/issues/by_number/7?x=1") == OperationRef(
+        "getIssueByNumber", "GET", "/issues/by_number/{number}"
+    )
+    assert router.route("PUT", "http://h/v1/issues") is None  # undeclared method
+    rules = router.rules(OperationRef("updateIssueStatus", "PATCH", "/issues/{id}"))
+    assert rules.operation.operation_id == "updateIssueStatus"
