@@ -589,6 +589,7 @@ class ContractPlugin:
         Never against a live (non-loopback) target: there every request can create an issue.
         """
         for entry in entries:
+            self.shrinker().name(entry)  # the operation it was found in, named in reports
             if entry.id in self.first_shown or entry.minimal is not None or entry.minimal_note:
                 continue
             if self.capped:
@@ -606,7 +607,11 @@ class ContractPlugin:
             import httpx
 
             from pytest_antimetal.contract.report import ReceivedResponse
-            from pytest_antimetal.contract.shrink import Shrinker, headers_to_send
+            from pytest_antimetal.contract.shrink import (
+                OperationRouter,
+                Shrinker,
+                headers_to_send,
+            )
             from pytest_antimetal.secrets import bearer
 
             runner = self.runner()
@@ -624,7 +629,9 @@ class ContractPlugin:
                     return None
                 return ReceivedResponse(got.status_code, dict(got.headers), got.content)
 
-            self._shrinker = Shrinker(send, runner.rules)
+            # Each entry is shrunk by the rules of the operation its request went to.
+            router = OperationRouter(self.spec, runner.settings.base_url)
+            self._shrinker = Shrinker(send, runner.rules, router=router)
         return self._shrinker
 
     def write_report(self) -> list[Path]:
@@ -647,6 +654,7 @@ class ContractPlugin:
             key="[REDACTED]" if self.target.api_key else "none (the fake's public key)",
             rules=ContractRules.from_spec(self.spec),
             replay=f"pytest --antimetal-contract --hypothesis-seed={self.seed}",
+            rules_for=lambda op: ContractRules.from_spec(self.spec, op.method.lower(), op.path),
         )
         entries = self.book.entries()
         written: list[Path] = []
