@@ -58,6 +58,8 @@ _SEE = f" (see {README_REF}, 'Configuration reference')"
 STATEFUL_ITEMS = tuple(part.name for part in STATEFUL_PARTS)
 """Items added by ``--antimetal-sequences`` (one each: a state machine is not sharded)."""
 _STATS_PROPERTY = "antimetal_contract_stats"
+_DELETED_OUTPUT = "antimetal_contract_deleted"
+"""An xdist worker's ``workeroutput`` key: what it deleted at its session's end."""
 _ENTRIES_PROPERTY = "antimetal_contract_entries"
 _COVERAGE_PROPERTY = "antimetal_contract_coverage"
 _NOT_IN_JUNIT = frozenset({_ENTRIES_PROPERTY, _COVERAGE_PROPERTY})
@@ -413,6 +415,16 @@ class ContractPlugin:
         run's one live budget, which :mod:`pytest_antimetal.plugin` hands them)."""
         node.workerinput["antimetal_seed"] = self.seed
 
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        """xdist (controller): what a worker deleted at its session's end (after its last
+        report: it travels in its ``workeroutput``), for this process's summary."""
+        got = getattr(node, "workeroutput", {}).get(_DELETED_OUTPUT)
+        if got:
+            deleted, not_deleted = json.loads(str(got))
+            self.deleted += [str(u) for u in deleted]
+            self.not_deleted += [str(u) for u in not_deleted]
+
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         # Here, after every pytest_configure: a conftest may have set the seams.
         from pytest_antimetal.contract.progress import live_counter
@@ -679,6 +691,9 @@ class ContractPlugin:
         if self._runner is not None and self.capped and not self.keep_created:
             # Every process deletes what its own runner created (xdist workers included).
             self.deleted, self.not_deleted = self._runner.delete_created()
+            workeroutput = getattr(self.config, "workeroutput", None)
+            if workeroutput is not None:  # an xdist worker: the controller's summary lists them
+                workeroutput[_DELETED_OUTPUT] = json.dumps([self.deleted, self.not_deleted])
         # The coverage gate is judged here, on the controller, once every worker's coverage
         # is merged (an item could see only its own worker's share, and -k could deselect it).
         # Like pytest's --max-warnings it sets the exit status; the terminal summary, printed
