@@ -98,10 +98,23 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--antimetal-sequences",
         action="store_true",
         default=False,
-        help="Add the stateful part, antimetal-contract::sequences, to the contract suite "
-        "(ini antimetal_sequences; README, 'The contract suite').",
+        help="Run the stateful part, antimetal-contract::sequences, even when "
+        "--antimetal-operations leaves out operations it drives (it runs by default when the "
+        "run selects them all; ini antimetal_sequences; README, 'The contract suite').",
     )
-    parser.addini("antimetal_sequences", "Run the contract suite's stateful part too.", type="bool")
+    group.addoption(
+        "--antimetal-no-sequences",
+        action="store_true",
+        default=False,
+        help="Leave the stateful part out of the contract suite (ini antimetal_sequences = false).",
+    )
+    parser.addini(
+        "antimetal_sequences",
+        "Contract suite's stateful part: true forces it, false leaves it out (default: run it "
+        "when every operation it drives is selected).",
+        type="bool",
+        default=None,
+    )
     group.addoption(
         "--antimetal-concurrency",
         action="store",

@@ -172,9 +172,9 @@ ITEMS = tuple(p.item(k) for p in PART_TABLE for k in range(1, p.shards + 1))
 STATEFUL_PARTS: tuple[Part, ...] = (
     Part("sequences", lambda inputs, part: iter(()), drive=_sequences),
 )
-"""Parts the runner resolves by name that are not (yet) items of the default run: the
-single-request planted faults of our own suite also break sequences, so joining the default
-run changes what those tests count (see the CHANGELOG)."""
+"""Parts that drive every operation themselves, not one operation's items: ``sequences`` is an
+item of a run that selects every operation it drives (the default run), forced or left out by
+the plugin's options (:func:`pytest_antimetal.contract.plugin._sequences`)."""
 
 _BY_NAME = {p.name: p for p in (*PART_TABLE, *STATEFUL_PARTS)}
 _BY_ITEM = {p.item(k): (p, k) for p in PART_TABLE for k in range(1, p.shards + 1)}

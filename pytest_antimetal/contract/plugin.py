@@ -56,7 +56,8 @@ __all__ = ["DEFAULT_LIVE_BUDGET", "LIVE_TAG", "ContractFailed", "ContractItem", 
 DEFAULT_LIVE_BUDGET = 5
 _SEE = f" (see {README_REF}, 'Configuration reference')"
 STATEFUL_ITEMS = tuple(part.name for part in STATEFUL_PARTS)
-"""Items added by ``--antimetal-sequences`` (one each: a state machine is not sharded)."""
+"""The stateful items (one each: a state machine is not sharded): in the default run, and
+where ``--antimetal-sequences`` forces them (:func:`_sequences`)."""
 _STATS_PROPERTY = "antimetal_contract_stats"
 _DELETED_OUTPUT = "antimetal_contract_deleted"
 """An xdist worker's ``workeroutput`` key: what it deleted at its session's end."""
@@ -136,6 +137,41 @@ def _operations(config: pytest.Config, spec: Spec) -> tuple[ContractOperation, .
         raise pytest.UsageError(f"{source}: {exc}") from None
 
 
+def _sequences(
+    config: pytest.Config, operations: tuple[ContractOperation, ...], read_only: bool
+) -> tuple[bool, str]:
+    """Whether the stateful part runs, and what the header says of it: by default when the
+    run selects every operation it drives; ``--antimetal-sequences`` (ini ``antimetal_sequences
+    = true``) runs it whatever the selection (it drives its operations itself),
+    ``--antimetal-no-sequences`` (ini ``= false``) never; a read-only run never (it creates)."""
+    from pytest_antimetal.contract.sequences import OPERATIONS
+
+    on = bool(config.getoption("antimetal_sequences", False))
+    off = bool(config.getoption("antimetal_no_sequences", False))
+    if on and off:
+        raise pytest.UsageError(
+            "--antimetal-sequences and --antimetal-no-sequences contradict each other"
+        )
+    if not (on or off):
+        ini = config.getini("antimetal_sequences")  # None when the ini does not say
+        if ini is not None:
+            on, off = bool(ini), not ini
+    if read_only:
+        return False, "off (read-only: they create and delete)"
+    if off:
+        return False, "off (--antimetal-no-sequences)"
+    if on:
+        return True, "on"
+    selected = {(op.method.upper(), op.path) for op in operations}
+    missing = sorted(OPERATIONS - selected, key=lambda m: (m[1], m[0]))
+    if missing:
+        left_out = ", ".join(f"{method} {path}" for method, path in missing)
+        return False, (
+            f"off (the run leaves out {left_out}; --antimetal-sequences forces them)"
+        )
+    return True, "on"
+
+
 def _report_dir(config: pytest.Config) -> Path | None:
     raw = config.getoption("antimetal_report", None)
     return None if raw in (None, "") else Path(str(raw))
@@ -207,10 +243,8 @@ class ContractPlugin:
         # The limit is the run's: under xdist each worker keeps to its share.
         workers = int((getattr(config, "workerinput", None) or {}).get("workercount", 1))
         self.rate: float | None = None if rate is None else rate / max(1, workers)
-        self.sequences: bool = bool(
-            config.getoption("antimetal_sequences", False) or config.getini("antimetal_sequences")
-        )
-        """Whether the stateful part is an item of this run (opt-in while it matures)."""
+        self.sequences, self.sequences_note = _sequences(config, self.operations, self.read_only)
+        """Whether the stateful part is an item of this run, and why (the header says it)."""
         self.deterministic = _is_deterministic(config)
         self.seed = _seed(config, self.deterministic)
         self.stats = RunStats()
@@ -381,6 +415,7 @@ class ContractPlugin:
             parts.append(f"--antimetal-operations={operation}")
         parts += ["-k", name, f"--hypothesis-seed={self.seed}"]
         if part in STATEFUL_ITEMS:
+            # Forced: whatever the ini selects or says, the replay runs the part.
             parts.append("--antimetal-sequences")
         if self.max_examples != DEFAULT_MAX_EXAMPLES:
             parts.append(f"--antimetal-max-examples={self.max_examples}")
@@ -492,6 +527,7 @@ class ContractPlugin:
             + (", read-only" if self.read_only else "")
             + "; operations: "
             + ", ".join(op.title for op in self.operations)
+            + f"; sequences: {self.sequences_note}"
         ]
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:

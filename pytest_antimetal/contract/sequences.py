@@ -73,6 +73,21 @@ class ContractRunner(Protocol):
 __all__ = ["INVARIANTS", "SequenceFailed", "run_sequences"]
 
 PART = "sequences"
+OPERATIONS: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("POST", "/issues"),
+        ("GET", "/issues"),
+        ("GET", "/issues/{id}"),
+        ("GET", "/issues/by_number/{number}"),
+        ("PATCH", "/issues/{id}"),
+        ("DELETE", "/issues/{id}"),
+        ("GET", "/issues/{id}/results"),
+        ("GET", "/artifacts"),
+        ("POST", "/query"),
+    }
+)
+"""The operations the state machine drives (method, path template): a run has the part by
+default only when it selects every one of them."""
 STEPS = 8
 """Rules per sequence (Hypothesis' ``stateful_step_count``)."""
 

@@ -86,7 +86,8 @@ def test_every_operation_is_a_collector_of_its_parts(project: pytest.Pytester) -
         for op in OPERATIONS
         for part in (*STATELESS[:2], *WITH_BODY.get(op, ()), *STATELESS[2:])
     ]
-    assert _collected(result) == expected
+    # Every operation selected: the stateful part follows them, no operation's item.
+    assert _collected(result) == [*expected, "antimetal-contract::sequences"]
     verbose = project.runpytest("-p", "antimetal", "--antimetal-contract", "--co")
     assert "<OperationCollector listIssues>" in verbose.stdout.str()
     header = project.runpytest("-p", "antimetal", "--antimetal-contract", "--co", "-q", "-v")
@@ -178,7 +179,7 @@ def test_the_default_run_passes_against_the_fake(project: pytest.Pytester) -> No
         "--hypothesis-seed=7",
         "--antimetal-max-examples=10",
     )
-    result.assert_outcomes(passed=59)
+    result.assert_outcomes(passed=60)  # 59 stateless items and the sequences
     out = "\n".join(result.outlines)
     assert "failures by check: none" in out
     assert "9/9 operations sent" in out

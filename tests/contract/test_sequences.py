@@ -142,9 +142,11 @@ def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytes
     return pytester
 
 
-def test_the_part_is_an_item_only_when_asked_for(project: pytest.Pytester) -> None:
-    plain = project.runpytest("-p", "antimetal", "--antimetal-contract", "--co", "-q")
+def test_a_narrowed_run_has_the_part_only_when_asked_for(project: pytest.Pytester) -> None:
+    plain = project.runpytest("-p", "antimetal", "--antimetal-contract", "--co")
     assert "antimetal-contract::sequences" not in plain.stdout.str()
+    header = next(line for line in plain.outlines if line.startswith("antimetal contract:"))
+    assert "sequences: off (the run leaves out GET /artifacts, GET /issues," in header, header
     asked = project.runpytest(
         "-p", "antimetal", "--antimetal-contract", "--antimetal-sequences", "--co", "-q"
     )
@@ -176,3 +178,36 @@ def test_a_sequence_fault_fails_the_item_with_a_replay_that_runs_it(
     assert "delete_gone" in out, out
     replay = next(line for line in result.outlines if "replay:" in line)
     assert "-k sequences" in replay and "--antimetal-sequences" in replay, replay
+
+
+def _collected(project: pytest.Pytester, *args: str) -> list[str]:
+    result = project.runpytest("-p", "antimetal", "--antimetal-contract", "--co", "-q", *args)
+    return [line for line in result.outlines if line.startswith("antimetal-contract::")]
+
+
+def test_the_default_run_has_the_part_and_an_off_switch(project: pytest.Pytester) -> None:
+    """Every operation selected (the default): the part is an item and the header says so;
+    ``--antimetal-no-sequences`` or ini ``antimetal_sequences = false`` leave it out."""
+    every = ("-o", "antimetal_operations=")
+    default = _collected(project, *every)
+    assert default[-1] == "antimetal-contract::sequences"
+    assert len(default) == 60  # 59 stateless items and the part
+    result = project.runpytest("-p", "antimetal", "--antimetal-contract", "--co", *every)
+    assert "; sequences: on" in result.stdout.str()
+    for off in (("--antimetal-no-sequences",), ("-o", "antimetal_sequences=false")):
+        left = _collected(project, *every, *off)
+        assert left == default[:-1], off
+    forced = _collected(project, "--antimetal-sequences")  # the ini narrows to createIssue
+    assert forced[-1] == "antimetal-contract::sequences"
+
+
+def test_on_and_off_together_is_a_usage_error(project: pytest.Pytester) -> None:
+    result = project.runpytest(
+        "-p",
+        "antimetal",
+        "--antimetal-contract",
+        "--antimetal-sequences",
+        "--antimetal-no-sequences",
+    )
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--antimetal-sequences and --antimetal-no-sequences contradict*"])
