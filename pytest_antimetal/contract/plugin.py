@@ -166,9 +166,7 @@ def _sequences(
     missing = sorted(OPERATIONS - selected, key=lambda m: (m[1], m[0]))
     if missing:
         left_out = ", ".join(f"{method} {path}" for method, path in missing)
-        return False, (
-            f"off (the run leaves out {left_out}; --antimetal-sequences forces them)"
-        )
+        return False, f"off (the run leaves out {left_out}; --antimetal-sequences forces them)"
     return True, "on"
 
 
