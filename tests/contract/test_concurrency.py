@@ -126,15 +126,17 @@ class _Proxy(BaseHTTPRequestHandler):
                 status, content = answer.status_code, answer.content
                 skip = {"content-length", "transfer-encoding", "connection", "content-encoding"}
                 headers = {k: v for k, v in answer.headers.items() if k.lower() not in skip}
-            self.send_response(status)
-            for k, v in headers.items():
-                self.send_header(k, v)
-            self.send_header("Content-Length", str(len(content)))
-            self.end_headers()
-            self.wfile.write(content)
         finally:
+            # Out of flight before the answer leaves: once the client has it, it may send its
+            # next request before this thread would get to count this one out.
             with self.state:
                 self.in_flight[0] -= 1
+        self.send_response(status)
+        for k, v in headers.items():
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(content)))
+        self.end_headers()
+        self.wfile.write(content)
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _answer
 
