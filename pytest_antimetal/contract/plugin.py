@@ -137,6 +137,15 @@ def _operations(config: pytest.Config, spec: Spec) -> tuple[ContractOperation, .
         raise pytest.UsageError(f"{source}: {exc}") from None
 
 
+def _ini_bool(config: pytest.Config, name: str) -> bool | None:
+    """A boolean ini value, a usage error naming it when it is not one."""
+    try:
+        value = config.getini(name)
+    except (ValueError, pytest.UsageError) as exc:  # "invalid truth value 'maybe'": which?
+        raise pytest.UsageError(f"ini {name}: {exc}") from None
+    return None if value is None else bool(value)
+
+
 def _sequences(
     config: pytest.Config, operations: tuple[ContractOperation, ...], read_only: bool
 ) -> tuple[bool, str]:
@@ -153,7 +162,7 @@ def _sequences(
             "--antimetal-sequences and --antimetal-no-sequences contradict each other"
         )
     if not (on or off):
-        ini = config.getini("antimetal_sequences")  # None when the ini does not say
+        ini = _ini_bool(config, "antimetal_sequences")  # None when the ini does not say
         if ini is not None:
             on, off = bool(ini), not ini
     if read_only:
@@ -222,7 +231,8 @@ class ContractPlugin:
         """The run's budget as this process takes from it, shared with the issue factory: on an
         xdist worker the pool the controller made (:mod:`pytest_antimetal.plugin`)."""
         self.read_only: bool = bool(
-            config.getoption("antimetal_read_only", False) or config.getini("antimetal_read_only")
+            config.getoption("antimetal_read_only", False)
+            or _ini_bool(config, "antimetal_read_only")
         )
         """Only the operations that change nothing run (and not the stateful part)."""
         self.keep_created: bool = bool(config.getoption("antimetal_keep_created", False))
@@ -231,6 +241,11 @@ class ContractPlugin:
         )
         """The operations of this run (``--antimetal-operations``; all by default; under
         ``--antimetal-read-only`` those with a safe method)."""
+        if self.read_only and not self.operations:
+            raise pytest.UsageError(
+                "--antimetal-read-only leaves no operation to run: every operation "
+                "--antimetal-operations selects can create or change"
+            )
         self.deleted: list[str] = []
         self.not_deleted: list[str] = []
         self.concurrency: int | None = _number(
@@ -353,6 +368,7 @@ class ContractPlugin:
                 reproduce_setup=setup,
                 clock=clock,
                 progress=None if self.live is None else self.live.update,
+                read_only=self.read_only,
                 # A cassette is recorded and replayed one request at a time: side by side, a
                 # replay could hand two requests with the same key each other's answers.
                 concurrency=(

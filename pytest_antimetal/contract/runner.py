@@ -17,6 +17,7 @@ they generate (README, 'Determinism').
 from __future__ import annotations
 
 import functools
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -77,7 +78,12 @@ MIN_EXAMPLES = 5
 INVALID_KEY = "pytest-antimetal-invalid-key-0000"
 _PUBLIC_CREDENTIALS = (f"Bearer {INVALID_KEY}",)
 _CHANGES_EXISTING = frozenset({"PATCH", "PUT", "DELETE"})
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 NOT_OURS = "changes a resource this run did not create (live target)"
+READ_ONLY = "could create or change (--antimetal-read-only)"
+_IDENTIFIER = re.compile(r"[A-Za-z0-9._~-]{1,200}")
+"""What an identifier must look like to be recorded as created: one plain path segment (a
+server's id with a slash or a control character is not ours to build URLs from)."""
 
 
 @dataclass
@@ -124,6 +130,10 @@ class ContractSettings:
     """At most this many requests per second, all senders together (``None``: no limit)."""
     progress: ProgressCallback | None = None
     """Called as each request is answered (the live counter of ``-v``); plain values only."""
+    read_only: bool = False
+    """Nothing that can create or change is sent (``--antimetal-read-only``): besides the
+    operations left out, a part's own cases of an undeclared method (schemathesis's coverage
+    phase sends e.g. ``POST /artifacts``) are counted as not sent."""
 
     def __post_init__(self) -> None:
         if isinstance(self.api_key, str):
@@ -512,6 +522,9 @@ class ContractRunner:
         if self._not_ours(out):
             result.stats.skipped[NOT_OURS] += 1
             return False
+        if self.settings.read_only and out.method.upper() not in _SAFE_METHODS:
+            result.stats.skipped[READ_ONLY] += 1
+            return False
         if out.creates and budget:
             if not self.sender.claim():
                 result.stats.skipped["live budget reached"] += 1
@@ -554,10 +567,12 @@ class ContractRunner:
         assert response is not None
         result.stats.requests += 1
         received = ReceivedResponse(response.status_code, dict(response.headers), response.content)
-        if out.method.upper() == "POST" and 200 <= received.status < 300:
+        # 201 Created only: a 200 to a POST may hand back something that already existed (a
+        # server that deduplicates), which the run must never change or delete as its own.
+        if out.method.upper() == "POST" and received.status == 201:
             body = received.json()
             ident = body.get("uuid", body.get("id")) if isinstance(body, dict) else None
-            if isinstance(ident, str) and ident:
+            if isinstance(ident, str) and _IDENTIFIER.fullmatch(ident):
                 self.created[ident] = out.url.partition("?")[0].rstrip("/")
         # Every answered request passes here (parts, auth probes, send_and_check): coverage
         # counts what was sent and got back, whichever operation it went to.
@@ -619,7 +634,12 @@ class ContractRunner:
                 b"",
                 None,
             )
-            got = self._send(out, result, claim=False)
+            try:
+                got = self._send(out, result, claim=False)
+            except Exception:
+                # One bad answer must not stop the clean-up; and no traceback: its frames hold
+                # the request's headers, the key among them.
+                got = None
             status = None if got is None else got[1].status
             if status is not None and (200 <= status < 300 or status in (404, 410)):
                 deleted.append(ident)

@@ -7,9 +7,19 @@ from __future__ import annotations
 
 import re
 
+import httpx
 import pytest
 
-from pytest_antimetal.contract.runner import NOT_OURS, ContractRunner, ContractSettings
+from pytest_antimetal.contract.runner import (
+    NOT_OURS,
+    ContractRunner,
+    ContractSettings,
+    PartResult,
+)
+from pytest_antimetal.contract.runner import (
+    READ_ONLY as NOT_READ_ONLY,
+)
+from pytest_antimetal.contract.sending import Outgoing
 from pytest_antimetal.fake import FakeAntimetal, FakeServer
 from pytest_antimetal.spec.formats import now_utc
 from tests.contract.test_plugin import LIVE_CONFTEST
@@ -133,3 +143,91 @@ def test_read_only_runs_the_operations_that_change_nothing(
     items = [line for line in result.outlines if line.startswith("antimetal-contract::")]
     assert {line.split("::")[1] for line in items} == READ_ONLY
     assert not any(line.endswith("::sequences") for line in items)
+
+
+def test_read_only_sends_nothing_that_can_create_not_even_an_undeclared_method() -> None:
+    # schemathesis's coverage phase also tries methods an operation's path does not declare
+    # (POST /artifacts, POST /issues/by_number/N): leaving out the changing operations is not
+    # enough, each request is held back.
+    fake = FakeAntimetal(api_keys=[KEY], seed=3)
+    settings = ContractSettings(
+        spec=fake.spec,
+        base_url=fake.base_url,
+        api_key=KEY,
+        transport=fake.transport,
+        seed=3,
+        max_examples=5,
+        clock=fake.clock,
+        read_only=True,
+    )
+    with ContractRunner(settings) as runner:
+        held = sum(
+            runner.run(part, op).stats.skipped[NOT_READ_ONLY]
+            for op in sorted(READ_ONLY)
+            for part in ("examples", "coverage")
+        )
+    assert held > 0
+    assert fake.requests
+    assert {r.method for r in fake.requests} <= {"GET", "HEAD", "OPTIONS", "TRACE"}
+
+
+def _mock_runner(handler: object) -> ContractRunner:
+    fake = FakeAntimetal(api_keys=[KEY], seed=3)
+    return ContractRunner(
+        ContractSettings(
+            spec=fake.spec,
+            base_url="http://api.example",
+            api_key=KEY,
+            transport=httpx.MockTransport(handler),  # type: ignore[arg-type]
+            seed=3,
+            live_budget=100,
+        )
+    )
+
+
+@pytest.mark.parametrize(
+    ("status", "ident", "recorded"),
+    [(201, "a1b2-ours", True), (200, "a1b2-deduplicated", False), (201, "a/b", False)],
+)
+def test_only_a_201_naming_a_plain_identifier_is_recorded_as_created(
+    status: int, ident: str, recorded: bool
+) -> None:
+    # A 200 to a POST may hand back an issue that already existed (a deduplicating server); an
+    # identifier that is not one path segment is not ours to build a DELETE from.
+    with _mock_runner(lambda request: httpx.Response(status, json={"uuid": ident})) as runner:
+        out = Outgoing("t", "positive", "POST", "http://api.example/issues", {}, b"{}", {})
+        runner.send(out, PartResult("t"))
+        assert (ident in runner.created) is recorded
+
+
+def test_the_clean_up_goes_on_past_an_id_whose_delete_raises() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if "boom" in request.url.path:
+            raise RuntimeError("a transport bug")
+        return httpx.Response(204)
+
+    with _mock_runner(handler) as runner:
+        for ident in ("boom-1", "ours-2"):
+            runner.created[ident] = "http://api.example/issues"
+        deleted, failed = runner.delete_created()
+    assert (deleted, failed) == (["ours-2"], ["boom-1"])
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--antimetal-read-only", "--antimetal-operations=createIssue"],
+            "--antimetal-read-only leaves no operation to run",
+        ),
+        (["-o", "antimetal_read_only=maybe"], "ini antimetal_read_only: invalid truth value"),
+        (["-o", "antimetal_sequences=maybe"], "ini antimetal_sequences: invalid truth value"),
+    ],
+)
+def test_a_read_only_or_sequences_mistake_is_one_usage_line(
+    project: pytest.Pytester, args: list[str], message: str
+) -> None:
+    result = project.runpytest("-p", "antimetal", "--antimetal-contract", "--co", *args)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    errors = [line for line in result.errlines if line.strip()]
+    assert len(errors) == 1 and message in errors[0], result.errlines
