@@ -10,11 +10,11 @@ from __future__ import annotations
 import copy
 import itertools
 import random
-import threading
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from pytest_antimetal.builders.base import OMIT
+from pytest_antimetal.live_budget import CreateBudget, LiveBudgetExceeded
 from pytest_antimetal.spec import Spec, vendored_spec
 from pytest_antimetal.spec.minimal import minimal_value
 from pytest_antimetal.spec.nodes import fit_length
@@ -24,70 +24,11 @@ if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
 
     from pytest_antimetal.client import AntimetalClient
-    from pytest_antimetal.live_budget import Budget
     from pytest_antimetal.models import Issue
 
 __all__ = ["OMIT", "RUN_TAG", "CreateBudget", "IssueFactory", "LiveBudgetExceeded"]
-
-
-class LiveBudgetExceeded(RuntimeError):
-    """Creating would take more issues than the run's live budget allows (nothing was sent)."""
-
-
-class CreateBudget:
-    """How many issues may still be created: one shared count for every factory of a run.
-
-    A live target is someone's production, and every issue created there starts a
-    real investigation: the ``antimetal_issue_factory`` fixture gives all tests of a
-    run one budget (``--antimetal-live-budget``, default 5) against a non-loopback
-    server. :meth:`take` is all-or-nothing.
-
-    With a *pool* (a :class:`~pytest_antimetal.live_budget.Budget`: under ``pytest -n`` the
-    run's pool that every xdist worker takes from, shared with the contract suite), creates
-    are taken from it; without one, this object counts them alone.
-    """
-
-    def __init__(
-        self, limit: int, *, where: str = "the target", pool: Budget | None = None
-    ) -> None:
-        if limit < 0:
-            raise ValueError(f"a create budget must be >= 0, got {limit}")
-        self.limit = limit
-        self.spent = 0
-        """Issues counted through this object (the pool counts every process's)."""
-        self.where = where
-        self.pool = pool
-        self._lock = threading.Lock()
-
-    def __repr__(self) -> str:
-        return f"CreateBudget(limit={self.limit}, spent={self.spent})"
-
-    @property
-    def remaining(self) -> int:
-        """Issues that may still be created (by the whole run, with a pool)."""
-        if self.pool is not None:
-            return max(0, min(self.limit, self.pool.size) - self.pool.taken)
-        return self.limit - self.spent
-
-    def take(self, n: int) -> None:
-        """Count *n* creations, or raise :class:`LiveBudgetExceeded` and count none."""
-        with self._lock:  # check and count at once, whatever the threads
-            if self.pool is not None:
-                taken = n <= self.limit and self.pool.claim(n)
-            else:
-                taken = n <= self.remaining
-            if not taken:
-                spent = (
-                    f"{self.spent} created"
-                    if self.pool is None
-                    else f"{self.pool.taken} taken by the run, {self.spent} by this process"
-                )
-                raise LiveBudgetExceeded(
-                    f"live budget: creating {n} more issue(s) on {self.where} would exceed the "
-                    f"run's cap of {self.limit} ({spent}); raise it with "
-                    "--antimetal-live-budget N"
-                )
-            self.spent += n
+# CreateBudget and LiveBudgetExceeded live in live_budget.py; imported from here, they are
+# kept for one release.
 
 
 _TITLES = (

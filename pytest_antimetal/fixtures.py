@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+# run_budget is live_budget's; imported from here, it is kept for one release.
+from pytest_antimetal.live_budget import DEFAULT_LIVE_BUDGET, run_budget
 from pytest_antimetal.runconfig import run_spec, run_target
 from pytest_antimetal.secrets import APIKey, api_key_from_env
 from pytest_antimetal.target import Target
@@ -31,7 +33,7 @@ if TYPE_CHECKING:
     from pytest_antimetal.client import AntimetalClient, AsyncAntimetalClient
     from pytest_antimetal.factory import IssueFactory
     from pytest_antimetal.fake import FakeAntimetal
-    from pytest_antimetal.live_budget import Budget, SharedBudget
+    from pytest_antimetal.live_budget import SharedBudget
     from pytest_antimetal.live_guard import GuardedBudget
     from pytest_antimetal.spec import Spec
 
@@ -49,15 +51,11 @@ CREATED_KEY = pytest.StashKey[list[dict[str, Any]]]()
 BUDGET_KEY = pytest.StashKey["GuardedBudget"]()
 """The run's (this process's) budget of requests that can create on a live, non-loopback
 server: the factory's creates and the fixture clients' unsafe requests."""
-DEFAULT_LIVE_BUDGET = 5
-"""The contract suite's default cap, which the issue factory shares."""
 """Issues this run created on a server other than the embedded fake (``{"number", "uuid",
 "title"}`` each), through the client fixtures or the factory."""
 MARKER = "antimetal_fake"
 _REPLAY_KEY = "cassette-replay"
 """Sent when replaying cassettes without ``ANTIMETAL_API_KEY`` (the matcher ignores credentials)."""
-_RUN_BUDGET_KEY = pytest.StashKey["Budget"]()
-"""This process's take on the run's live budget (:func:`run_budget`)."""
 _POOL_KEY = pytest.StashKey["SharedBudget"]()
 """The pool an xdist controller made for its workers (:func:`live_budget_pool`)."""
 
@@ -363,23 +361,6 @@ def _limit(config: pytest.Config) -> tuple[int, str]:
     if limit < 0:
         return 0, f"{source}: must be a whole number >= 0, got {raw!r}"
     return limit, ""
-
-
-def run_budget(config: pytest.Config, size: int) -> Budget:
-    """The run's live budget as this process takes from it, shared by the issue factory and
-    the contract suite: on an xdist worker the pool its controller made for the run (see
-    :func:`live_budget_pool`), else this process's own count. Made once per process; *size*
-    is the cap (``--antimetal-live-budget``) as the first caller read it."""
-    budget = config.stash.get(_RUN_BUDGET_KEY, None)
-    if budget is None:
-        from pathlib import Path
-
-        from pytest_antimetal.live_budget import POOL_KEY, LiveBudget, SharedBudget
-
-        pool = (getattr(config, "workerinput", None) or {}).get(POOL_KEY)
-        budget = LiveBudget(size) if pool is None else SharedBudget(Path(str(pool)), size)
-        config.stash[_RUN_BUDGET_KEY] = budget
-    return budget
 
 
 def live_budget_pool(config: pytest.Config) -> str | None:

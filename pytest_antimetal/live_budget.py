@@ -15,6 +15,10 @@ creates ``from-K`` first owns that step: it is hard-linked from a complete tempo
 which is atomic and fails if the name exists, so no reader ever sees a half-written step and
 no two claims take the same units, across processes and threads alike. Nothing is locked
 between processes, so a process that dies mid-claim leaves nothing held.
+
+On top of them: :func:`run_budget`, this process's take of the run's budget (the contract
+suite and the issue factory share it), and :class:`CreateBudget`, what the issue factory and
+the fixture clients count their creates with (:class:`LiveBudgetExceeded` past the cap).
 """
 
 from __future__ import annotations
@@ -26,13 +30,30 @@ import threading
 from pathlib import Path
 from typing import Protocol
 
-__all__ = ["POOL_KEY", "Budget", "LiveBudget", "SharedBudget"]
+import pytest
+
+__all__ = [
+    "DEFAULT_LIVE_BUDGET",
+    "POOL_KEY",
+    "Budget",
+    "CreateBudget",
+    "LiveBudget",
+    "LiveBudgetExceeded",
+    "SharedBudget",
+    "run_budget",
+]
+
+DEFAULT_LIVE_BUDGET = 5
+"""The run's cap when ``--antimetal-live-budget`` does not say: the contract suite's and the
+issue factory's (they share it)."""
 
 POOL_KEY = "antimetal_live_budget_dir"
 """The key of ``workerinput`` under which the xdist controller hands its workers the pool."""
 
 _STEP = "from-{}"
 _MAX_STEP_BYTES = 32  # a step holds a count; anything longer is not ours
+_RUN_BUDGET_KEY = pytest.StashKey["Budget"]()
+"""This process's take on the run's live budget (:func:`run_budget`)."""
 
 
 def _checked(n: int) -> int:
@@ -162,3 +183,77 @@ class SharedBudget:
     def remove(self) -> None:
         """Delete the pool (the process that created it, at the end of the run)."""
         shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def run_budget(config: pytest.Config, size: int) -> Budget:
+    """The run's live budget as this process takes from it, shared by the issue factory and
+    the contract suite: on an xdist worker the pool its controller made for the run (see
+    :func:`pytest_antimetal.fixtures.live_budget_pool`), else this process's own count. Made
+    once per process; *size* is the cap (``--antimetal-live-budget``) as the first caller read
+    it."""
+    budget = config.stash.get(_RUN_BUDGET_KEY, None)
+    if budget is None:
+        pool = (getattr(config, "workerinput", None) or {}).get(POOL_KEY)
+        budget = LiveBudget(size) if pool is None else SharedBudget(Path(str(pool)), size)
+        config.stash[_RUN_BUDGET_KEY] = budget
+    return budget
+
+
+class LiveBudgetExceeded(RuntimeError):
+    """Creating would take more issues than the run's live budget allows (nothing was sent)."""
+
+
+class CreateBudget:
+    """How many issues may still be created: one shared count for every factory of a run.
+
+    A live target is someone's production, and every issue created there starts a
+    real investigation: the ``antimetal_issue_factory`` fixture gives all tests of a
+    run one budget (``--antimetal-live-budget``, default 5) against a non-loopback
+    server. :meth:`take` is all-or-nothing.
+
+    With a *pool* (a :class:`~pytest_antimetal.live_budget.Budget`: under ``pytest -n`` the
+    run's pool that every xdist worker takes from, shared with the contract suite), creates
+    are taken from it; without one, this object counts them alone.
+    """
+
+    def __init__(
+        self, limit: int, *, where: str = "the target", pool: Budget | None = None
+    ) -> None:
+        if limit < 0:
+            raise ValueError(f"a create budget must be >= 0, got {limit}")
+        self.limit = limit
+        self.spent = 0
+        """Issues counted through this object (the pool counts every process's)."""
+        self.where = where
+        self.pool = pool
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"CreateBudget(limit={self.limit}, spent={self.spent})"
+
+    @property
+    def remaining(self) -> int:
+        """Issues that may still be created (by the whole run, with a pool)."""
+        if self.pool is not None:
+            return max(0, min(self.limit, self.pool.size) - self.pool.taken)
+        return self.limit - self.spent
+
+    def take(self, n: int) -> None:
+        """Count *n* creations, or raise :class:`LiveBudgetExceeded` and count none."""
+        with self._lock:  # check and count at once, whatever the threads
+            if self.pool is not None:
+                taken = n <= self.limit and self.pool.claim(n)
+            else:
+                taken = n <= self.remaining
+            if not taken:
+                spent = (
+                    f"{self.spent} created"
+                    if self.pool is None
+                    else f"{self.pool.taken} taken by the run, {self.spent} by this process"
+                )
+                raise LiveBudgetExceeded(
+                    f"live budget: creating {n} more issue(s) on {self.where} would exceed the "
+                    f"run's cap of {self.limit} ({spent}); raise it with "
+                    "--antimetal-live-budget N"
+                )
+            self.spent += n

@@ -7,7 +7,7 @@ Against a live, non-loopback server (where ``--antimetal-live-budget`` applies),
 * every attempt of a request that is not safe (``POST``, ``PUT``, ``PATCH``, ``DELETE``)
   takes one unit of the run's budget before it is sent, retries included (a retried
   ``POST`` can create again); when the budget is spent nothing is sent and
-  :class:`~pytest_antimetal.factory.LiveBudgetExceeded` is raised;
+  :class:`~pytest_antimetal.live_budget.LiveBudgetExceeded` is raised;
 * a change or delete under ``/issues/{id}`` of an issue this process of the run did not
   create is refused before it is sent (:class:`ForeignIssueError`); reads are not limited;
 * a ``DELETE`` of an issue the run created takes nothing: it cannot create, and refusing a
@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from pytest_antimetal.factory import CreateBudget, LiveBudgetExceeded
+from pytest_antimetal.live_budget import CreateBudget, LiveBudgetExceeded
 
 if TYPE_CHECKING:
     from pytest_antimetal.live_budget import Budget
@@ -49,7 +49,7 @@ class ForeignIssueError(RuntimeError):
 
 
 class GuardedBudget(CreateBudget):
-    """The run's :class:`~pytest_antimetal.factory.CreateBudget` (this process's take of it),
+    """The run's :class:`~pytest_antimetal.live_budget.CreateBudget` (this process's take of it),
     also charged by the fixture clients' requests.
 
     Units the issue factory takes with :meth:`take` pay for its next ``POST /issues``

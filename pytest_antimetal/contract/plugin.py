@@ -32,8 +32,7 @@ from pytest_antimetal.contract.operations import (
 from pytest_antimetal.contract.parts import STATEFUL_PARTS, items_for
 from pytest_antimetal.contract.report import RunStats
 from pytest_antimetal.contract.runner import DEFAULT_MAX_EXAMPLES, PartResult
-from pytest_antimetal.fixtures import run_budget
-from pytest_antimetal.live_budget import Budget
+from pytest_antimetal.live_budget import DEFAULT_LIVE_BUDGET, Budget, run_budget
 from pytest_antimetal.runconfig import run_spec, run_spec_path, run_target
 from pytest_antimetal.secrets import APIKey, redact
 from pytest_antimetal.spec import Spec
@@ -53,7 +52,6 @@ if TYPE_CHECKING:
 
 __all__ = ["DEFAULT_LIVE_BUDGET", "LIVE_TAG", "ContractFailed", "ContractItem", "ContractPlugin"]
 
-DEFAULT_LIVE_BUDGET = 5
 _SEE = f" (see {README_REF}, 'Configuration reference')"
 STATEFUL_ITEMS = tuple(part.name for part in STATEFUL_PARTS)
 """The stateful items (one each: a state machine is not sharded): in the default run, and
