@@ -172,6 +172,28 @@ def test_the_fakes_adapters_know_its_handler_protocol_only() -> None:
     assert beyond == []
 
 
+def test_features_take_no_fixtures_from_the_entry_points_module() -> None:
+    # fixtures.py is the entry point's (pytest finds the fixtures in plugin.py's namespace):
+    # what a feature needs of the run (its live budget, its target) lives below both.
+    # cassettes.plugin's sends_to_live_target import is the one left for its owner.
+    left = {f"{PACKAGE}.cassettes.plugin"}
+    users = sorted(
+        f"{name} imports {PACKAGE}.fixtures"
+        for name in MODULES
+        if _unit(name) in FEATURES and name not in left
+        if f"{PACKAGE}.fixtures" in _imports_of(name)
+    )
+    assert users == []
+
+
+def test_the_live_budget_names_kept_for_one_release() -> None:
+    from pytest_antimetal import factory, fixtures, live_budget
+
+    assert factory.CreateBudget is live_budget.CreateBudget
+    assert factory.LiveBudgetExceeded is live_budget.LiveBudgetExceeded
+    assert fixtures.run_budget is live_budget.run_budget
+
+
 def test_nothing_in_the_package_uses_a_path_kept_for_one_release() -> None:
     users = sorted(
         f"{name} imports {target}"
