@@ -36,8 +36,8 @@ TIMED: dict[str, tuple[str, ...]] = {
     # Every failure: the request redacted for showing, the Failure kept, grouping into root
     # causes (EntryBook.add, redaction), and the failure text of a part.
     "failures": (
-        "pytest_antimetal.contract.runner:ContractRunner._shown",  # the request, redacted
-        "pytest_antimetal.contract.runner:ContractRunner._fail",
+        "pytest_antimetal.contract.failure_recorder:FailureRecorder.shown",  # request, redacted
+        "pytest_antimetal.contract.failure_recorder:FailureRecorder.fail",
         "pytest_antimetal.contract.plugin:ContractItem.repr_failure",
     ),
     # Stats, entries and coverage carried on each part's report and merged; the per-part line.
