@@ -18,13 +18,13 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Mapping, Sequence
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 from urllib.parse import quote
 
 import httpx
 
 from pytest_antimetal._attempt import log_request, next_step
+from pytest_antimetal._context import OnAsyncExit, OnExit
 from pytest_antimetal._options import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
@@ -299,7 +299,7 @@ def _sent_token(request: httpx.Request) -> list[APIKey]:
     return [APIKey(token)] if token else []
 
 
-class SyncAPIClient(_BaseClient[httpx.Client]):
+class SyncAPIClient(_BaseClient[httpx.Client], OnExit):
     """The sync send loop, closing and context management (``AntimetalClient``'s base)."""
 
     def _make_http(self, transport: Any) -> httpx.Client:
@@ -352,16 +352,11 @@ class SyncAPIClient(_BaseClient[httpx.Client]):
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def _on_exit(self) -> None:
         self.close()
 
 
-class AsyncAPIClient(_BaseClient[httpx.AsyncClient]):
+class AsyncAPIClient(_BaseClient[httpx.AsyncClient], OnAsyncExit):
     """The async send loop, closing and context management (``AsyncAntimetalClient``'s base)."""
 
     def _make_http(self, transport: Any) -> httpx.AsyncClient:
@@ -411,10 +406,5 @@ class AsyncAPIClient(_BaseClient[httpx.AsyncClient]):
     async def __aenter__(self) -> Self:
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def _on_exit(self) -> None:
         await self.aclose()

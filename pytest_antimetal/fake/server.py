@@ -6,9 +6,9 @@ import contextlib
 import socket
 import threading
 from collections.abc import Iterator
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from pytest_antimetal._context import OnExit
 from pytest_antimetal.fake.limits import BACKLOG, MAX_CONNECTIONS, ServerLimits
 
 if TYPE_CHECKING:
@@ -113,7 +113,7 @@ def make_uvicorn_server(
     return _Server(config)
 
 
-class FakeServer:
+class FakeServer(OnExit):
     """A :class:`FakeAntimetal` served over HTTP on loopback, in a background thread.
 
     ``with FakeServer() as server: httpx.post(server.url + "/issues", ...)``.
@@ -195,10 +195,5 @@ class FakeServer:
     def __enter__(self) -> FakeServer:
         return self.start()
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def _on_exit(self) -> None:
         self.stop()

@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Iterator, Mapping
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from pytest_antimetal._context import OnAsyncExit, OnExit
 from pytest_antimetal.errors import APIResponseValidationError
 from pytest_antimetal.models import QueryArtifact, QueryChunk, QueryResponse
 from pytest_antimetal.resources._resource import AsyncAPIResource, SyncAPIResource
@@ -257,7 +257,7 @@ class AsyncQueryStream(_StreamState):
         await self._assembly.response.aclose()
 
 
-class QueryStreamManager:
+class QueryStreamManager(OnExit):
     """``with client.query.stream(...) as stream``: sends on enter, closes on exit."""
 
     def __init__(self, client: SyncAPIClient, request: httpx.Request) -> None:
@@ -270,12 +270,7 @@ class QueryStreamManager:
         self._stream = QueryStream(self._client, response)
         return self._stream
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def _on_exit(self) -> None:
         if self._stream is not None:
             self._stream.close()
 
@@ -283,7 +278,7 @@ class QueryStreamManager:
         return f"<{type(self).__name__} (not sent until entered)>"
 
 
-class AsyncQueryStreamManager:
+class AsyncQueryStreamManager(OnAsyncExit):
     """``async with client.query.stream(...) as stream``: sends on enter, closes on exit."""
 
     def __init__(self, client: AsyncAPIClient, request: httpx.Request) -> None:
@@ -296,12 +291,7 @@ class AsyncQueryStreamManager:
         self._stream = AsyncQueryStream(self._client, response)
         return self._stream
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def _on_exit(self) -> None:
         if self._stream is not None:
             await self._stream.close()
 
