@@ -1,284 +1,32 @@
-"""The ``sequences`` part: a Hypothesis state machine over the whole API, checked against a model.
+"""The sequences' state machine: its rules (create, retrieve, by number, update, delete, list,
+results, query) and what every step checks against the model.
 
-Every response of a stateful API can be schema-valid while the sequence is wrong: a created
-issue missing from the list, a page repeating an item, a status change answered but not kept,
-a deleted issue still readable, a conversation that forgets its id. This part drives create /
-list (paged) / retrieve / by-number / update / delete / results / artifacts / query in
-sequences Hypothesis draws, keeps a model of what this run created, and checks after every
-step that the server agrees with it (the invariants are listed in :data:`INVARIANTS`).
-
-Why a :class:`hypothesis.stateful.RuleBasedStateMachine` rather than schemathesis's stateful
-engine fed with OpenAPI links from an overlay we ship:
-
-* schemathesis's engine checks each response against its schema and a few generic
-  properties; the invariants here (read back equals created, exactly once across pages, a
-  ``PATCH`` kept, a conversation kept, a stream that adds up) need a model of the server's
-  state, which links cannot express;
-* it sends with its own transport: our :class:`~.sending.Sender` (the live budget, the run
-  tag, the redaction, cassettes, the created-issues log) would be bypassed;
-* an overlay of links is a second document to keep in step with every refresh of the
-  vendor's, which declares none.
-
-Hypothesis still does what made schemathesis attractive: it draws the sequences, runs them
-deterministically for a seed, and shrinks a failing one to the shortest that still fails,
-which the report shows as numbered steps.
-
-Safety: every request that can create or change (``POST``, ``PATCH``, ``DELETE``) is taken
-from the live budget first; only issues created by this part in this run are ever updated or
-deleted; against a capped (live) target nothing is shrunk (each replay would create again) and
-what is left of the part's issues is deleted at the end.
+One concept, one class: the rules share the model (the issues and conversations of one
+sequence) and the checks it is compared with, so they stay together. Rule names and
+strategies are what Hypothesis draws from: renaming, adding or changing one changes every
+seed's sequence (cassettes and ``--hypothesis-seed`` replays depend on them).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
-from urllib.parse import urlencode
+from typing import TYPE_CHECKING, Any
 
-from pytest_antimetal.contract.sending import USER_AGENT, Outgoing, tagged
+from pytest_antimetal.contract.sequences.driver import Driver
+from pytest_antimetal.contract.sequences.model import Issue, Step
 
 if TYPE_CHECKING:
     from pytest_antimetal.contract.report import ReceivedResponse
 
-PartResult = Any
-"""The runner's ``PartResult`` (typed loosely: this module must not import the runner, which
-imports the part table, which imports this module)."""
-
-
-class ContractRunner(Protocol):
-    """What this part uses of :class:`~pytest_antimetal.contract.runner.ContractRunner`."""
-
-    settings: Any
-    builder: Any
-    sender: Any
-
-    def send(
-        self, out: Outgoing, result: PartResult, *, budget: bool = True
-    ) -> ReceivedResponse | None: ...
-
-    def record(
-        self,
-        out: Outgoing,
-        result: PartResult,
-        *,
-        check: str,
-        message: str,
-        received: ReceivedResponse | None,
-        details: str = "",
-    ) -> None: ...
-
-
-__all__ = ["INVARIANTS", "SequenceFailed", "run_sequences"]
-
-PART = "sequences"
-OPERATIONS: frozenset[tuple[str, str]] = frozenset(
-    {
-        ("POST", "/issues"),
-        ("GET", "/issues"),
-        ("GET", "/issues/{id}"),
-        ("GET", "/issues/by_number/{number}"),
-        ("PATCH", "/issues/{id}"),
-        ("DELETE", "/issues/{id}"),
-        ("GET", "/issues/{id}/results"),
-        ("GET", "/artifacts"),
-        ("POST", "/query"),
-    }
-)
-"""The operations the state machine drives (method, path template): a run has the part by
-default only when it selects every one of them."""
-STEPS = 8
-"""Rules per sequence (Hypothesis' ``stateful_step_count``)."""
-
-INVARIANTS: dict[str, str] = {
-    "read_back": "an issue read back (by id, by number, in a PATCH answer) equals what was "
-    "created, defaults included, with the model's status",
-    "list_exactly_once": "walking every page of a filtered list serves each matching issue "
-    "exactly once, nothing deleted and nothing the filters exclude",
-    "list_pages": "no page holds more than `limit` items and `has_more` is false on the last page",
-    "update_kept": "a PATCH answered 200 is kept, bumps `updatedAt` and touches nothing else",
-    "versions_agree": "`latestVersion` is the highest of `versions`, and `?version=N` answers "
-    "for each listed N, on the issue and its results",
-    "delete_gone": "after DELETE, 404 by id, by number, for results and for PATCH/DELETE",
-    "results_valid": "results are schema-valid at every step, and once present their "
-    "evidence artifacts are retrievable from GET /artifacts",
-    "conversation_kept": "a conversation_id passed back is the one answered",
-    "stream_complete": "a stream's chunks are schema-valid, add up to a non-empty answer, "
-    "and the final chunk carries the conversation id",
-    "sequence_response": "every answer is a documented status with a schema-valid body",
-}
-"""The part's invariants (the check names its failures carry) and what each asks."""
+__all__ = ["build_machine"]
 
 _STATUSES = ("investigating", "ready_to_fix", "resolved", "muted")
 _CREATED_FIELDS = ("title", "description", "environment", "severity", "triggeredAt")
 
 
-class SequenceFailed(AssertionError):
-    """An invariant did not hold at the last step of :attr:`steps`."""
-
-    def __init__(self, invariant: str, message: str, steps: list[Step]) -> None:
-        super().__init__(f"[{invariant}] {message}")
-        self.invariant = invariant
-        self.message = message
-        self.steps = list(steps)
-
-
-@dataclass
-class Step:
-    """One rule of a sequence: what it sent, what came back."""
-
-    rule: str
-    exchanges: list[tuple[Outgoing, ReceivedResponse]] = field(default_factory=list)
-
-    def line(self, number: int) -> str:
-        """``3. update: PATCH /issues/<id> {...} -> HTTP 200 status=...; then GET ...``: the
-        step's first exchange and, when it made more, its last (the one judged last)."""
-        if not self.exchanges:
-            return f"{number}. {self.rule}: not sent (live budget reached)"
-        shown = [self.exchanges[0]]
-        if len(self.exchanges) > 1:
-            shown.append(self.exchanges[-1])
-        parts = [
-            f"{out.method} {_path(out.url)}{_body(out.body)} -> HTTP {got.status}{_said(got)}"
-            for out, got in shown
-        ]
-        more = len(self.exchanges) - len(shown)
-        tail = f" (+{more} between)" if more else ""
-        return f"{number}. {self.rule}: " + "; then ".join(parts) + tail
-
-
-def _path(url: str) -> str:
-    rest = url.split("://", 1)[-1]
-    return "/" + rest.split("/", 1)[1] if "/" in rest else "/"
-
-
-def _body(body: Any) -> str:
-    if body is None:
-        return ""
-    text = json.dumps(body, separators=(",", ":"))
-    return f" {text if len(text) <= 60 else text[:57] + '...'}"
-
-
-def _said(got: ReceivedResponse) -> str:
-    body = got.json()
-    if isinstance(body, dict):
-        for key in ("number", "status", "conversation_id"):
-            if key in body and not isinstance(body[key], (dict, list)):
-                return f" {key}={body[key]}"
-        if "data" in body and isinstance(body["data"], list):
-            return f" {len(body['data'])} item(s), has_more={body.get('has_more')}"
-    return ""
-
-
-@dataclass
-class Issue:
-    """What the model holds of one issue this part created."""
-
-    uuid: str
-    number: int
-    created: dict[str, Any]
-    """The created fields as the server must read them back (defaults filled in)."""
-    status: str
-    updated_at: str
-    deleted: bool = False
-    patched: bool = False
-    """The model's status came from a PATCH answered 200 (a status read back otherwise means
-    the PATCH was not kept)."""
-
-
-class Driver:
-    """Sends a sequence's requests through the runner (budget, stats, redaction, cassettes)."""
-
-    def __init__(self, runner: ContractRunner, result: PartResult) -> None:
-        from pytest_antimetal.spec.validation import RequestValidator
-
-        self.runner = runner
-        self.result = result
-        self.base = runner.settings.base_url.rstrip("/")
-        self.spec = runner.settings.spec
-        self.tag = runner.settings.tag
-        self.capped = runner.settings.live_budget is not None
-        self.machines = 0
-        self.created: dict[str, int] = {}
-        """uuid -> number of every issue the part created (for the clean-up)."""
-        self.deleted: set[str] = set()
-        self._validators: dict[tuple[str, str, int], Any] = {}
-        self._chunk = RequestValidator(
-            self.spec.schema("QueryChunkDto"), document=self.spec.document
-        )
-        self.steps: list[Step] = []
-
-    def validator(self, method: str, path: str, status: int) -> Any:
-        from pytest_antimetal.spec.validation import RequestValidator
-
-        key = (method, path, status)
-        if key not in self._validators:
-            schema = self.spec.operation(method, path).response_schema(status)
-            self._validators[key] = (
-                None if schema is None else RequestValidator(schema, document=self.spec.document)
-            )
-        return self._validators[key]
-
-    def fail(self, invariant: str, message: str) -> SequenceFailed:
-        return SequenceFailed(invariant, message, self.steps)
-
-    def send(
-        self,
-        method: str,
-        path: str,
-        *,
-        query: dict[str, Any] | None = None,
-        body: Any = None,
-        accept: str | None = None,
-    ) -> ReceivedResponse | None:
-        """Send one request of the current step; ``None`` when the budget refused it."""
-        headers = {"User-Agent": USER_AGENT, **self.runner.builder.auth_headers()}
-        content = b""
-        if body is not None:
-            if self.tag and method == "POST" and path == "/issues":
-                body = tagged(body, self.tag)
-            content = json.dumps(body).encode()
-            headers["Content-Type"] = "application/json"
-        if accept:
-            headers["Accept"] = accept
-        url = self.base + path + (f"?{urlencode(query, doseq=True)}" if query else "")
-        step = self.steps[-1]
-        out = Outgoing(
-            f"{PART} step {len(self.steps)} ({step.rule})",
-            "positive",
-            method,
-            url,
-            headers,
-            content,
-            body,
-        )
-        got = self.runner.send(out, self.result)
-        if got is None:
-            if self.runner.sender.unreachable or not out.creates:
-                raise self.fail("sequence_response", f"{method} {path}: no response")
-            return None
-        step.exchanges.append((out, got))
-        return got
-
-    def expect(
-        self, got: ReceivedResponse, method: str, template: str, status: int, invariant: str
-    ) -> Any:
-        """*got*'s JSON body, after checking its status and its schema."""
-        if got.status != status:
-            raise self.fail(invariant, f"{method} {template}: HTTP {got.status}, expected {status}")
-        body = got.json() if got.body else None
-        validator = self.validator(method.lower(), template, status)
-        if validator is not None:
-            errors = validator.errors(body)
-            if errors:
-                first = "; ".join(f"{k}: {v}" for k, v in list(errors.items())[:2])
-                check = "results_valid" if template.endswith("/results") else "sequence_response"
-                raise self.fail(check, f"{method} {template} {status}: body off schema: {first}")
-        return body
-
-
-def _machine(driver: Driver) -> type[Any]:
+def build_machine(driver: Driver) -> type[Any]:
+    """The state machine class whose every instance is one sequence sent through *driver*."""
     from hypothesis import strategies as st
     from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
 
@@ -289,7 +37,7 @@ def _machine(driver: Driver) -> type[Any]:
             super().__init__()
             driver.machines += 1
             driver.steps = []
-            self.run = f"seq{driver.runner.settings.seed % 100000}x{driver.machines}"
+            self.run = f"seq{driver.settings.seed % 100000}x{driver.machines}"
             self.issues: list[Issue] = []
             self.conversations: list[str] = []
 
@@ -341,13 +89,9 @@ def _machine(driver: Driver) -> type[Any]:
         def retrieve(self, i: int, pinned: bool) -> None:
             self._step("retrieve")
             issue = self._pick(i)
-            got = driver.send("GET", f"/issues/{issue.uuid}")
-            assert got is not None
-            if issue.deleted:
-                self._gone(got, "GET /issues/{id}")
+            read = self._read(issue, f"/issues/{issue.uuid}", "/issues/{id}")
+            if read is None:
                 return
-            read = driver.expect(got, "GET", "/issues/{id}", 200, "read_back")
-            self._compare(issue, read, "GET /issues/{id}")
             self._versions(read)
             if pinned:
                 version = read["latestVersion"]
@@ -364,13 +108,7 @@ def _machine(driver: Driver) -> type[Any]:
         def by_number(self, i: int) -> None:
             self._step("by number")
             issue = self._pick(i)
-            got = driver.send("GET", f"/issues/by_number/{issue.number}")
-            assert got is not None
-            if issue.deleted:
-                self._gone(got, "GET /issues/by_number/{number}")
-                return
-            read = driver.expect(got, "GET", "/issues/by_number/{number}", 200, "read_back")
-            self._compare(issue, read, "GET /issues/by_number/{number}")
+            self._read(issue, f"/issues/by_number/{issue.number}", "/issues/by_number/{number}")
 
         @precondition(lambda self: self.issues)
         @rule(i=st.integers(0, 7), status=st.sampled_from(_STATUSES))
@@ -552,6 +290,18 @@ def _machine(driver: Driver) -> type[Any]:
 
         # -- what every step checks -------------------------------------------
 
+        def _read(self, issue: Issue, path: str, template: str) -> Any:
+            """GET *issue* at *path*: ``None`` once deleted (after checking it is gone), else
+            the issue read, compared with the model."""
+            got = driver.send("GET", path)
+            assert got is not None
+            if issue.deleted:
+                self._gone(got, f"GET {template}")
+                return None
+            read = driver.expect(got, "GET", template, 200, "read_back")
+            self._compare(issue, read, f"GET {template}")
+            return read
+
         def _stream(self, got: ReceivedResponse) -> str:
             if got.status != 200:
                 raise driver.fail("stream_complete", f"a stream answered HTTP {got.status}")
@@ -625,94 +375,3 @@ def _events(body: bytes) -> Iterator[str]:
         )
         if data:
             yield data
-
-
-def run_sequences(runner: ContractRunner, result: PartResult) -> None:
-    """Run the part: the state machine (shrunk on failure), then the clean-up."""
-    from hypothesis import HealthCheck, Phase, Verbosity, settings
-    from hypothesis import seed as with_seed
-    from hypothesis.stateful import run_state_machine_as_test
-
-    from pytest_antimetal.contract.generation import part_seed
-
-    driver = Driver(runner, result)
-    machine = with_seed(part_seed(runner.settings.seed, PART))(_machine(driver))
-    phases = [Phase.explicit, Phase.generate]
-    if not driver.capped:  # every replay would create again on a live target
-        phases.append(Phase.shrink)
-    config = settings(
-        max_examples=max(5, runner.settings.max_examples // 5),
-        stateful_step_count=STEPS,
-        database=None,
-        deadline=None,
-        derandomize=False,  # the seed above fixes the draws
-        phases=phases,
-        suppress_health_check=list(HealthCheck),
-        report_multiple_bugs=False,
-        verbosity=Verbosity.quiet,
-        print_blob=False,
-    )
-    try:
-        run_state_machine_as_test(machine, settings=config)
-    except SequenceFailed as failed:
-        _record(runner, result, failed)
-    except BaseException as other:  # Hypothesis' Flaky wraps ours when a replay differs
-        found = _find(other)
-        if found is None:
-            raise
-        _record(runner, result, found)
-    finally:
-        if driver.capped:
-            _clean_up(driver)
-
-
-def _find(error: BaseException) -> SequenceFailed | None:
-    if isinstance(error, SequenceFailed):
-        return error
-    for inner in getattr(error, "exceptions", ()):
-        found = _find(inner)
-        if found is not None:
-            return found
-    return None
-
-
-def _record(runner: ContractRunner, result: PartResult, failed: SequenceFailed) -> None:
-    steps = failed.steps
-    # One line a step, so a shrunk sequence (<= 4 steps) shows whole at default verbosity.
-    lines = [step.line(k) for k, step in enumerate(steps, 1)]
-    last = next((s.exchanges[-1] for s in reversed(steps) if s.exchanges), None)
-    if last is None:
-        return
-    out, got = last
-    runner.record(
-        out,
-        result,
-        check=failed.invariant,
-        message=f"{failed.message} (shortest failing sequence, {len(steps)} step(s))",
-        received=got,
-        details="\n".join(lines),
-    )
-
-
-def _clean_up(driver: Driver) -> None:
-    """Delete what the part created and did not delete (live targets): not counted against
-    the budget, which caps what can create; leaving issues behind is the worse outcome."""
-    left = [u for u in driver.created if u not in driver.deleted]
-    for uuid in left:
-        driver.steps = [Step("clean-up")]
-        out = Outgoing(
-            f"{PART} clean-up",
-            "positive",
-            "DELETE",
-            f"{driver.base}/issues/{uuid}",
-            {"User-Agent": USER_AGENT, **driver.runner.builder.auth_headers()},
-            b"",
-            None,
-        )
-        got = driver.runner.send(out, driver.result, budget=False)
-        if got is not None and got.status in (204, 404):
-            driver.deleted.add(uuid)
-    driver.result.notes.append(
-        f"sequences: {len(driver.created)} issue(s) created, {len(driver.deleted)} deleted "
-        f"({len(left)} at the end)"
-    )
