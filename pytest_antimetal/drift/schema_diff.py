@@ -20,9 +20,24 @@ from pytest_antimetal.drift.model import Change, Subject
 from pytest_antimetal.drift.normalize import ANNOTATION_KEYS, Normalizer, canonical, escape_pointer
 from pytest_antimetal.drift.sunset import Lifecycle, lifecycle
 
-__all__ = ["DEFAULT_SUNSET_WINDOW", "Ctx", "Direction", "SchemaDiffer", "pointer", "show"]
+__all__ = [
+    "DEFAULT_SUNSET_WINDOW",
+    "Ctx",
+    "Direction",
+    "Emit",
+    "Schema",
+    "SchemaDiffer",
+    "pointer",
+    "show",
+]
 
 Direction = Literal["request", "response"]
+
+Schema = dict[str, Any]
+"""One normalised schema (``@loc``, ``@ann``, ``@full`` beside its keywords)."""
+
+Emit = Callable[[str, str], None]
+"""Reports one change of the schema being compared: ``emit(rule suffix, message)``."""
 
 
 @dataclass(frozen=True)
@@ -99,7 +114,7 @@ class SchemaDiffer:
 
     # -- schemas ----------------------------------------------------------
 
-    def schema(self, old: dict[str, Any], new: dict[str, Any], ctx: Ctx, label: str) -> None:
+    def schema(self, old: Schema, new: Schema, ctx: Ctx, label: str) -> None:
         # Per status too: a schema shared by several responses is used by each.
         marker = (id(old), id(new), ctx.operation, ctx.prefix, label, ctx.kind, ctx.status)
         if marker in self._seen:
@@ -119,9 +134,7 @@ class SchemaDiffer:
         self._properties(old, new, ctx, label)
         self._subschemas(old, new, ctx, label, emit)
 
-    def _emitter(
-        self, ctx: Ctx, loc: str, what: str, label: str, old_loc: str
-    ) -> Callable[[str, str], None]:
+    def _emitter(self, ctx: Ctx, loc: str, what: str, label: str, old_loc: str) -> Emit:
         subject = ctx.subject(label)
 
         def emit(suffix: str, message: str) -> None:
@@ -136,13 +149,7 @@ class SchemaDiffer:
 
         return emit
 
-    def _annotations(
-        self,
-        old: dict[str, Any],
-        new: dict[str, Any],
-        ctx: Ctx,
-        emit: Callable[[str, str], None],
-    ) -> None:
+    def _annotations(self, old: Schema, new: Schema, ctx: Ctx, emit: Emit) -> None:
         old_ann, new_ann = old.get("@ann", {}), new.get("@ann", {})
         if old_ann == new_ann:
             return
@@ -166,9 +173,7 @@ class SchemaDiffer:
                 emit("extension-changed", f"{key} changed")
 
     @staticmethod
-    def _types(
-        old: dict[str, Any], new: dict[str, Any], ctx: Ctx, emit: Callable[[str, str], None]
-    ) -> None:
+    def _types(old: Schema, new: Schema, ctx: Ctx, emit: Emit) -> None:
         old_t, new_t = old.get("type"), new.get("type")
         if old_t != new_t:
             old_s, new_s = set(old_t or ()), set(new_t or ())
@@ -192,13 +197,7 @@ class SchemaDiffer:
         if old_n != new_n:
             emit("became-nullable" if new_n else "became-not-nullable", f"nullable is now {new_n}")
 
-    def _keywords(
-        self,
-        old: dict[str, Any],
-        new: dict[str, Any],
-        ctx: Ctx,
-        emit: Callable[[str, str], None],
-    ) -> None:
+    def _keywords(self, old: Schema, new: Schema, ctx: Ctx, emit: Emit) -> None:
         old_e, new_e = old.get("enum"), new.get("enum")
         if old_e != new_e:
             if old_e is not None and new_e is not None:
@@ -253,7 +252,7 @@ class SchemaDiffer:
             emit("not-changed", "'not' constraint changed")
 
     @staticmethod
-    def _bounds(old: dict[str, Any], new: dict[str, Any], emit: Callable[[str, str], None]) -> None:
+    def _bounds(old: Schema, new: Schema, emit: Emit) -> None:
         for keyword, (slug, larger_is_tighter) in BOUNDS.items():
             old_v, new_v = old.get(keyword), new.get(keyword)
             flag = {"minimum": "exclusiveMinimum", "maximum": "exclusiveMaximum"}.get(keyword)
@@ -276,7 +275,7 @@ class SchemaDiffer:
             show_new = f"{'>' if new_x else ''}{show(new_v)}" if flag else show(new_v)
             emit(tight if tighter else loose, f"{keyword} changed from {show_old} to {show_new}")
 
-    def _properties(self, old: dict[str, Any], new: dict[str, Any], ctx: Ctx, label: str) -> None:
+    def _properties(self, old: Schema, new: Schema, ctx: Ctx, label: str) -> None:
         old_p: dict[str, Any] = old.get("properties", {})
         new_p: dict[str, Any] = new.get("properties", {})
         old_r, new_r = set(old.get("required", ())), set(new.get("required", ()))
@@ -333,14 +332,7 @@ class SchemaDiffer:
             if name in old_p and name in new_p:
                 self.schema(old_p[name], new_p[name], ctx, sub_label)
 
-    def _subschemas(
-        self,
-        old: dict[str, Any],
-        new: dict[str, Any],
-        ctx: Ctx,
-        label: str,
-        emit: Callable[[str, str], None],
-    ) -> None:
+    def _subschemas(self, old: Schema, new: Schema, ctx: Ctx, label: str, emit: Emit) -> None:
         for key, suffix in (("items", "[]"), ("additionalProperties", "{*}")):
             old_s, new_s = old.get(key), new.get(key)
             if isinstance(old_s, dict) and isinstance(new_s, dict):
