@@ -8,6 +8,7 @@ import secrets
 import signal
 import sys
 from types import FrameType
+from typing import TypeVar
 
 from pytest_antimetal._usage import UsageError
 from pytest_antimetal.fake.limits import ServerLimits
@@ -17,32 +18,33 @@ __all__ = ["configure_parser", "run"]
 
 ENV_KEY = "ANTIMETAL_API_KEY"
 
+_N = TypeVar("_N", int, float)
+
+
+def _number(text: str, kind: type[_N], problem: str) -> _N:
+    """*text* as an int or float; else argparse's one-line error: *problem* and the text's start."""
+    try:
+        return kind(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{problem}: {text[:20]!r}") from None
+
 
 def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a port number: {text[:20]!r}") from None
+    value = _number(text, int, "not a port number")
     if not 0 <= value <= 65535:
         raise argparse.ArgumentTypeError(f"port must be 0-65535, got {value}")
     return value
 
 
 def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text[:20]!r}") from None
+    value = _number(text, int, "not a whole number")
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
     return value
 
 
 def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text[:20]!r}") from None
+    value = _number(text, float, "not a number of seconds")
     if not 0 < value < float("inf"):
         raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text[:20]}")
     return value
