@@ -11,10 +11,10 @@ the type and provider of the artifact built for it, so the evidence of a
 from __future__ import annotations
 
 import random as _random
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from pytest_antimetal.builders.base import SchemaBuilder
+from pytest_antimetal.builders.base import SchemaBuilder, dicts
 from pytest_antimetal.builders.text import hex_id
 from pytest_antimetal.spec.loading import Spec, SpecError
 
@@ -26,16 +26,6 @@ __all__ = ["ArtifactBuilder", "artifact_schemas"]
 _PREFIX = "#/components/schemas/"
 
 
-def _walk(node: Any) -> Iterator[Mapping[str, Any]]:
-    if isinstance(node, Mapping):
-        yield node
-        for value in node.values():
-            yield from _walk(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _walk(value)
-
-
 def artifact_schemas(spec: Spec) -> dict[str, str]:
     """Artifact ``type`` -> component schema name, as the document's ``oneOf`` says.
 
@@ -43,7 +33,7 @@ def artifact_schemas(spec: Spec) -> dict[str, str]:
     """
     schemas = spec.document.get("components", {}).get("schemas", {})
     found: dict[str, str] = {}
-    for node in _walk(spec.document.get("paths", {})):
+    for node in dicts(spec.document.get("paths", {})):
         discriminator = node.get("discriminator")
         options = node.get("oneOf")
         if isinstance(discriminator, Mapping) and discriminator.get("propertyName") == "type":

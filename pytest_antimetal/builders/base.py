@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random as _random
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
     from pytest_antimetal.spec.validation import RequestValidator
 
-__all__ = ["DEFAULT_NOW", "OMIT", "SchemaBuilder", "camel"]
+__all__ = ["DEFAULT_NOW", "OMIT", "SchemaBuilder", "camel", "dicts"]
 
 DEFAULT_NOW = datetime(2026, 3, 17, 12, 0, tzinfo=UTC)
 """The instant builders without a clock build around (so a seed fixes every timestamp)."""
@@ -28,6 +28,17 @@ class _Omit:
 
 OMIT: Any = _Omit()
 """Pass as an override to leave a field out: ``build(severity=OMIT)``."""
+
+
+def dicts(node: Any) -> Iterator[dict[str, Any]]:
+    """Every object in a JSON value, *node* first, then depth-first (arrays included)."""
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from dicts(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from dicts(value)
 
 
 def camel(name: str) -> str:

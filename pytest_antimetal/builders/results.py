@@ -21,11 +21,11 @@ from __future__ import annotations
 
 import copy
 import random as _random
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from pytest_antimetal.builders.artifacts import ArtifactBuilder, artifact_schemas
-from pytest_antimetal.builders.base import SchemaBuilder
+from pytest_antimetal.builders.base import SchemaBuilder, dicts
 from pytest_antimetal.builders.values import new_uuid
 from pytest_antimetal.spec.minimal import minimal_value
 
@@ -38,16 +38,6 @@ FAILED_TITLE = "Investigation failed"
 """The title of the timeline event :meth:`ResultsBuilder.failed` adds."""
 
 _ID_KEYS = ("documentId", "artifactId")
-
-
-def _dicts(node: Any) -> Iterator[dict[str, Any]]:
-    if isinstance(node, dict):
-        yield node
-        for value in node.values():
-            yield from _dicts(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _dicts(value)
 
 
 class ResultsBuilder(SchemaBuilder):
@@ -80,7 +70,7 @@ class ResultsBuilder(SchemaBuilder):
             value[name] = maker.value({**maker.resolve(sub), "nullable": False}, name, 1)
         pool = list(document_ids) if document_ids else self._id_pool(rnd)
         self._link_documents(value, pool, rnd)
-        for graph in _dicts(value):
+        for graph in dicts(value):
             if isinstance(graph.get("nodes"), list) and isinstance(graph.get("edges"), list):
                 _link_graph(graph)
         timeline = value.get("timeline")
@@ -97,7 +87,7 @@ class ResultsBuilder(SchemaBuilder):
     @staticmethod
     def _link_documents(value: dict[str, Any], pool: list[str], rnd: _random.Random) -> None:
         used = 0
-        for node in _dicts(value):
+        for node in dicts(value):
             for key in _ID_KEYS:
                 if key in node and (key == "documentId" or node[key] is not None):
                     # Every id of the pool is cited before any is cited twice.
@@ -185,7 +175,7 @@ class ResultsBuilder(SchemaBuilder):
     def document_ids(results: Mapping[str, Any]) -> list[str]:
         """Every artifact id *results* cite (``documentId``, non-null ``artifactId``), once each."""
         seen: dict[str, None] = {}
-        for node in _dicts(results):
+        for node in dicts(results):
             for key in _ID_KEYS:
                 if isinstance(node.get(key), str):
                     seen.setdefault(node[key], None)
