@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from pytest_antimetal.contract.checks import (
@@ -106,10 +107,21 @@ class Checker:
         out: Outgoing,
         response: httpx.Response,
         received: ReceivedResponse,
-        exchange: Exchange,
+        *,
+        sent_at: datetime,
         extra: Iterable[Expectation] = (),
     ) -> tuple[int, list[Finding]]:
-        """How many checks ran on the exchange, and those that failed (in order)."""
+        """How many checks ran on the exchange (*out* sent at *sent_at*, answered with
+        *response*), and those that failed (in order)."""
+        exchange = Exchange(
+            out.label,
+            out.intent,
+            out.method,
+            out.body,
+            sent_at,
+            received,
+            parameters=coverage_negative_parameters(out.case),
+        )
         ran = 0
         found: list[Finding] = []
         note = datetime_note(self.rules, out.body)

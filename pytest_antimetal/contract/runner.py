@@ -2,11 +2,14 @@
 
 :class:`ContractRunner` takes a :class:`~.parts.Part` from the table in :mod:`.parts`,
 draws its requests (:mod:`.generation` for schemathesis's cases, :mod:`.edge_cases` for
-the hand-written inputs), sends them (:mod:`.sending`: request building, the live
-budget), judges each response (:mod:`.checking`), and records failures and statistics
-for the reports. After the first accepted request of a part it re-sends it without
-and with a wrong key (``ignored_auth``); an operation none of whose requests was accepted
-gets the same probes once, on its first valid request.
+the hand-written inputs, with each operation's :mod:`.operation_pieces`), sends them
+(:mod:`.traffic`: claimed within :mod:`.live_safety`'s rules and the live budget, sent by
+:mod:`.sending`, counted), judges each response (:mod:`.checking`), and records failures
+(:mod:`.failure_recorder`) and statistics on a :mod:`.part_result` for the reports. After
+the first accepted request of a part it re-sends it without and with a wrong key
+(:mod:`.auth_probe`); an operation none of whose requests was accepted gets the same probes
+once, on its first valid request. At the end, :meth:`ContractRunner.delete_created` removes
+what the run created on a live target.
 
 The request sequence of a part depends on the spec, the seed and the example budget (no
 clock, no random ids), so a replay sends the same requests in the same order, as cassettes
@@ -26,9 +29,8 @@ from pytest_antimetal.contract.auth_probe import INVALID_KEY, auth_probes
 from pytest_antimetal.contract.checking import (
     SCHEMATHESIS_CHECKS,
     Expectation,
-    coverage_negative_parameters,
 )
-from pytest_antimetal.contract.checks import Exchange, RunState
+from pytest_antimetal.contract.checks import RunState
 from pytest_antimetal.contract.coverage import CoverageRecorder, DocumentModel
 from pytest_antimetal.contract.dispatch import Dispatcher, Pacer
 from pytest_antimetal.contract.failure_recorder import FailureRecorder
@@ -385,16 +387,7 @@ class ContractRunner:
             body = received.json()
             identity = body.get("number", body.get("uuid")) if isinstance(body, dict) else None
             result.stats.created.append(identity if isinstance(identity, (int, str)) else "?")
-        exchange = Exchange(
-            out.label,
-            out.intent,
-            out.method,
-            out.body,
-            sent_at,
-            received,
-            parameters=coverage_negative_parameters(out.case),
-        )
-        ran, findings = pieces.checker.judge(out, response, received, exchange, extra)
+        ran, findings = pieces.checker.judge(out, response, received, sent_at=sent_at, extra=extra)
         result.stats.checks += ran
         if findings:
             shown = self.failures.shown(out, dict(response.request.headers))
