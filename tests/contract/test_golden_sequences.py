@@ -105,7 +105,7 @@ def sequences(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, int],
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-@pytest.mark.parametrize("part", (*PARTS, "sequences"))
+@pytest.mark.parametrize("part", [*PARTS, "sequences"])
 def test_request_sequence_is_pinned(
     sequences: dict[tuple[str, int], tuple[int, str]], part: str, seed: int
 ) -> None:
