@@ -38,7 +38,7 @@ TIMED: dict[str, tuple[str, ...]] = {
     "failures": (
         "pytest_antimetal.contract.failure_recorder:FailureRecorder.shown",  # request, redacted
         "pytest_antimetal.contract.failure_recorder:FailureRecorder.fail",
-        "pytest_antimetal.contract.plugin:ContractItem.repr_failure",
+        "pytest_antimetal.contract.items:ContractItem.repr_failure",
     ),
     # Stats, entries and coverage carried on each part's report and merged; the per-part line.
     "per part": (
@@ -54,7 +54,7 @@ TIMED: dict[str, tuple[str, ...]] = {
         "pytest_antimetal.contract.plugin:ContractPlugin.pytest_sessionfinish",
     ),
     # Not reporting: re-sends requests to find each root cause's smallest (failures only).
-    "minimising": ("pytest_antimetal.contract.plugin:ContractPlugin.minimise",),
+    "minimising": ("pytest_antimetal.contract.suite:ContractSuite.minimise",),
 }
 
 seconds: Counter[str] = Counter()
