@@ -12,13 +12,11 @@ from pytest_antimetal.contract.sending import USER_AGENT, Outgoing, tagged
 from pytest_antimetal.contract.sequences.model import PART, SequenceFailed, Step
 
 if TYPE_CHECKING:
+    from pytest_antimetal.contract.part_result import PartResult
     from pytest_antimetal.contract.report import ReceivedResponse
+    from pytest_antimetal.contract.settings import ContractSettings
 
-__all__ = ["Driver", "PartResult"]
-
-PartResult = Any
-"""The runner's ``PartResult`` (typed loosely: this package must not import the runner, which
-imports the part table, which imports this package)."""
+__all__ = ["Driver"]
 
 
 class Driver:
@@ -26,19 +24,18 @@ class Driver:
 
     def __init__(
         self,
-        settings: Any,
+        settings: ContractSettings,
         result: PartResult,
         *,
         send: Callable[[Outgoing, bool], ReceivedResponse | None],
         auth_headers: Callable[[], dict[str, str]],
         unreachable: Callable[[], bool],
     ) -> None:
-        """*settings*: the run's ``ContractSettings``. The runner's side, bound to *result* by
-        :func:`~.run.run_sequences`: *send* sends one request (counted, redacted, in the
-        cassettes; taken from the live budget when the flag is true and it can create) and
-        answers ``None`` when it was not sent or not answered; *auth_headers* builds the
-        credential's header (unwrapped only there); *unreachable* says whether the target
-        stopped answering."""
+        """The runner's side, bound to *result* by :func:`~.run.run_sequences`: *send* sends
+        one request (counted, redacted, in the cassettes; taken from the live budget when the
+        flag is true and it can create) and answers ``None`` when it was not sent or not
+        answered; *auth_headers* builds the credential's header (unwrapped only there);
+        *unreachable* says whether the target stopped answering."""
         from pytest_antimetal.spec.validation import RequestValidator
 
         self.settings = settings

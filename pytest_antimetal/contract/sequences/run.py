@@ -4,12 +4,15 @@ target."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pytest_antimetal.contract.sending import USER_AGENT, Outgoing
-from pytest_antimetal.contract.sequences.driver import Driver, PartResult
+from pytest_antimetal.contract.sequences.driver import Driver
 from pytest_antimetal.contract.sequences.machine import build_machine
 from pytest_antimetal.contract.sequences.model import PART, STEPS, SequenceFailed, Step
+
+if TYPE_CHECKING:
+    from pytest_antimetal.contract.part_result import PartResult
 
 __all__ = ["run_sequences"]
 
@@ -17,9 +20,10 @@ __all__ = ["run_sequences"]
 def run_sequences(runner: Any, result: PartResult) -> None:
     """Run the part: the state machine (shrunk on failure), then the clean-up.
 
-    *runner* is the :class:`~pytest_antimetal.contract.runner.ContractRunner` (typed loosely,
-    as *result* is): this is the one place the part touches it, binding what the
-    :class:`~.driver.Driver` uses to *result*, and recording the failure found.
+    *runner* is the :class:`~pytest_antimetal.contract.runner.ContractRunner` (typed loosely:
+    this package must not import the runner, which imports the part table, which imports this
+    package). This is the one place the part touches it: it binds what the
+    :class:`~.driver.Driver` uses to *result*, and records the failure found.
     """
     from hypothesis import HealthCheck, Phase, Verbosity, settings
     from hypothesis import seed as with_seed
