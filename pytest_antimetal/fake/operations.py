@@ -95,11 +95,12 @@ def _not_found(what: str, request_id: str) -> Outcome:
 
 
 class _BodyOperation:
-    """An operation with a JSON body: read, bound and validate it."""
+    """An operation with a JSON body (on the fake's services): read, bound and validate it."""
 
-    def __init__(self, operation: Operation) -> None:
+    def __init__(self, operation: Operation, services: Services) -> None:
         self.reader = BodyReader(operation)
         self.success = operation.success_status
+        self._services = services
 
     def _read(self, request: FakeRequest) -> tuple[Any, int, FakeResponse | None]:
         request_id = request.request_id
@@ -123,9 +124,8 @@ class CreateIssue(_BodyOperation):
     """``POST /issues``: validate the body, number the issue, start its investigation."""
 
     def __init__(self, operation: Operation, services: Services) -> None:
-        super().__init__(operation)
+        super().__init__(operation, services)
         self.plan = IssuePlan(operation.response_schema(self.success) or {}, self.reader.properties)
-        self._services = services
 
     def __call__(self, request: FakeRequest) -> Outcome:
         data, size, refused = self._read(request)
@@ -211,10 +211,19 @@ class ListIssues:
 
 
 class _IssueOperation:
-    """An operation on one issue, by ``{id}`` (or ``{number}``)."""
+    """An operation on one issue, by ``{id}`` (or ``{number}``): 404 when there is none."""
 
     def __init__(self, operation: Operation, services: Services) -> None:
         self._services = services
+
+    def __call__(self, request: FakeRequest) -> Outcome:
+        record = self._record(request)
+        if record is None:
+            return _not_found("issue", request.request_id)
+        return self._on_issue(request, record)
+
+    def _on_issue(self, request: FakeRequest, record: IssueRecord) -> Outcome:
+        raise NotImplementedError
 
     def _record(self, request: FakeRequest) -> IssueRecord | None:
         store = self._services.store
@@ -226,10 +235,7 @@ class _IssueOperation:
 class GetIssue(_IssueOperation):
     """``GET /issues/{id}`` and ``GET /issues/by_number/{number}``: the ``IssueDto``."""
 
-    def __call__(self, request: FakeRequest) -> Outcome:
-        record = self._record(request)
-        if record is None:
-            return _not_found("issue", request.request_id)
+    def _on_issue(self, request: FakeRequest, record: IssueRecord) -> Outcome:
         investigations = self._services.investigations
         version = request.query.get("version")
         if version is not None and investigations.run_of(record, int(version)) is None:
@@ -240,10 +246,7 @@ class GetIssue(_IssueOperation):
 class GetIssueResults(_IssueOperation):
     """``GET /issues/{id}/results``: the ``IssueResultsDto`` of a run (default the latest)."""
 
-    def __call__(self, request: FakeRequest) -> Outcome:
-        record = self._record(request)
-        if record is None:
-            return _not_found("issue", request.request_id)
+    def _on_issue(self, request: FakeRequest, record: IssueRecord) -> Outcome:
         investigations = self._services.investigations
         version = request.query.get("version")
         run = investigations.run_of(record, None if version is None else int(version))
@@ -255,20 +258,13 @@ class GetIssueResults(_IssueOperation):
 class DeleteIssue(_IssueOperation):
     """``DELETE /issues/{id}``: 204; then 404 everywhere and out of every list."""
 
-    def __call__(self, request: FakeRequest) -> Outcome:
-        record = self._record(request)
-        if record is None:
-            return _not_found("issue", request.request_id)
+    def _on_issue(self, request: FakeRequest, record: IssueRecord) -> Outcome:
         self._services.store.delete(record)
         return FakeResponse(204, {"x-request-id": request.request_id}, b""), None, 0
 
 
 class UpdateIssueStatus(_BodyOperation):
     """``PATCH /issues/{id}``: persist the status, bump ``updatedAt``; answer the ``IssueDto``."""
-
-    def __init__(self, operation: Operation, services: Services) -> None:
-        super().__init__(operation)
-        self._services = services
 
     def __call__(self, request: FakeRequest) -> Outcome:
         services = self._services
@@ -312,10 +308,6 @@ class BatchGetArtifacts:
 
 class Query(_BodyOperation):
     """``POST /query``: the agent's answer, as JSON or as a Server-Sent Events stream."""
-
-    def __init__(self, operation: Operation, services: Services) -> None:
-        super().__init__(operation)
-        self._services = services
 
     def __call__(self, request: FakeRequest) -> Outcome:
         data, size, refused = self._read(request)
