@@ -11,6 +11,7 @@ from typing import Any
 
 from pytest_antimetal.drift.model import Change, DiffResult, Level
 from pytest_antimetal.drift.source import is_url
+from pytest_antimetal.spec import SpecError, resolve_pointer
 
 __all__ = ["FORMATS", "render", "render_github", "render_json", "render_markdown", "render_text"]
 
@@ -63,16 +64,13 @@ def _at(document: Mapping[str, Any] | None, pointer: str | None) -> tuple[bool, 
     """(found, node) at *pointer* in *document*."""
     if document is None or pointer is None:
         return False, None
-    node: Any = document
-    for raw in pointer.split("/")[1:] if pointer else []:
-        token = raw.replace("~1", "/").replace("~0", "~")
-        if isinstance(node, Mapping) and token in node:
-            node = node[token]
-        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-            node = node[int(token)]
-        else:
-            return False, None
-    return True, node
+    _, slash, tokens = pointer.partition("/")
+    if not slash:
+        return True, document  # no reference token: the whole document
+    try:
+        return True, resolve_pointer(document, f"#/{tokens}")
+    except SpecError:
+        return False, None
 
 
 def _fence(text: str, lang: str = "json") -> list[str]:

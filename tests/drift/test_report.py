@@ -68,3 +68,17 @@ def test_text_names_the_document_for_operationless_changes() -> None:
     out = render(_result(), "text")
     assert "WARNING  (document): server x removed" in out
     assert out.splitlines()[0] == "Spec drift old.yaml -> new.yaml: 1 breaking, 1 warning, 1 info"
+
+
+def test_a_fragment_is_found_by_the_specs_own_pointer_walk() -> None:
+    # The report reads fragments with spec.resolve_pointer (one JSON-pointer walk in the
+    # package): escaped tokens, array indexes, the whole document, and a miss.
+    from pytest_antimetal.drift.report import _at
+
+    doc = {"paths": {"/issues": {"post": {"tags": ["a", "b"]}}}, "x~y": 1}
+    assert _at(doc, "/paths/~1issues/post/tags/1") == (True, "b")
+    assert _at(doc, "/x~0y") == (True, 1)
+    assert _at(doc, "") == (True, doc)
+    assert _at(doc, "/paths/~1issues/get") == (False, None)
+    assert _at(doc, "/paths/~1issues/post/tags/2") == (False, None)
+    assert _at(None, "/paths") == (False, None)
