@@ -226,6 +226,28 @@ def test_html_is_self_contained_and_escaped() -> None:
     assert "FAILED" in text
 
 
+def test_the_package_keeps_the_names_the_module_had() -> None:
+    # contract/coverage.py became a package (issue 12): its names still import from here, each
+    # the one object its module defines.
+    import pytest_antimetal.contract.coverage as coverage
+    from pytest_antimetal.contract.coverage import document, log, report
+
+    assert set(coverage.__all__) == {
+        "COVERAGE_DEFINITION",
+        "CoverageLog",
+        "CoverageRecorder",
+        "CoverageReport",
+        "DocumentModel",
+        "OperationCoverage",
+        "OperationModel",
+        "parse_percent",
+        "status_hint",
+    }
+    assert coverage.DocumentModel is document.DocumentModel
+    assert coverage.CoverageRecorder is log.CoverageRecorder
+    assert coverage.CoverageReport is report.CoverageReport
+
+
 # -- through pytest --------------------------------------------------------------------------
 
 FAST = ("-p", "antimetal", "--antimetal-contract", "--hypothesis-seed=1")

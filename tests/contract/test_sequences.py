@@ -211,3 +211,50 @@ def test_on_and_off_together_is_a_usage_error(project: pytest.Pytester) -> None:
     )
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--antimetal-sequences and --antimetal-no-sequences contradict*"])
+
+
+# -- the package's pieces on their own ------------------------------------------------------
+
+
+def test_the_package_keeps_the_names_the_module_had() -> None:
+    # contract/sequences.py became a package (issue 12): its names still import from here.
+    import pytest_antimetal.contract.sequences as sequences
+
+    kept = {"INVARIANTS", "OPERATIONS", "PART", "STEPS", "Driver", "Issue", "SequenceFailed"}
+    assert kept | {"Step", "run_sequences"} <= set(sequences.__all__)
+    assert all(getattr(sequences, name, None) is not None for name in sequences.__all__)
+
+
+def test_driver_knows_the_runner_only_by_the_callables_it_is_given() -> None:
+    """The driver is a plain class: a write the budget refused is ``None`` (the rule skips
+    it), a read with no answer fails the step; each request carries the step's number and
+    rule, the credential from *auth_headers* and the budget flag."""
+    from pytest_antimetal.contract.part_result import PartResult
+    from pytest_antimetal.contract.sequences import Driver, SequenceFailed, Step
+
+    sent: list[tuple[str, str, str, bool]] = []
+
+    def send(out: Any, budget: bool) -> None:
+        sent.append((out.label, out.method, out.headers["Authorization"], budget))
+
+    settings = ContractSettings(spec=vendored_spec(), base_url="http://127.0.0.1:9/", api_key=KEY)
+    driver = Driver(
+        settings,
+        PartResult("sequences"),
+        send=send,
+        auth_headers=lambda: {"Authorization": "Bearer built-here"},
+        unreachable=lambda: False,
+    )
+    driver.steps = [Step("create")]
+    assert driver.send("POST", "/issues", body={"title": "t"}) is None
+    driver.steps.append(Step("list"))
+    with pytest.raises(SequenceFailed) as failed:
+        driver.send("GET", "/issues", query={"limit": 1})
+    assert failed.value.invariant == "sequence_response"
+    assert failed.value.message == "GET /issues: no response"
+    assert [s.rule for s in failed.value.steps] == ["create", "list"]
+    assert sent == [
+        ("sequences step 1 (create)", "POST", "Bearer built-here", True),
+        ("sequences step 2 (list)", "GET", "Bearer built-here", True),
+    ]
+    assert driver.steps[0].line(1) == "1. create: not sent (live budget reached)"
