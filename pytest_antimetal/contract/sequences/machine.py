@@ -4,7 +4,9 @@ results, query) and what every step checks against the model.
 One concept, one class: the rules share the model (the issues and conversations of one
 sequence) and the checks it is compared with, so they stay together. Rule names and
 strategies are what Hypothesis draws from: renaming, adding or changing one changes every
-seed's sequence (cassettes and ``--hypothesis-seed`` replays depend on them).
+seed's sequence (cassettes and ``--hypothesis-seed`` replays depend on them;
+``tests/contract/test_golden_sequences.py`` pins seeds 1 and 42). Helpers that are not rules
+(``_read``, the checks) change no draw.
 """
 
 from __future__ import annotations
