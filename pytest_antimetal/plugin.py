@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Generator
-from typing import Any
+from typing import Any, Literal, NamedTuple
 
 import pytest
 
@@ -31,183 +31,187 @@ from pytest_antimetal.secrets import LogRedaction, install_log_redaction
 _LOG_REDACTION = pytest.StashKey[LogRedaction]()
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("antimetal", "Antimetal API testing (pytest-antimetal)")
+class _Ini(NamedTuple):
+    """An option's ini twin (``parser.addini``); *default* only when not pytest's own."""
 
+    name: str
+    help: str
+    type: Literal["string", "bool"] = "string"
+    default: object = ...
+
+
+class _Option(NamedTuple):
+    """One ``--antimetal-*`` option: no *metavar*, a flag (``store_true``); with one, a value
+    (``nargs="?"``: the value is optional, ``""`` without one)."""
+
+    flag: str
+    help: str
+    metavar: str | None = None
+    type: type[int] | type[float] | None = None
+    nargs: str | None = None
+    ini: _Ini | None = None
+
+
+# In the order of `pytest --help`; an option's ini twin beside it.
+_OPTIONS: tuple[_Option, ...] = (
     # Target selection (precedence: fixture/marker, then --antimetal-fake, then base URL).
-    group.addoption(
+    _Option(
         "--antimetal-base-url",
-        action="store",
-        default=None,
-        metavar="URL",
-        help="Run against this Antimetal server instead of the embedded fake "
+        "Run against this Antimetal server instead of the embedded fake "
         "(also ini antimetal_base_url, env ANTIMETAL_BASE_URL).",
-    )
-    parser.addini("antimetal_base_url", "Base URL of the Antimetal server to test against.")
-    group.addoption(
+        metavar="URL",
+        ini=_Ini("antimetal_base_url", "Base URL of the Antimetal server to test against."),
+    ),
+    _Option(
         "--antimetal-fake",
-        action="store_true",
-        default=False,
-        help="Force the embedded fake for the whole run, even when a base URL is configured.",
-    )
-    group.addoption(
+        "Force the embedded fake for the whole run, even when a base URL is configured.",
+    ),
+    _Option(
         "--antimetal-spec",
-        action="store",
-        default=None,
+        "OpenAPI document to use instead of the vendored one (also ini antimetal_spec).",
         metavar="PATH",
-        help="OpenAPI document to use instead of the vendored one (also ini antimetal_spec).",
-    )
-    parser.addini("antimetal_spec", "OpenAPI document to use instead of the vendored one.")
-
+        ini=_Ini("antimetal_spec", "OpenAPI document to use instead of the vendored one."),
+    ),
     # The contract suite.
-    group.addoption(
+    _Option(
         "--antimetal-contract",
-        action="store_true",
-        default=False,
-        help="Add the schemathesis-driven contract suite for POST /issues to the run.",
-    )
-    group.addoption(
+        "Add the schemathesis-driven contract suite for POST /issues to the run.",
+    ),
+    _Option(
         "--antimetal-max-examples",
-        action="store",
-        type=int,
-        default=None,
+        "Examples per generation mode in the contract suite (ini antimetal_max_examples).",
         metavar="N",
-        help="Examples per generation mode in the contract suite (ini antimetal_max_examples).",
-    )
-    parser.addini("antimetal_max_examples", "Examples per generation mode in the contract suite.")
-    group.addoption(
+        type=int,
+        ini=_Ini("antimetal_max_examples", "Examples per generation mode in the contract suite."),
+    ),
+    _Option(
         "--antimetal-time-budget",
-        action="store",
-        type=float,
-        default=None,
+        "Stop generating new contract cases after this long (ini antimetal_time_budget).",
         metavar="SECONDS",
-        help="Stop generating new contract cases after this long (ini antimetal_time_budget).",
-    )
-    parser.addini("antimetal_time_budget", "Time budget of the contract suite, in seconds.")
-    group.addoption(
+        type=float,
+        ini=_Ini("antimetal_time_budget", "Time budget of the contract suite, in seconds."),
+    ),
+    _Option(
         "--antimetal-live-budget",
-        action="store",
-        type=int,
-        default=None,
-        metavar="N",
-        help="At most N issue-creating requests against a non-loopback server "
+        "At most N issue-creating requests against a non-loopback server "
         "(ini antimetal_live_budget; default 5).",
-    )
-    parser.addini("antimetal_live_budget", "Cap on issue-creating requests against a live server.")
-    group.addoption(
+        metavar="N",
+        type=int,
+        ini=_Ini("antimetal_live_budget", "Cap on issue-creating requests against a live server."),
+    ),
+    _Option(
         "--antimetal-sequences",
-        action="store_true",
-        default=False,
-        help="Run the stateful part, antimetal-contract::sequences, even when "
+        "Run the stateful part, antimetal-contract::sequences, even when "
         "--antimetal-operations leaves out operations it drives (it runs by default when the "
         "run selects them all; ini antimetal_sequences; README, 'The contract suite').",
-    )
-    group.addoption(
+    ),
+    _Option(
         "--antimetal-no-sequences",
-        action="store_true",
-        default=False,
-        help="Leave the stateful part out of the contract suite (ini antimetal_sequences = false).",
-    )
-    parser.addini(
-        "antimetal_sequences",
-        "Contract suite's stateful part: true forces it, false leaves it out (default: run it "
-        "when every operation it drives is selected).",
-        type="bool",
-        default=None,
-    )
-    group.addoption(
+        "Leave the stateful part out of the contract suite (ini antimetal_sequences = false).",
+        ini=_Ini(
+            "antimetal_sequences",
+            "Contract suite's stateful part: true forces it, false leaves it out (default: run "
+            "it when every operation it drives is selected).",
+            type="bool",
+            default=None,
+        ),
+    ),
+    _Option(
         "--antimetal-concurrency",
-        action="store",
-        type=int,
-        default=None,
-        metavar="N",
-        help="Requests of a contract part in flight at once (ini antimetal_concurrency; default "
+        "Requests of a contract part in flight at once (ini antimetal_concurrency; default "
         "8 against a server, 1 for the embedded fake; README, 'Speed against a remote API').",
-    )
-    parser.addini("antimetal_concurrency", "Contract requests in flight at once.")
-    group.addoption(
+        metavar="N",
+        type=int,
+        ini=_Ini("antimetal_concurrency", "Contract requests in flight at once."),
+    ),
+    _Option(
         "--antimetal-rate",
-        action="store",
-        type=float,
-        default=None,
+        "At most R contract requests per second, all senders together (ini antimetal_rate).",
         metavar="R",
-        help="At most R contract requests per second, all senders together (ini antimetal_rate).",
-    )
-    parser.addini("antimetal_rate", "At most this many contract requests per second.")
-    group.addoption(
+        type=float,
+        ini=_Ini("antimetal_rate", "At most this many contract requests per second."),
+    ),
+    _Option(
         "--antimetal-operations",
-        action="store",
-        default=None,
-        metavar="NAMES",
-        help="Comma-separated operations the contract suite runs, by operationId or "
+        "Comma-separated operations the contract suite runs, by operationId or "
         "'METHOD /path' (ini antimetal_operations; default: every operation of the document).",
-    )
-    parser.addini("antimetal_operations", "Operations the contract suite runs (default: all).")
-    group.addoption(
+        metavar="NAMES",
+        ini=_Ini("antimetal_operations", "Operations the contract suite runs (default: all)."),
+    ),
+    _Option(
         "--antimetal-read-only",
-        action="store_true",
-        default=False,
-        help="Run the contract suite on the operations that change nothing only (GET), for a "
+        "Run the contract suite on the operations that change nothing only (GET), for a "
         "production key (ini antimetal_read_only; README, 'The contract suite').",
-    )
-    parser.addini("antimetal_read_only", "Contract suite: read-only operations only.", type="bool")
-    group.addoption(
+        ini=_Ini("antimetal_read_only", "Contract suite: read-only operations only.", "bool"),
+    ),
+    _Option(
         "--antimetal-keep-created",
-        action="store_true",
-        default=False,
-        help="Against a live target, keep what the contract suite created (by default it is "
+        "Against a live target, keep what the contract suite created (by default it is "
         "deleted at the end of the run).",
-    )
-    group.addoption(
+    ),
+    _Option(
         "--antimetal-coverage-min",
-        action="store",
-        default=None,
-        metavar="PCT",
-        help="Fail the run when the contract suite covers less than PCT percent of the "
+        "Fail the run when the contract suite covers less than PCT percent of the "
         "document (ini antimetal_coverage_min; README, 'Coverage').",
-    )
-    parser.addini(
-        "antimetal_coverage_min", "Coverage of the document below which the contract run fails."
-    )
-
-    group.addoption(
+        metavar="PCT",
+        ini=_Ini(
+            "antimetal_coverage_min",
+            "Coverage of the document below which the contract run fails.",
+        ),
+    ),
+    _Option(
         "--antimetal-report",
-        action="store",
-        default=None,
-        metavar="DIR",
-        help="Write the contract suite's report.json, report.md and one reproduction per "
+        "Write the contract suite's report.json, report.md and one reproduction per "
         "failure entry to DIR (README, 'Reading a failure').",
-    )
-
+        metavar="DIR",
+    ),
     # Spec drift.
-    group.addoption(
+    _Option(
         "--antimetal-spec-drift",
-        action="store",
-        nargs="?",
-        const="",
-        default=None,
-        metavar="SOURCE",
-        help="Add one test comparing the vendored spec with SOURCE (path or URL; default: "
+        "Add one test comparing the vendored spec with SOURCE (path or URL; default: "
         "ini antimetal_drift_source, else the vendor's published document).",
-    )
-    parser.addini(
-        "antimetal_drift_source",
-        "Where --antimetal-spec-drift reads the vendor's current document.",
-        default=DEFAULT_DRIFT_SOURCE,
-    )
-
-    # Cassettes.
-    group.addoption(
-        "--antimetal-check-cassettes",
-        action="store",
+        metavar="SOURCE",
         nargs="?",
-        const="",
-        default=None,
-        metavar="PATH",
-        help="Add one test validating recorded cassettes against the spec and scanning them "
+        ini=_Ini(
+            "antimetal_drift_source",
+            "Where --antimetal-spec-drift reads the vendor's current document.",
+            default=DEFAULT_DRIFT_SOURCE,
+        ),
+    ),
+    # Cassettes.
+    _Option(
+        "--antimetal-check-cassettes",
+        "Add one test validating recorded cassettes against the spec and scanning them "
         "for secrets (default: ini antimetal_cassette_dir, else cassettes/).",
-    )
-    parser.addini("antimetal_cassette_dir", "Where the project's cassettes live.")
+        metavar="PATH",
+        nargs="?",
+        ini=_Ini("antimetal_cassette_dir", "Where the project's cassettes live."),
+    ),
+)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("antimetal", "Antimetal API testing (pytest-antimetal)")
+    for option in _OPTIONS:
+        if option.metavar is None:
+            group.addoption(option.flag, action="store_true", default=False, help=option.help)
+        else:
+            value: dict[str, Any] = {"nargs": "?", "const": ""} if option.nargs else {}
+            if option.type is not None:
+                value["type"] = option.type
+            group.addoption(
+                option.flag,
+                action="store",
+                default=None,
+                metavar=option.metavar,
+                help=option.help,
+                **value,
+            )
+        ini = option.ini
+        if ini is not None and ini.default is ...:
+            parser.addini(ini.name, ini.help, type=ini.type)
+        elif ini is not None:
+            parser.addini(ini.name, ini.help, type=ini.type, default=ini.default)
 
 
 def pytest_configure(config: pytest.Config) -> None:
