@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from pytest_antimetal.contract.grouping import Entry
+    from pytest_antimetal.contract.entries import Entry
 
 __all__ = ["MAX_JUNIT_BYTES", "SUITE_NAME", "add_root_causes"]
 
