@@ -3,7 +3,11 @@
 Each check takes one :class:`Exchange` (what was sent, what came back) and the
 run's :class:`RunState`, and raises :class:`CheckFailed` with one line saying
 what was wrong. Which fields are echoed, which default applies, which fields
-are timestamps: all of it comes from :class:`ContractRules`, built from the spec.
+are timestamps: all of it comes from :class:`~.rules.ContractRules`, built from
+the spec (``ContractRules``, ``ParameterBound`` and ``parameter_bounds`` are importable
+from here too, where they used to live).
+
+A new check is a function here, appended to :data:`OWN_CHECKS`.
 """
 
 from __future__ import annotations
@@ -16,15 +20,8 @@ from functools import cache
 from typing import Any
 
 from pytest_antimetal.contract.report import ReceivedResponse
-from pytest_antimetal.contract.spec_rules import (
-    DateTimeField,
-    Intent,
-    classify_datetime,
-    datetime_fields,
-    get_path,
-)
-from pytest_antimetal.spec import Operation, Spec
-from pytest_antimetal.spec.facts import documented_default as _documented_default
+from pytest_antimetal.contract.rules import ContractRules, ParameterBound, parameter_bounds
+from pytest_antimetal.contract.spec_rules import Intent, classify_datetime, get_path
 from pytest_antimetal.spec.formats import INSTANT_SHIFT, now_utc, parse_instant
 from pytest_antimetal.spec.validation import RequestValidator
 
@@ -77,60 +74,6 @@ class Exchange:
     "path": ...}``), as sent; ``None`` for any other request."""
 
 
-@dataclass(frozen=True)
-class ParameterBound:
-    """A documented bound of one query or path parameter (:func:`parameter_bounds`)."""
-
-    location: str
-    """``"query"`` or ``"path"``."""
-    name: str
-    keyword: str
-    """One of ``maxItems``, ``minItems``, ``maximum``, ``minimum``, ``maxLength``,
-    ``minLength`` and ``enum``."""
-    limit: Any
-
-    def broken_by(self, value: Any) -> bool:
-        """Whether *value* (as sent: a string, or a list of them for an array) breaks the
-        bound; a value of the wrong type breaks none (that is another negative case)."""
-        if self.keyword in ("maxItems", "minItems"):
-            count = len(value) if isinstance(value, list) else 1
-            return bool(count > self.limit if self.keyword == "maxItems" else count < self.limit)
-        if isinstance(value, list):
-            return False
-        text = str(value)
-        if self.keyword in ("maximum", "minimum"):
-            try:
-                number = float(text) if "." in text else int(text)
-            except ValueError:
-                return False
-            return bool(number > self.limit if self.keyword == "maximum" else number < self.limit)
-        if self.keyword == "maxLength":
-            return bool(len(text) > self.limit)
-        if self.keyword == "minLength":
-            return bool(len(text) < self.limit)
-        return text not in {str(v) for v in self.limit}  # enum
-
-
-_BOUND_KEYWORDS = ("maxItems", "minItems", "maximum", "minimum", "maxLength", "minLength", "enum")
-
-
-def parameter_bounds(op: Operation) -> tuple[ParameterBound, ...]:
-    """The documented bounds of *op*'s query and path parameters (the keywords on each
-    parameter's own schema; an array's items' are not read)."""
-    found: list[ParameterBound] = []
-    for param in op.parameters:
-        where, name, schema = param.get("in"), param.get("name"), param.get("schema")
-        if where not in ("query", "path") or not isinstance(schema, Mapping):
-            continue
-        for keyword in _BOUND_KEYWORDS:
-            limit = schema.get(keyword)
-            if keyword == "enum" and isinstance(limit, list) and limit:
-                found.append(ParameterBound(str(where), str(name), keyword, tuple(limit)))
-            elif isinstance(limit, (int, float)) and not isinstance(limit, bool):
-                found.append(ParameterBound(str(where), str(name), keyword, limit))
-    return tuple(found)
-
-
 @dataclass
 class RunState:
     """What the checks remember across one run (identity uniqueness)."""
@@ -139,83 +82,6 @@ class RunState:
     uuids: dict[str, str] = field(default_factory=dict)
     numbers: dict[Any, str] = field(default_factory=dict)
     created: list[Any] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class ContractRules:
-    """The facts about one operation the checks need, derived from the spec."""
-
-    operation: Operation
-    success_status: int
-    error_schema: dict[str, Any] | None
-    echoed: tuple[str, ...]
-    """Request properties the success body must repeat exactly."""
-    defaults: dict[str, Any]
-    """Request properties with a default, and what the success body must say when omitted."""
-    request_datetimes: tuple[DateTimeField, ...]
-    echoed_datetimes: tuple[str, ...]
-    """Request timestamps the success body must repeat as the same instant."""
-    ordered_timestamps: tuple[tuple[str, str], ...]
-    """Pairs (earlier, later) in the success body, e.g. (createdAt, updatedAt)."""
-    identity_fields: tuple[str, ...]
-    creates: bool = False
-    """The operation creates a resource (its success is ``201 Created``): what its answer
-    must reflect of the request, and whose identifiers must be new."""
-    parameter_bounds: tuple[ParameterBound, ...] = ()
-    """The documented bounds of the query and path parameters (:func:`parameter_bounds`)."""
-
-    @classmethod
-    def from_spec(cls, spec: Spec, method: str = "post", path: str = "/issues") -> ContractRules:
-        op = spec.operation(method, path)
-        request = op.request_schema() or {}
-        success = op.success_status
-        response = op.response_schema(success) or {}
-        req_props: Mapping[str, Any] = request.get("properties") or {}
-        resp_props: Mapping[str, Any] = response.get("properties") or {}
-        dt_fields = tuple(datetime_fields(request))
-        dt_names = {f.path[0] for f in dt_fields if len(f.path) == 1}
-        echoed = tuple(
-            name
-            for name, node in req_props.items()
-            if name in resp_props
-            and name not in dt_names
-            and isinstance(node, Mapping)
-            and node.get("type") in ("string", "integer", "number", "boolean")
-        )
-        defaults: dict[str, Any] = {}
-        for name, node in req_props.items():
-            if name not in resp_props or not isinstance(node, Mapping):
-                continue
-            default = _documented_default(node)
-            if default is not None:
-                defaults[name] = default
-        resp_dt = [
-            name
-            for name, node in resp_props.items()
-            if isinstance(node, Mapping) and node.get("format") == "date-time"
-        ]
-        ordered = tuple(
-            (a, b) for a, b in (("createdAt", "updatedAt"),) if a in resp_dt and b in resp_dt
-        )
-        identity = tuple(n for n in ("uuid", "id", "number") if n in resp_props)
-        error_schema = None
-        for code in sorted(op.responses):
-            if code[:1] in ("4", "5") and (schema := op.response_schema(code)) is not None:
-                error_schema = schema
-                break
-        return cls(
-            operation=op,
-            success_status=success,
-            error_schema=error_schema,
-            echoed=echoed,
-            defaults=defaults,
-            request_datetimes=dt_fields,
-            echoed_datetimes=tuple(sorted(dt_names & set(resp_props))),
-            ordered_timestamps=ordered,
-            identity_fields=identity,
-            creates=success == 201,
-            parameter_bounds=parameter_bounds(op),
-        )
 
 
 def _same_instant(a: datetime, b: datetime) -> bool:
@@ -313,12 +179,19 @@ def request_reflected(ex: Exchange, rules: ContractRules, state: RunState) -> No
                 )
 
 
+def _success_body(ex: Exchange, rules: ContractRules) -> dict[str, Any] | None:
+    """The JSON object of a success response; ``None`` for any other response (a success
+    body that is not an object is response_schema_conformance's to report)."""
+    if ex.response.status != rules.success_status:
+        return None
+    got = ex.response.json()
+    return got if isinstance(got, dict) else None
+
+
 def timestamps_ordered(ex: Exchange, rules: ContractRules, state: RunState) -> None:
     """``createdAt`` <= ``updatedAt`` in a success body."""
-    if ex.response.status != rules.success_status:
-        return
-    got = ex.response.json()
-    if not isinstance(got, dict):
+    got = _success_body(ex, rules)
+    if got is None:
         return
     for earlier, later in rules.ordered_timestamps:
         a, b = got.get(earlier), got.get(later)
@@ -330,10 +203,8 @@ def timestamps_ordered(ex: Exchange, rules: ContractRules, state: RunState) -> N
 
 def identity_unique(ex: Exchange, rules: ContractRules, state: RunState) -> None:
     """Identifiers of created resources are unique across the run; ``number`` > 0."""
-    if ex.response.status != rules.success_status:
-        return
-    got = ex.response.json()
-    if not isinstance(got, dict):
+    got = _success_body(ex, rules)
+    if got is None:
         return
     name = "identity_unique"
     number = got.get("number")

@@ -149,6 +149,33 @@ def test_timestamps_and_identity() -> None:
         identity_unique(_ex(201, _issue(uuid="u-4", number=0)), RULES, state)
 
 
+def test_timestamps_and_identity_judge_only_a_success_body_that_is_an_object() -> None:
+    state = RunState()
+    late = _issue(createdAt="2026-03-17T12:00:01.000Z", number=0)
+    for ex in (
+        _ex(200, late),  # not the operation's success status
+        _ex(400, late),
+        _ex(201, [late]),  # a success body that is no object: response_schema_conformance's
+        _ex(201, "not an issue"),
+    ):
+        timestamps_ordered(ex, RULES, state)
+        identity_unique(ex, RULES, state)
+    assert state.created == [] and state.uuids == {} and state.numbers == {}
+    identity_unique(_ex(201, _issue()), RULES, state)
+    assert state.created == [1] and state.uuids == {"u-1": "case"}
+
+
+def test_the_rules_moved_to_their_own_module_still_import_from_checks() -> None:
+    # ContractRules and the parameter bounds live in contract/rules.py; code written against
+    # contract.checks keeps working (CHANGELOG).
+    from pytest_antimetal.contract import checks, rules
+
+    for name in ("ContractRules", "ParameterBound", "parameter_bounds"):
+        assert name in checks.__all__ and getattr(checks, name) is getattr(rules, name)
+    # CONTRIBUTING: a new check is a function in checks.py, appended to OWN_CHECKS.
+    assert {c.__module__ for c in checks.OWN_CHECKS} == {checks.__name__}
+
+
 def test_datetime_rules_name_the_rule_the_server_follows() -> None:
     state = RunState()
     sent = {**SENT, "triggeredAt": "2026-01-01T10:00:00+01:00"}
@@ -373,7 +400,7 @@ def test_part_header_counts_every_failure_not_the_kept_list() -> None:
 
 def test_parameter_bounds_come_from_the_document() -> None:
     """Every documented bound of a query or path parameter, read from the spec layer."""
-    from pytest_antimetal.contract.checks import parameter_bounds
+    from pytest_antimetal.contract.rules import parameter_bounds
 
     spec = vendored_spec()
     found = {
