@@ -196,7 +196,8 @@ def test_refused_valid_inputs_group_by_the_fields_the_server_blamed() -> None:
 
 
 def test_entries_travel_as_json_and_merge_by_cause() -> None:
-    from pytest_antimetal.contract.grouping import Entry, EntryBook
+    from pytest_antimetal.contract.entries import Entry
+    from pytest_antimetal.contract.grouping import EntryBook
 
     book = EntryBook()
     book.add(
@@ -209,6 +210,60 @@ def test_entries_travel_as_json_and_merge_by_cause() -> None:
     assert run.merge([entry]) == [entry]
     assert run.merge([copy]) == []  # same cause from another part or worker: counts add up
     assert run.entries()[0].parts == {"examples": 2}
+
+
+def test_a_failure_travels_as_json_whole_whatever_its_bytes() -> None:
+    from pytest_antimetal.contract.entries import Entry, OperationRef
+    from pytest_antimetal.contract.failure_json import failure_as_dict, failure_from_dict
+    from pytest_antimetal.contract.report import Failure, ReceivedResponse, SentRequest
+
+    sent = SentRequest("PUT", "http://127.0.0.1:1/issues/1?x=%00", {"a": "b"}, b"\xff\x00{")
+    answer = ReceivedResponse(503, {"retry-after": "1"}, b"\x80 not utf-8")
+    kept = [
+        Failure("edge_cases", "m", "c", sent, answer, details="d\ne", replay="r", setup="s"),
+        Failure("no_response", "no_response: timed out", "c2", sent, None),
+    ]
+    for failure in kept:
+        assert failure_from_dict(json.loads(json.dumps(failure_as_dict(failure)))) == failure
+    entry = Entry(
+        "server error",
+        503,
+        "x",
+        "t",
+        kept,
+        {"edge_cases": 2},
+        {"coverage": 2},
+        sent,
+        "shrunk",
+        OperationRef("putIssue", "PUT", "/issues/{id}"),
+    )
+    copy = Entry.from_dict(json.loads(json.dumps(entry.as_dict())))
+    assert copy == entry and copy.as_dict() == entry.as_dict()
+
+
+def test_the_names_moved_out_of_grouping_and_report_files_still_import_from_there() -> None:
+    # grouping.py and report_files.py were split at their seams; code written against the
+    # old modules keeps working (CHANGELOG).
+    from pytest_antimetal.contract import (
+        entries,
+        grouping,
+        report_context,
+        report_files,
+        report_html,
+        repro,
+    )
+
+    moved = {
+        grouping: {"Entry": entries, "OperationRef": entries, "format_part": entries},
+        report_files: {
+            "ReportContext": report_context,
+            "coverage_html": report_html,
+            "repro_source": repro,
+        },
+    }
+    for old, names in moved.items():
+        for name, home in names.items():
+            assert name in old.__all__ and getattr(old, name) is getattr(home, name), name
 
 
 def test_verbose_adds_headers_and_details(project: pytest.Pytester) -> None:
