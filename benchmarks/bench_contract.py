@@ -54,7 +54,6 @@ import argparse
 import json
 import os
 import re
-import resource
 import statistics
 import subprocess
 import sys
@@ -66,15 +65,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-SPEC = ROOT / "spec" / "antimetal-openapi.yaml"
-KEY = "bench-key-0123456789abcdef"
-_SUITE = [sys.executable, "-m", "pytest", "-p", "antimetal", "--antimetal-contract", "-q"]
-
-
-def _cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
+from commands import KEY, SUITE, schemathesis_command, timed
 
 
 @dataclass
@@ -143,18 +134,9 @@ class Server:
         self.proc.wait(timeout=30)
 
 
-def _timed(
-    command: list[str], cwd: Path, env: dict[str, str]
-) -> tuple[float, float, subprocess.CompletedProcess[str]]:
-    """Run *command*; its wall time, CPU (user+sys of it and its children) and result."""
-    start, cpu = time.perf_counter(), _cpu()
-    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=False)
-    return time.perf_counter() - start, _cpu() - cpu, done
-
-
 def ours(project: Path, n: int, seed: int, env: dict[str, str], *extra: str) -> Run:
-    command = [*_SUITE, f"--hypothesis-seed={seed}", f"--antimetal-max-examples={n}", *extra]
-    wall, cpu, done = _timed(command, project, env)
+    command = [*SUITE, f"--hypothesis-seed={seed}", f"--antimetal-max-examples={n}", *extra]
+    wall, cpu, done = timed(command, project, env)
     out = done.stdout
     requests = re.search(r"requests sent: (\d+)", out)
     checks = re.search(r"checks run: (\d+)", out)
@@ -167,7 +149,7 @@ def ours(project: Path, n: int, seed: int, env: dict[str, str], *extra: str) -> 
 
 def floor(project: Path, env: dict[str, str]) -> Run:
     """pytest collecting the default run and running none of it: start-up, collection, teardown."""
-    wall, cpu, done = _timed([*_SUITE, "--co"], project, env)
+    wall, cpu, done = timed([*SUITE, "--co"], project, env)
     if done.returncode != 0:
         raise SystemExit(f"pytest --co failed (exit {done.returncode}):\n{done.stdout[-3000:]}")
     return Run(wall, cpu, 0, 0)
@@ -177,26 +159,9 @@ def schemathesis(
     server: Server, n: int, seed: int, env: dict[str, str], tmp: Path, *extra: str
 ) -> Run:
     report = tmp / f"st-{seed}-{len(extra)}.ndjson"
-    command = [
-        str(Path(sys.executable).with_name("schemathesis")),
-        "run",
-        str(SPEC),
-        "--url",
-        server.url,
-        "-H",
-        f"Authorization: Bearer {KEY}",
-        "--max-examples",
-        str(n),
-        "--seed",
-        str(seed),
-        "--report",
-        "ndjson",
-        "--report-ndjson-path",
-        str(report),
-        *extra,
-    ]
+    command = [*schemathesis_command(server.url, n, seed, report), *extra]
     handled, server_cpu = server.stat()
-    wall, cpu, done = _timed(command, tmp, env)
+    wall, cpu, done = timed(command, tmp, env)
     handled_after, server_cpu_after = server.stat()
     # Exit 1 is "failures found" (the vendor's document leaves some statuses undocumented,
     # which --checks all reports); anything else, or no report, is a broken run.
@@ -267,7 +232,7 @@ def _summary(label: str, runs: list[Run], anchor: list[Run] | None) -> str:
 
 def _sequence_variant(project: Path, env: dict[str, str]) -> tuple[str, str] | None:
     """How to measure what sequences add, as (label, flag), if the plugin has a switch."""
-    _, _, done = _timed([*_SUITE, "--help"], project, env)
+    _, _, done = timed([*SUITE, "--help"], project, env)
     if "--antimetal-no-sequences" in done.stdout:
         return "default without sequences (--antimetal-no-sequences)", "--antimetal-no-sequences"
     if "--antimetal-sequences" in done.stdout:

@@ -34,28 +34,22 @@ import json
 import os
 import re
 import statistics
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
+
+from commands import KEY, SUITE, schemathesis_command, timed
 
 from pytest_antimetal.fake import FakeAntimetal, FakeServer
 
-ROOT = Path(__file__).resolve().parents[1]
-SPEC = ROOT / "spec" / "antimetal-openapi.yaml"
-KEY = "bench-key-0123456789abcdef"
-_SUITE = [sys.executable, "-m", "pytest", "-p", "antimetal", "--antimetal-contract", "-q"]
-
 
 def _timed(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, str, int]:
-    start = time.perf_counter()
-    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=False)
-    return time.perf_counter() - start, done.stdout + done.stderr, done.returncode
+    """Wall seconds, everything printed and the exit status of *command*."""
+    wall, _, done = timed(command, cwd, env)
+    return wall, done.stdout + done.stderr, done.returncode
 
 
 def _has_option(option: str, cwd: Path, env: dict[str, str]) -> bool:
-    _, out, _ = _timed([*_SUITE, "--help"], cwd, env)
+    _, out, _ = _timed([*SUITE, "--help"], cwd, env)
     return option in out
 
 
@@ -64,7 +58,7 @@ def _ours(
 ) -> tuple[float, int, int]:
     """Wall seconds, requests sent and checks run of one contract-suite run."""
     command = [
-        *_SUITE,
+        *SUITE,
         f"--antimetal-base-url={url}",
         f"--hypothesis-seed={seed}",
         f"--antimetal-max-examples={n}",
@@ -86,23 +80,7 @@ def _schemathesis(
 ) -> tuple[float, int]:
     """Wall seconds and requests sent (interactions in its ndjson report)."""
     report = tmp / f"st-{seed}.ndjson"
-    command = [
-        str(Path(sys.executable).with_name("schemathesis")),
-        "run",
-        str(SPEC),
-        "--url",
-        url,
-        "-H",
-        f"Authorization: Bearer {KEY}",
-        "--max-examples",
-        str(n),
-        "--seed",
-        str(seed),
-        "--report",
-        "ndjson",
-        "--report-ndjson-path",
-        str(report),
-    ]
+    command = schemathesis_command(url, n, seed, report)
     if operations != "all":
         command += ["--include-operation-id", operations]
     elapsed, out, status = _timed(command, tmp, env)
