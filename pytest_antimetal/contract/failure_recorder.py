@@ -7,7 +7,10 @@ and is grouped by root cause in the part's book; the part keeps the first few pe
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from pytest_antimetal.contract.auth_probe import PUBLIC_CREDENTIALS
+from pytest_antimetal.contract.checking import Finding
 from pytest_antimetal.contract.part_result import PartResult
 from pytest_antimetal.contract.report import Failure, ReceivedResponse, SentRequest
 from pytest_antimetal.contract.sending import Outgoing
@@ -70,3 +73,26 @@ class FailureRecorder:
         result.book.add(failure, result.item, self.secrets)  # counted whether kept or not
         if result.stats.failures[check] <= self.settings.max_failures_per_check:
             result.failures.append(failure)
+
+    def findings(
+        self,
+        result: PartResult,
+        out: Outgoing,
+        headers: dict[str, str],
+        received: ReceivedResponse,
+        found: Iterable[Finding],
+    ) -> None:
+        """Record what the checks *found* on *out*'s answer (*headers*: as sent)."""
+        shown: SentRequest | None = None
+        for finding in found:
+            if shown is None:  # redacted once, and only when something failed
+                shown = self.shown(out, headers)
+            self.fail(
+                result,
+                out,
+                check=finding.check,
+                message=finding.message,
+                shown=shown,
+                received=received,
+                details=finding.details,
+            )

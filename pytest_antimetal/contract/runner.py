@@ -32,7 +32,7 @@ from pytest_antimetal.contract.checking import (
 )
 from pytest_antimetal.contract.checks import RunState
 from pytest_antimetal.contract.coverage import CoverageRecorder, DocumentModel
-from pytest_antimetal.contract.dispatch import Dispatcher, Pacer
+from pytest_antimetal.contract.dispatch import Dispatcher
 from pytest_antimetal.contract.failure_recorder import FailureRecorder
 from pytest_antimetal.contract.live_safety import NOT_OURS, READ_ONLY, LiveSafety
 from pytest_antimetal.contract.operation_pieces import (
@@ -45,14 +45,12 @@ from pytest_antimetal.contract.part_result import PartResult
 from pytest_antimetal.contract.parts import ITEMS, PARTS, Inputs, resolve
 from pytest_antimetal.contract.report import ReceivedResponse, RunStats
 from pytest_antimetal.contract.sending import (
-    RETRIES_ON_429,
     USER_AGENT,
     Attempt,
     Outgoing,
-    Sender,
 )
 from pytest_antimetal.contract.settings import DEFAULT_MAX_EXAMPLES, ContractSettings
-from pytest_antimetal.contract.traffic import Traffic
+from pytest_antimetal.contract.traffic import Traffic, run_sender
 
 if TYPE_CHECKING:
     import httpx
@@ -99,22 +97,7 @@ class ContractRunner:
         self._deadline: float | None = None
         # One sender for every operation: one live budget and one record of what was created
         # for the whole run (a sender per operation would multiply the budget).
-        self.sender = Sender(
-            self._client,
-            settings.base_url,
-            live_budget=settings.live_budget,
-            budget_claim=settings.budget_claim,
-            # Over the network a 429 pauses every sender for its Retry-After and the request
-            # is sent again; the in-process fake's 429s are faults a test asked for (its
-            # seeded clock stands still: waiting would never clear them).
-            pacer=(
-                Pacer(settings.rate)
-                if settings.rate is not None or settings.transport is None
-                else None
-            ),
-            retries_on_429=RETRIES_ON_429 if settings.transport is None else 0,
-            clock=settings.clock,
-        )
+        self.sender = run_sender(self._client, settings)
         self.dispatcher: Dispatcher[Outgoing | None, list[Attempt]] = Dispatcher(
             lambda out: [] if out is None else self.sender.attempts(out), settings.senders
         )
@@ -389,18 +372,7 @@ class ContractRunner:
             result.stats.created.append(identity if isinstance(identity, (int, str)) else "?")
         ran, findings = pieces.checker.judge(out, response, received, sent_at=sent_at, extra=extra)
         result.stats.checks += ran
-        if findings:
-            shown = self.failures.shown(out, dict(response.request.headers))
-            for found in findings:
-                self.failures.fail(
-                    result,
-                    out,
-                    check=found.check,
-                    message=found.message,
-                    shown=shown,
-                    received=received,
-                    details=found.details,
-                )
+        self.failures.findings(result, out, dict(response.request.headers), received, findings)
 
     def _ignored_auth(
         self,

@@ -6,24 +6,49 @@
 Each answer is counted on the part's statistics, noted for what it created, recorded for
 coverage and reported to the progress callback; a request that got no answer is a
 ``no_response`` failure. Judging the answers is the runner's (:mod:`.checking`).
+:func:`run_sender` makes the run's one sender from the settings (its pace, its 429 policy).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pytest_antimetal.contract.coverage import CoverageRecorder
+from pytest_antimetal.contract.dispatch import Pacer
 from pytest_antimetal.contract.failure_recorder import FailureRecorder
 from pytest_antimetal.contract.live_safety import LiveSafety
 from pytest_antimetal.contract.part_result import PartResult
 from pytest_antimetal.contract.progress import ProgressEvent
 from pytest_antimetal.contract.reach import is_connect_error
 from pytest_antimetal.contract.report import ReceivedResponse
-from pytest_antimetal.contract.sending import Attempt, Outgoing, Sender
+from pytest_antimetal.contract.sending import RETRIES_ON_429, Attempt, Outgoing, Sender
 from pytest_antimetal.contract.settings import ContractSettings
 
-__all__ = ["Traffic"]
+if TYPE_CHECKING:
+    import httpx
+
+__all__ = ["Traffic", "run_sender"]
+
+
+def run_sender(client: httpx.Client, settings: ContractSettings) -> Sender:
+    """The one :class:`~.sending.Sender` of a run (one live budget for every operation)."""
+    return Sender(
+        client,
+        settings.base_url,
+        live_budget=settings.live_budget,
+        budget_claim=settings.budget_claim,
+        # Over the network a 429 pauses every sender for its Retry-After and the request
+        # is sent again; the in-process fake's 429s are faults a test asked for (its
+        # seeded clock stands still: waiting would never clear them).
+        pacer=(
+            Pacer(settings.rate)
+            if settings.rate is not None or settings.transport is None
+            else None
+        ),
+        retries_on_429=RETRIES_ON_429 if settings.transport is None else 0,
+        clock=settings.clock,
+    )
 
 
 class Traffic:
