@@ -205,15 +205,17 @@ def _spread(values: list[float]) -> str:
 def _report_processes(records: list[dict[str, Any]]) -> None:
     procs = [r for r in records if r["kind"] == "proc"]
     sessions = [r for r in records if r["kind"] == "session"]
-    child = {r["pid"] for r in procs if _is_pytest(r.get("argv", []))}
-    workers = {r["pid"] for r in procs if r.get("argv", [""])[:1] == ["-c"] and r.get("worker")}
-    workers |= {r["pid"] for r in procs if r.get("argv") == ["-c"]}  # execnet's bootstrap
-    others = [r for r in procs if r["pid"] not in child | workers]
+    pytest_pids = {r["pid"] for r in procs if _is_pytest(r.get("argv", []))}
+    # The run itself started first; xdist's workers are `python -c` under a pytest.
+    root = min((r for r in procs if r["pid"] in pytest_pids), key=lambda r: r["start"])["pid"]
+    child = pytest_pids - {root}
+    workers = {r["pid"] for r in procs if r.get("argv") == ["-c"] and r["ppid"] in pytest_pids}
+    others = [r for r in procs if r["pid"] not in pytest_pids | workers]
     # In a process that is no child session (the run and its workers), every session but the
     # longest (the process's own) is one that pytester ran in-process.
     by_pid: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for record in sessions:
-        if record["pid"] not in child:
+        if record["pid"] not in child:  # the run, its workers, child runs' workers
             by_pid[record["pid"]].append(record)
     in_process = [r for group in by_pid.values() for r in sorted(group, key=_wall)[:-1]]
     print(
@@ -233,7 +235,7 @@ import atexit, json, os, sys, time
 _LOG = os.environ.get("BENCH_SUITE_LOG")
 if _LOG:
     _t0 = time.perf_counter()
-    _rec = {"kind": "proc", "pid": os.getpid(), "ppid": os.getppid(),
+    _rec = {"kind": "proc", "pid": os.getpid(), "ppid": os.getppid(), "start": time.time(),
             "test": os.environ.get("PYTEST_CURRENT_TEST", ""),
             "worker": os.environ.get("PYTEST_XDIST_WORKER", "")}
     def _done():
