@@ -21,8 +21,8 @@ import pytest
 from pytest_antimetal.contract.failure_repr import failure_repr
 from pytest_antimetal.contract.grouping import format_part
 from pytest_antimetal.contract.operations import ContractOperation
+from pytest_antimetal.contract.part_result import PartResult
 from pytest_antimetal.contract.parts import items_for
-from pytest_antimetal.contract.runner import PartResult
 from pytest_antimetal.contract.suite import STATEFUL_ITEMS, ContractSuite
 from pytest_antimetal.secrets import redact
 

@@ -32,7 +32,7 @@ from pytest_antimetal.contract.grouping import Entry, EntryBook
 from pytest_antimetal.contract.operations import ContractOperation
 from pytest_antimetal.contract.parts import STATEFUL_PARTS
 from pytest_antimetal.contract.report import RunStats
-from pytest_antimetal.contract.runner import DEFAULT_MAX_EXAMPLES
+from pytest_antimetal.contract.settings import DEFAULT_MAX_EXAMPLES
 from pytest_antimetal.live_budget import DEFAULT_LIVE_BUDGET, Budget, run_budget
 from pytest_antimetal.runconfig import run_spec, run_spec_path, run_target
 from pytest_antimetal.secrets import APIKey
