@@ -147,7 +147,12 @@ _OPTIONS: tuple[_Option, ...] = (
     _Option(
         "--antimetal-keep-created",
         "Against a live target, keep what the contract suite created (by default it is "
-        "deleted at the end of the run).",
+        "deleted at the end of the run; ini antimetal_keep_created).",
+        ini=_Ini(
+            "antimetal_keep_created",
+            "Contract suite, live target: keep what it created.",
+            "bool",
+        ),
     ),
     _Option(
         "--antimetal-coverage-min",

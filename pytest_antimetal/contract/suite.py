@@ -88,7 +88,11 @@ class ContractSuite:
             or ini_bool(config, "antimetal_read_only")
         )
         """Only the operations that change nothing run (and not the stateful part)."""
-        self.keep_created: bool = bool(config.getoption("antimetal_keep_created", False))
+        self.keep_created: bool = bool(
+            config.getoption("antimetal_keep_created", False)
+            or ini_bool(config, "antimetal_keep_created")
+        )
+        """What this run created on a live target stays there (else it is deleted at the end)."""
         self.operations: tuple[ContractOperation, ...] = tuple(
             op
             for op in selected_operations(config, self.spec)

@@ -183,6 +183,7 @@ def test_deterministic_under_record_mode(project: pytest.Pytester) -> None:
         (["--antimetal-live-budget=-1"], "--antimetal-live-budget: must be positive"),
         (["--antimetal-spec=missing.yaml"], "missing.yaml: cannot read"),
         (["--antimetal-base-url=http://127.0.0.1:9"], "ANTIMETAL_API_KEY is not set"),
+        (["-o", "antimetal_keep_created=maybe"], "ini antimetal_keep_created: invalid truth"),
     ],
 )
 def test_bad_configuration_is_one_line(
@@ -309,7 +310,34 @@ target.is_loopback_url = lambda url: False
 """
 
 
-@pytest.mark.parametrize("dist", ["load", "loadfile"])
+def test_keep_created_from_the_ini(
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, canary_key: str
+) -> None:
+    # --antimetal-keep-created's ini twin: what the run created on a live target stays there.
+    monkeypatch.setenv("ANTIMETAL_API_KEY", canary_key)
+    project.makeconftest(LIVE_CONFTEST)
+    live = FakeAntimetal(api_keys=[canary_key], seed=1, clock=now_utc)
+    with FakeServer(live) as server:
+        result = project.runpytest_subprocess(
+            "-p",
+            "antimetal",
+            "--antimetal-contract",
+            f"--antimetal-base-url={server.url}",
+            "--antimetal-live-budget=2",
+            "--antimetal-max-examples=5",
+            "--hypothesis-seed=4",
+            "-k",
+            "examples",
+            "-o",
+            "antimetal_keep_created=true",
+        )
+        left = list(server.fake.issues)
+        deletes = [r for r in server.fake.requests if r.method == "DELETE"]
+    out = _output(result)
+    assert result.ret == pytest.ExitCode.OK, out
+    assert left and deletes == []
+    assert "kept (--antimetal-keep-created)" in out
+    assert "deleted at the end" not in out@pytest.mark.parametrize("dist", ["load", "loadfile"])
 def test_live_budget_caps_the_run_not_each_xdist_worker(
     project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, canary_key: str, dist: str
 ) -> None:
