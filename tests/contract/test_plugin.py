@@ -337,7 +337,10 @@ def test_keep_created_from_the_ini(
     assert result.ret == pytest.ExitCode.OK, out
     assert left and deletes == []
     assert "kept (--antimetal-keep-created)" in out
-    assert "deleted at the end" not in out@pytest.mark.parametrize("dist", ["load", "loadfile"])
+    assert "deleted at the end" not in out
+
+
+@pytest.mark.parametrize("dist", ["load", "loadfile"])
 def test_live_budget_caps_the_run_not_each_xdist_worker(
     project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, canary_key: str, dist: str
 ) -> None:
