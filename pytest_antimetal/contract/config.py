@@ -32,6 +32,7 @@ __all__ = [
     "ini_bool",
     "is_deterministic",
     "number_option",
+    "rate_option",
     "report_dir",
     "run_seed",
     "selected_operations",
@@ -59,6 +60,26 @@ def number_option(config: pytest.Config, option: str, ini: str, kind: type, defa
         raise pytest.UsageError(f"{source}: must be a finite number, got {value}{_SEE}")
     if value <= 0 and not (kind is int and option == "antimetal_live_budget" and value == 0):
         raise pytest.UsageError(f"{source}: must be positive, got {value}{_SEE}")
+    return value
+
+
+MIN_RATE = 1 / 86_400
+"""The smallest ``--antimetal-rate``: one request a day. The pacer sleeps ``1/rate`` seconds in
+a sender thread, and a sleep past about 292 years overflows there (``1e-300`` did, as a
+traceback mid-run); a day is far from that, even split over xdist workers, and slower than
+any limit a live API sets."""
+
+
+def rate_option(config: pytest.Config) -> float | None:
+    """``--antimetal-rate`` (else ini ``antimetal_rate``): requests per second for the whole
+    run, at least :data:`MIN_RATE`; ``None``: no limit."""
+    value: float | None = number_option(config, "antimetal_rate", "antimetal_rate", float, None)
+    if value is not None and value < MIN_RATE:
+        given = config.getoption("antimetal_rate", None) is not None
+        source = "--antimetal-rate" if given else "ini antimetal_rate"
+        raise pytest.UsageError(
+            f"{source}: must be at least one request a day ({MIN_RATE:.3g}), got {value:g}{_SEE}"
+        )
     return value
 
 

@@ -22,6 +22,7 @@ from pytest_antimetal.contract.config import (
     ini_bool,
     is_deterministic,
     number_option,
+    rate_option,
     report_dir,
     run_seed,
     selected_operations,
@@ -111,7 +112,7 @@ class ContractSuite:
             config, "antimetal_concurrency", "antimetal_concurrency", int, None
         )
         """``None``: the runner's default for the target (README, 'Speed against a remote API')."""
-        rate: float | None = number_option(config, "antimetal_rate", "antimetal_rate", float, None)
+        rate: float | None = rate_option(config)
         # The limit is the run's: under xdist each worker keeps to its share.
         workers = int((getattr(config, "workerinput", None) or {}).get("workercount", 1))
         self.rate: float | None = None if rate is None else rate / max(1, workers)

@@ -183,6 +183,9 @@ def test_deterministic_under_record_mode(project: pytest.Pytester) -> None:
         (["--antimetal-live-budget=-1"], "--antimetal-live-budget: must be positive"),
         (["--antimetal-spec=missing.yaml"], "missing.yaml: cannot read"),
         (["--antimetal-base-url=http://127.0.0.1:9"], "ANTIMETAL_API_KEY is not set"),
+        # A rate this small once overflowed the pacer's sleep, as a traceback mid-run.
+        (["--antimetal-rate=1e-300"], "--antimetal-rate: must be at least one request a day"),
+        (["-o", "antimetal_rate=1e-6"], "ini antimetal_rate: must be at least one request a day"),
         (["-o", "antimetal_keep_created=maybe"], "ini antimetal_keep_created: invalid truth"),
     ],
 )
