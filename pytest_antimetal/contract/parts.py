@@ -174,7 +174,7 @@ STATEFUL_PARTS: tuple[Part, ...] = (
 )
 """Parts that drive every operation themselves, not one operation's items: ``sequences`` is an
 item of a run that selects every operation it drives (the default run), forced or left out by
-the plugin's options (:func:`pytest_antimetal.contract.plugin._sequences`)."""
+the plugin's options (:func:`pytest_antimetal.contract.config.sequences`)."""
 
 _BY_NAME = {p.name: p for p in (*PART_TABLE, *STATEFUL_PARTS)}
 _BY_ITEM = {p.item(k): (p, k) for p in PART_TABLE for k in range(1, p.shards + 1)}
