@@ -7,9 +7,10 @@ Three uses:
   summed by the ``nested_session`` marker (tests running a pytest session or a README shell
   example of their own, against the in-process rest), by ``tests/`` directory, and by kind
   (README shell examples, README pytest examples, xdist child runs, live-budget and
-  live-safety runs, recording and cassettes, the canary sweep, contract runs of every
-  operation, other child sessions, in-process). ``--procs`` adds the count of the Python
-  processes and pytest sessions the suite started (the file ``--run`` writes).
+  live-safety runs, recording and cassettes, the canary sweep, spec drift, other
+  contract-suite sessions, the contract runner in-process, other child sessions, in-process
+  units). ``--procs`` adds the count of the Python processes and pytest sessions the suite
+  started (the file ``--run`` writes).
 * ``python benchmarks/bench_suite.py --run [-n 2]`` runs the suite so (about ten minutes on
   2 cores), counting every Python process and pytest session it starts, then prints the same.
   The counting is outside the project: a ``sitecustomize`` on ``PYTHONPATH`` logs each Python
@@ -62,9 +63,8 @@ _ARG_KINDS = (
     ("live-budget and live-safety runs", r"antimetal-live|antimetal_live|--antimetal-budget"),
     ("recording and cassettes", r"--record-mode|--antimetal-record"),
 )
-_CONTRACT_ALL = "contract sessions, every operation"
-_CONTRACT_ONE = "contract sessions, one operation"
-_CONTRACT = "contract sessions (arguments not logged)"
+# (Which operations a session ran is not told by its arguments: an ini file may narrow it.)
+_CONTRACT = "other contract-suite sessions"
 _OTHER_NESTED = "other child sessions"
 _RUNNER = "contract runner in-process"
 _IN_PROCESS = "in-process units"
@@ -141,10 +141,7 @@ def kind_of(test: Test) -> str:
     contract = test.node.startswith("tests/contract/")
     if not test.nested:  # no pytest session of its own: units, or ContractRunner directly
         return _RUNNER if contract else _IN_PROCESS
-    if "--antimetal-contract" in joined:
-        one = all("antimetal_operations=" in args for args in test.sessions if "contract" in args)
-        return _CONTRACT_ONE if one else _CONTRACT_ALL
-    return _CONTRACT if contract else _OTHER_NESTED
+    return _CONTRACT if contract or "--antimetal-contract" in joined else _OTHER_NESTED
 
 
 def _table(title: str, groups: dict[str, list[Test]], total: float) -> None:
