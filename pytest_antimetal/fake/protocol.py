@@ -5,7 +5,10 @@ applies to h11 only, ``limit_concurrency`` answers plain text only after
 accepting, and its keep-alive timer starts only after a first response):
 
 - the request line and header lines: at most ``max_header_bytes`` and
-  ``max_headers`` fields, else ``431``;
+  ``max_headers`` fields, else ``431``; a request line longer than that on its
+  own gets ``400`` (no operation takes a query that long, and every operation
+  with parameters documents a 400 while the document has no 414 or 431: a
+  fuzzer's over-long ``GET /artifacts?id=…`` gets an answer it expects);
 - a request must arrive in full within ``request_timeout`` of the connection
   opening or of the previous answer, else ``408`` (an idle connection is
   closed);
@@ -275,8 +278,7 @@ class GuardedProtocol(HttpToolsProtocol):
             self._head_chunks += len(data)
             limits = self.guard.limits
             if self._head_chunks > limits.max_header_bytes:
-                many = len(self.headers) > limits.max_headers
-                self._refuse(431, self._too_many() if many else self._too_large())
+                self._refuse(*self._head_refusal())
 
     def eof_received(self) -> bool | None:  # type: ignore[override]
         """The client half-closed: answer what was read in full, then close."""
@@ -289,6 +291,22 @@ class GuardedProtocol(HttpToolsProtocol):
             cycle.disconnected = True
             cycle.message_event.set()
         return True if self.busy() else None
+
+    def _line_size(self) -> int:
+        """The request line's size as sent (method, target, version, CRLF), as far as read."""
+        try:
+            method = self.parser.get_method()
+        except httptools.HttpParserError:  # not parsed yet
+            method = b""
+        return len(method) + len(self.url) + _REQUEST_LINE_EXTRA
+
+    def _head_refusal(self) -> tuple[int, str]:
+        limits = self.guard.limits
+        if len(self.headers) > limits.max_headers:
+            return 431, self._too_many()
+        if self._line_size() > limits.max_header_bytes:
+            return 400, f"request line too long (limit {limits.max_header_bytes} bytes)"
+        return 431, self._too_large()
 
     def _too_many(self) -> str:
         return f"too many header fields (limit {self.guard.limits.max_headers})"
@@ -312,12 +330,10 @@ class GuardedProtocol(HttpToolsProtocol):
         self._in_head = False
         limits = self.guard.limits
         headers = self.headers
-        if len(headers) > limits.max_headers:
-            raise _Refusal(431, self._too_many())
-        size = len(self.parser.get_method()) + len(self.url) + _REQUEST_LINE_EXTRA
+        size = self._line_size()
         size += sum(map(len, chain.from_iterable(headers))) + _HEADER_LINE_EXTRA * len(headers)
-        if size > limits.max_header_bytes:
-            raise _Refusal(431, self._too_large())
+        if size > limits.max_header_bytes or len(headers) > limits.max_headers:
+            raise _Refusal(*self._head_refusal())
         super().on_headers_complete()
 
     def on_message_complete(self) -> None:
