@@ -6,11 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from pytest_antimetal.models.checking import (
-    checked,
-    sub_schema,
-    wire_values,
-)
+from pytest_antimetal.models.checking import WireModel, sub_schema
 
 __all__ = [
     "ARTIFACT_TYPES",
@@ -27,7 +23,7 @@ __all__ = [
 
 
 @dataclass(frozen=True)
-class Artifact:
+class Artifact(WireModel):
     """One item of ``GET /artifacts``: the fields every artifact type shares.
 
     ``client.artifacts.retrieve`` returns the subclass its ``type`` names
@@ -46,7 +42,7 @@ class Artifact:
     data: Any = field(default=None, compare=False, hash=False)
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False, hash=False)
 
-    _WIRE: ClassVar[dict[str, str]] = {
+    _WIRE: ClassVar[Mapping[str, str]] = {
         "id": "id",
         "type": "type",
         "provider": "provider",
@@ -56,12 +52,6 @@ class Artifact:
         "updatedAt": "updated_at",
         "data": "data",
     }
-
-    @classmethod
-    def from_json(cls, body: Any, *, schema: Mapping[str, Any] | None = None) -> Artifact:
-        """Build *this* class from one artifact object checked against *schema*."""
-        body = checked(body, schema or {}, "")
-        return cls(**wire_values(body, cls._WIRE), raw=dict(body))
 
 
 @dataclass(frozen=True)

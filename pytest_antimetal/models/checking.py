@@ -9,10 +9,11 @@ against its own sub-schema when it is turned into a nested model.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar, Self
 
 __all__ = [
+    "WireModel",
     "check_against_schema",
     "checked",
     "mapping",
@@ -110,6 +111,35 @@ def checked(body: Any, schema: Mapping[str, Any] | None, what: str) -> dict[str,
 
 def wire_values(body: Mapping[str, Any], wire_to_attr: Mapping[str, str]) -> dict[str, Any]:
     return {attr: body.get(wire) for wire, attr in wire_to_attr.items()}
+
+
+class WireModel:
+    """Base of the models read from one JSON object: check it, copy its flat fields by name.
+
+    ``_WIRE`` maps wire names to attributes; ``_WHERE`` prefixes the error messages with
+    where the object sits in its parent (``""`` for a top-level body). Both are ClassVars,
+    so a dataclass model keeps exactly its own fields and constructor. A model with nested
+    parts keeps its own ``from_json`` and starts from :meth:`_wire_fields`.
+    """
+
+    _WIRE: ClassVar[Mapping[str, str]] = {}
+    _WHERE: ClassVar[str] = ""
+
+    @classmethod
+    def _wire_fields(
+        cls, body: Any, schema: Mapping[str, Any] | None
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """*body* checked against *schema* (:class:`ValueError` otherwise), and its flat fields."""
+        body = checked(body, schema, cls._WHERE)
+        return body, wire_values(body, cls._WIRE)
+
+    @classmethod
+    def from_json(cls, body: Any, *, schema: Mapping[str, Any] | None = None) -> Self:
+        """Build from one JSON object checked against *schema* (``None``/``{}``: an object)."""
+        body, values = cls._wire_fields(body, schema)
+        # The subclass is a dataclass whose __init__ takes these keywords; this base has none.
+        make: Callable[..., Self] = cls
+        return make(**values, raw=dict(body))
 
 
 def objects(value: Any) -> list[Any]:

@@ -13,12 +13,11 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from pytest_antimetal.models.checking import (
+    WireModel,
     check_against_schema,
-    checked,
     objects,
     sub_schema,
     vendored_schema,
-    wire_values,
 )
 
 __all__ = [
@@ -180,7 +179,7 @@ class Issue:
 
 
 @dataclass(frozen=True)
-class IssueSummary:
+class IssueSummary(WireModel):
     """One item of ``GET /issues`` (``IssueSummaryDto``)."""
 
     uuid: str
@@ -194,7 +193,7 @@ class IssueSummary:
     seed_count: int
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False, hash=False)
 
-    _WIRE: ClassVar[dict[str, str]] = {
+    _WIRE: ClassVar[Mapping[str, str]] = {
         "uuid": "uuid",
         "number": "number",
         "title": "title",
@@ -211,12 +210,11 @@ class IssueSummary:
         """Build from an ``IssueSummaryDto`` (*schema* ``None``: the vendored spec's)."""
         if schema is None:
             schema = vendored_schema("IssueSummaryDto")
-        body = checked(body, schema, "")
-        return cls(**wire_values(body, cls._WIRE), raw=dict(body))
+        return super().from_json(body, schema=schema)
 
 
 @dataclass(frozen=True)
-class IssueVersion:
+class IssueVersion(WireModel):
     """One investigation run of an issue (an item of ``IssueDto.versions``).
 
     ``status`` is ``PENDING`` while the run works, then ``SUCCESS``, ``NOOP`` or ``ERROR``.
@@ -232,13 +230,8 @@ class IssueVersion:
         """Whether the run has finished (any status but ``PENDING``)."""
         return self.status in TERMINAL_VERSION_STATUSES
 
-    @classmethod
-    def from_json(cls, body: Any, *, schema: Mapping[str, Any] | None = None) -> IssueVersion:
-        body = checked(body, schema, "versions[]")
-        return cls(
-            **wire_values(body, {"uuid": "uuid", "version": "version", "status": "status"}),
-            raw=dict(body),
-        )
+    _WHERE: ClassVar[str] = "versions[]"
+    _WIRE: ClassVar[Mapping[str, str]] = {"uuid": "uuid", "version": "version", "status": "status"}
 
 
 # Which run statuses mean "finished": the document's enum is SUCCESS, NOOP, ERROR, PENDING.
@@ -246,7 +239,7 @@ TERMINAL_VERSION_STATUSES = frozenset({"SUCCESS", "NOOP", "ERROR"})
 
 
 @dataclass(frozen=True)
-class Seed:
+class Seed(WireModel):
     """What started an issue (an item of ``IssueDto.seeds``: an alert or a user query)."""
 
     public_uuid: str
@@ -262,7 +255,8 @@ class Seed:
     triggered_at: str
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False, hash=False)
 
-    _WIRE: ClassVar[dict[str, str]] = {
+    _WHERE: ClassVar[str] = "seeds[]"
+    _WIRE: ClassVar[Mapping[str, str]] = {
         "publicUuid": "public_uuid",
         "seedType": "seed_type",
         "provider": "provider",
@@ -277,6 +271,6 @@ class Seed:
 
     @classmethod
     def from_json(cls, body: Any, *, schema: Mapping[str, Any] | None = None) -> Seed:
-        body = checked(body, schema, "seeds[]")
-        values = wire_values(body, cls._WIRE)
+        """Build from one ``IssueDto.seeds`` item checked against *schema*."""
+        body, values = cls._wire_fields(body, schema)
         return cls(**values, tags=tuple(objects(body.get("tags"))), raw=dict(body))

@@ -4,21 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from pytest_antimetal.models.checking import (
+    WireModel,
     checked,
     objects,
     sub_schema,
     vendored_schema,
-    wire_values,
 )
 
 __all__ = ["QueryArtifact", "QueryChunk", "QueryResponse"]
 
 
 @dataclass(frozen=True)
-class QueryArtifact:
+class QueryArtifact(WireModel):
     """An artifact the agent found while answering (``QueryResponseDto.artifacts`` items)."""
 
     id: str
@@ -28,17 +28,14 @@ class QueryArtifact:
     summary: str | None = None
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False, hash=False)
 
-    @classmethod
-    def from_json(cls, body: Any, *, schema: Mapping[str, Any] | None = None) -> QueryArtifact:
-        body = checked(body, schema, "artifact")
-        wire = {
-            "id": "id",
-            "tool_name": "tool_name",
-            "data_type": "data_type",
-            "provider": "provider",
-            "summary": "summary",
-        }
-        return cls(**wire_values(body, wire), raw=dict(body))
+    _WHERE: ClassVar[str] = "artifact"
+    _WIRE: ClassVar[Mapping[str, str]] = {
+        "id": "id",
+        "tool_name": "tool_name",
+        "data_type": "data_type",
+        "provider": "provider",
+        "summary": "summary",
+    }
 
 
 @dataclass(frozen=True)

@@ -4,22 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from pytest_antimetal.models.checking import (
+    WireModel,
     checked,
     mapping,
     objects,
     sub_schema,
     vendored_schema,
-    wire_values,
 )
 
 __all__ = ["Evidence", "EvidenceArtifact", "IssueResults", "RootCause"]
 
 
 @dataclass(frozen=True)
-class EvidenceArtifact:
+class EvidenceArtifact(WireModel):
     """A document an evidence item points to; fetch it with ``client.artifacts.retrieve``."""
 
     document_id: str
@@ -28,20 +28,17 @@ class EvidenceArtifact:
     data_type: str
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False, hash=False)
 
-    @classmethod
-    def from_json(cls, body: Any, *, schema: Mapping[str, Any] | None = None) -> EvidenceArtifact:
-        body = checked(body, schema, "artifacts[]")
-        wire = {
-            "documentId": "document_id",
-            "title": "title",
-            "description": "description",
-            "dataType": "data_type",
-        }
-        return cls(**wire_values(body, wire), raw=dict(body))
+    _WHERE: ClassVar[str] = "artifacts[]"
+    _WIRE: ClassVar[Mapping[str, str]] = {
+        "documentId": "document_id",
+        "title": "title",
+        "description": "description",
+        "dataType": "data_type",
+    }
 
 
 @dataclass(frozen=True)
-class Evidence:
+class Evidence(WireModel):
     """One evidence item of a root cause (relevant or irrelevant)."""
 
     title: str
@@ -51,24 +48,27 @@ class Evidence:
     artifacts: tuple[EvidenceArtifact, ...]
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False, hash=False)
 
+    _WHERE: ClassVar[str] = "evidence[]"
+    _WIRE: ClassVar[Mapping[str, str]] = {
+        "title": "title",
+        "status": "status",
+        "description": "description",
+        "confidence": "confidence",
+    }
+
     @classmethod
     def from_json(cls, body: Any, *, schema: Mapping[str, Any] | None = None) -> Evidence:
-        body = checked(body, schema, "evidence[]")
-        wire = {
-            "title": "title",
-            "status": "status",
-            "description": "description",
-            "confidence": "confidence",
-        }
+        """Build from one evidence item and its artifacts, checked against *schema*."""
+        body, values = cls._wire_fields(body, schema)
         items = sub_schema(schema, "artifacts", "[]")
         artifacts = tuple(
             EvidenceArtifact.from_json(a, schema=items) for a in objects(body.get("artifacts"))
         )
-        return cls(**wire_values(body, wire), artifacts=artifacts, raw=dict(body))
+        return cls(**values, artifacts=artifacts, raw=dict(body))
 
 
 @dataclass(frozen=True)
-class RootCause:
+class RootCause(WireModel):
     """``IssueResultsDto.rootCause``: the investigation's conclusion and its evidence."""
 
     id: str
@@ -78,21 +78,24 @@ class RootCause:
     irrelevant_evidence: tuple[Evidence, ...]
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False, hash=False)
 
+    _WHERE: ClassVar[str] = "rootCause"
+    _WIRE: ClassVar[Mapping[str, str]] = {
+        "id": "id",
+        "incidentOverview": "incident_overview",
+        "rootCauseSummary": "root_cause_summary",
+    }
+
     @classmethod
     def from_json(cls, body: Any, *, schema: Mapping[str, Any] | None = None) -> RootCause:
-        body = checked(body, schema, "rootCause")
-        wire = {
-            "id": "id",
-            "incidentOverview": "incident_overview",
-            "rootCauseSummary": "root_cause_summary",
-        }
+        """Build from ``IssueResultsDto.rootCause`` and its evidence, checked against *schema*."""
+        body, values = cls._wire_fields(body, schema)
 
         def evidence(name: str) -> tuple[Evidence, ...]:
             items = sub_schema(schema, name, "[]")
             return tuple(Evidence.from_json(e, schema=items) for e in objects(body.get(name)))
 
         return cls(
-            **wire_values(body, wire),
+            **values,
             relevant_evidence=evidence("relevantEvidence"),
             irrelevant_evidence=evidence("irrelevantEvidence"),
             raw=dict(body),
