@@ -24,7 +24,14 @@ import pytest
 
 # run_budget is live_budget's; imported from here, it is kept for one release.
 from pytest_antimetal.live_budget import DEFAULT_LIVE_BUDGET, run_budget
-from pytest_antimetal.runconfig import run_spec, run_target
+from pytest_antimetal.runconfig import (  # noqa: F401  (MARKER and the rest: re-exported)
+    MARKER,
+    TARGET_FIXTURES,
+    needs_live_target,
+    run_spec,
+    run_target,
+    sends_to_live_target,
+)
 from pytest_antimetal.secrets import APIKey, api_key_from_env
 from pytest_antimetal.target import Target
 
@@ -53,7 +60,6 @@ BUDGET_KEY = pytest.StashKey["GuardedBudget"]()
 server: the factory's creates and the fixture clients' unsafe requests."""
 """Issues this run created on a server other than the embedded fake (``{"number", "uuid",
 "title"}`` each), through the client fixtures or the factory."""
-MARKER = "antimetal_fake"
 _REPLAY_KEY = "cassette-replay"
 """Sent when replaying cassettes without ``ANTIMETAL_API_KEY`` (the matcher ignores credentials)."""
 _POOL_KEY = pytest.StashKey["SharedBudget"]()
@@ -92,10 +98,6 @@ _MARKER_OPTIONS: dict[str, tuple[str, Callable[[Any], bool]]] = {
         ),
     ),
 }
-# Fixtures that talk to the run's target (a live one needs a key).
-TARGET_FIXTURES = frozenset(
-    {"antimetal_client", "antimetal_async_client", "antimetal_issue_factory", "antimetal_target"}
-)
 
 
 def marker_problem(item: pytest.Item) -> str | None:
@@ -116,21 +118,6 @@ def marker_problem(item: pytest.Item) -> str | None:
                 f"got {value!r}"
             )
     return None
-
-
-def needs_live_target(item: pytest.Item) -> bool:
-    """Whether *item* uses a fixture that talks to the run's target rather than a fake."""
-    names = set(getattr(item, "fixturenames", ()))
-    return bool(names & TARGET_FIXTURES) and not (
-        "antimetal_fake" in names or item.get_closest_marker(MARKER) is not None
-    )
-
-
-def sends_to_live_target(item: pytest.Item) -> bool:
-    """Whether *item* can send requests to the run's target (``antimetal_target`` alone
-    only describes it)."""
-    names = set(getattr(item, "fixturenames", ()))
-    return needs_live_target(item) and bool(names & (TARGET_FIXTURES - {"antimetal_target"}))
 
 
 @pytest.fixture(scope="session")

@@ -262,8 +262,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     # A user's mistake is one usage error before anything runs, not an error per test.
-    from pytest_antimetal.fixtures import marker_problem, needs_live_target
-    from pytest_antimetal.runconfig import target_error
+    from pytest_antimetal.fixtures import marker_problem
+    from pytest_antimetal.runconfig import needs_live_target, target_error
 
     for item in items:
         problem = marker_problem(item)

@@ -20,10 +20,14 @@ if TYPE_CHECKING:
     from pytest_antimetal.spec import Spec
 
 __all__ = [
+    "MARKER",
+    "TARGET_FIXTURES",
     "named_items",
+    "needs_live_target",
     "run_spec",
     "run_spec_path",
     "run_target",
+    "sends_to_live_target",
     "synthetic_item_wanted",
     "target_error",
     "validate_at_configure",
@@ -145,3 +149,26 @@ def synthetic_item_wanted(config: pytest.Config, name: str) -> bool:
     """
     named = named_items(config)
     return not named or name in named
+
+
+MARKER = "antimetal_fake"
+"""The marker that turns the fake on for a test (``@pytest.mark.antimetal_fake(...)``)."""
+TARGET_FIXTURES = frozenset(
+    {"antimetal_client", "antimetal_async_client", "antimetal_issue_factory", "antimetal_target"}
+)
+"""Fixtures that talk to the run's target (a live one needs a key)."""
+
+
+def needs_live_target(item: pytest.Item) -> bool:
+    """Whether *item* uses a fixture that talks to the run's target rather than a fake."""
+    names = set(getattr(item, "fixturenames", ()))
+    return bool(names & TARGET_FIXTURES) and not (
+        "antimetal_fake" in names or item.get_closest_marker(MARKER) is not None
+    )
+
+
+def sends_to_live_target(item: pytest.Item) -> bool:
+    """Whether *item* can send requests to the run's target (``antimetal_target`` alone
+    only describes it)."""
+    names = set(getattr(item, "fixturenames", ()))
+    return needs_live_target(item) and bool(names & (TARGET_FIXTURES - {"antimetal_target"}))

@@ -175,12 +175,10 @@ def test_the_fakes_adapters_know_its_handler_protocol_only() -> None:
 def test_features_take_no_fixtures_from_the_entry_points_module() -> None:
     # fixtures.py is the entry point's (pytest finds the fixtures in plugin.py's namespace):
     # what a feature needs of the run (its live budget, its target) lives below both.
-    # cassettes.plugin's sends_to_live_target import is the one left for its owner.
-    left = {f"{PACKAGE}.cassettes.plugin"}
     users = sorted(
         f"{name} imports {PACKAGE}.fixtures"
         for name in MODULES
-        if _unit(name) in FEATURES and name not in left
+        if _unit(name) in FEATURES
         if f"{PACKAGE}.fixtures" in _imports_of(name)
     )
     assert users == []

@@ -279,8 +279,7 @@ class CassettePlugin:
             "disable_recording", False
         ):
             return
-        from pytest_antimetal.fixtures import sends_to_live_target
-        from pytest_antimetal.runconfig import run_target, target_error
+        from pytest_antimetal.runconfig import run_target, sends_to_live_target, target_error
 
         if not sends_to_live_target(item) or target_error(self.config) is not None:
             return
