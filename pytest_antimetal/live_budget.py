@@ -35,13 +35,27 @@ import pytest
 __all__ = [
     "DEFAULT_LIVE_BUDGET",
     "POOL_KEY",
+    "SAFE_METHODS",
     "Budget",
     "CreateBudget",
     "LiveBudget",
     "LiveBudgetExceeded",
     "SharedBudget",
+    "can_create",
     "run_budget",
 ]
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+"""RFC 9110's safe methods: requests that change nothing on a server that honours them. Every
+other method can create or change (QUERY's draft too: a live server may not know it), so it
+takes from the budget, and a read-only run holds it back. The one list: the contract suite,
+its live-target rules and the fixture clients' guard all read it here."""
+
+
+def can_create(method: str) -> bool:
+    """Whether a request can create (or change) something: every method but the safe ones."""
+    return method.upper() not in SAFE_METHODS
+
 
 DEFAULT_LIVE_BUDGET = 5
 """The run's cap when ``--antimetal-live-budget`` does not say: the contract suite's and the

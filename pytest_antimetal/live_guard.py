@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from pytest_antimetal.live_budget import CreateBudget, LiveBudgetExceeded
+from pytest_antimetal.live_budget import SAFE_METHODS, CreateBudget, LiveBudgetExceeded
 
 if TYPE_CHECKING:
     from pytest_antimetal.live_budget import Budget
@@ -40,7 +40,6 @@ __all__ = [
     "LiveGuard",
 ]
 
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 _ISSUE_PATH = re.compile(r"^/issues/(?P<id>[^/]+)(?:/.*)?$")
 
 

@@ -14,12 +14,12 @@ from collections.abc import Callable
 
 from pytest_antimetal.contract.report import ReceivedResponse
 from pytest_antimetal.contract.sending import Outgoing
+from pytest_antimetal.live_budget import can_create
 from pytest_antimetal.spec import Spec
 
 __all__ = ["NOT_OURS", "READ_ONLY", "LiveSafety"]
 
 _CHANGES_EXISTING = frozenset({"PATCH", "PUT", "DELETE"})
-_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 NOT_OURS = "changes a resource this run did not create (live target)"
 READ_ONLY = "could create or change (--antimetal-read-only)"
 _IDENTIFIER = re.compile(r"[A-Za-z0-9._~-]{1,200}")
@@ -45,7 +45,7 @@ class LiveSafety:
         may go (the live budget aside)."""
         if self.not_ours(out):
             return NOT_OURS
-        if self.read_only and out.method.upper() not in _SAFE_METHODS:
+        if self.read_only and can_create(out.method):
             return READ_ONLY
         return None
 

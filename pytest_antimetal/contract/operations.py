@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from pytest_antimetal.contract.sending import can_create
+from pytest_antimetal.live_budget import can_create
 from pytest_antimetal.spec import Operation, Spec
 
 __all__ = ["ContractOperation", "UnknownOperation", "operations_of", "select_operations"]

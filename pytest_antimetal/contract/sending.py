@@ -25,6 +25,7 @@ from pytest_antimetal.contract.edge_cases import EdgeInput
 from pytest_antimetal.contract.reach import is_connect_error
 from pytest_antimetal.contract.spec_rules import Intent, classify_datetime, get_path
 from pytest_antimetal.errors import parse_retry_after
+from pytest_antimetal.live_budget import can_create
 from pytest_antimetal.spec.formats import now_utc
 
 if TYPE_CHECKING:
@@ -49,14 +50,6 @@ UNREACHABLE_AFTER = 3
 earlier counts as unreachable."""
 RETRIES_ON_429 = 3
 """How many times a request answered ``429`` is sent again (after the pause it set)."""
-
-_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "QUERY"})
-"""RFC 9110's safe methods (and QUERY's draft): requests that change nothing on the server."""
-
-
-def can_create(method: str) -> bool:
-    """Whether a request can create (or change) something: every method but the safe ones."""
-    return method.upper() not in _SAFE_METHODS
 
 
 @dataclass(frozen=True)

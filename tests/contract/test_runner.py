@@ -16,6 +16,7 @@ from pytest_antimetal.contract.checks import OWN_CHECKS, applies
 from pytest_antimetal.contract.report import format_failures
 from pytest_antimetal.contract.runner import ITEMS, PARTS, ContractRunner, ContractSettings
 from pytest_antimetal.fake import FakeAntimetal
+from pytest_antimetal.live_budget import SAFE_METHODS
 from pytest_antimetal.spec import Spec, vendored_spec
 from tests.helpers.planted_faults import FAULTS, NOT_FAULTS, make_fake
 
@@ -383,7 +384,7 @@ def test_no_module_of_the_package_uses_pickle() -> None:
 # -- the live budget counts every request that can create ---------------------------------
 
 VALID_BODY = b'{"title": "t", "description": "d", "environment": "e"}'
-_SAFE = ("GET", "HEAD", "OPTIONS", "TRACE", "QUERY")
+_SAFE = SAFE_METHODS
 
 
 class AcceptEverything:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from pytest_antimetal.factory import CreateBudget, LiveBudgetExceeded
-from pytest_antimetal.live_budget import LiveBudget, SharedBudget
+from pytest_antimetal.live_budget import SAFE_METHODS, LiveBudget, SharedBudget, can_create
 from tests.helpers.sessions import REPO_ROOT
 
 pytestmark = pytest.mark.filterwarnings("error")
@@ -138,3 +138,21 @@ def test_create_budget_takes_from_its_pool() -> None:
     without.take(3)
     with pytest.raises(LiveBudgetExceeded, match=r"cap of 3 \(3 created\)"):
         without.take(1)
+
+
+@pytest.mark.parametrize("method", ["QUERY", "post", "PATCH", "DELETE", "PUT", "MKCOL"])
+def test_every_method_but_the_safe_ones_can_create_everywhere(method: str) -> None:
+    # One list for the suite's budget, its read-only rule and the fixture clients' guard:
+    # QUERY is a draft a live server may not know, so it counts (it was safe in one of three).
+    from pytest_antimetal import live_guard
+    from pytest_antimetal.contract.live_safety import READ_ONLY, LiveSafety
+    from pytest_antimetal.contract.sending import Outgoing
+
+    assert can_create(method) and method.upper() not in live_guard.SAFE_METHODS
+    out = Outgoing("x", "positive", method, "http://h/issues", {}, b"", None)
+    assert out.creates
+    assert LiveSafety(capped=False, read_only=True).refusal(out) == READ_ONLY
+    for safe in SAFE_METHODS:
+        assert not can_create(safe.lower())
+        read = Outgoing("x", "positive", safe, "http://h/issues", {}, b"", None)
+        assert LiveSafety(capped=False, read_only=True).refusal(read) is None

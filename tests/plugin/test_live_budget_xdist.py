@@ -11,6 +11,7 @@ import re
 import pytest
 
 from pytest_antimetal.fake import FakeAntimetal, FakeServer
+from pytest_antimetal.live_budget import SAFE_METHODS
 from pytest_antimetal.spec.formats import now_utc
 from tests.helpers.sessions import run_plugin
 
@@ -35,7 +36,7 @@ def test_create_two_at_once(antimetal_issue_factory):
     antimetal_issue_factory.create_many(2)
 """
 
-_SAFE = ("GET", "HEAD", "OPTIONS", "TRACE", "QUERY")
+_SAFE = SAFE_METHODS
 
 
 @pytest.fixture
