@@ -14,7 +14,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import cache, cached_property
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -132,6 +132,7 @@ class Spec:
         self.document: dict[str, Any] = copy.deepcopy(document)
         self.source = source
         self._schemas: dict[str, dict[str, Any]] = {}
+        self._by_path: dict[str, tuple[Operation, ...]] = {}
 
     def __repr__(self) -> str:
         return f"Spec(source={self.source!r}, version={self.version!r})"
@@ -176,39 +177,43 @@ class Spec:
     def operations(self) -> Iterator[Operation]:
         """Every operation, in document order.
 
-        Resolved once per :class:`Spec` (the document is not changed after loading) and
-        shared by every caller: read them, never mutate them (copy first)."""
-        return iter(self._operations)
-
-    @cached_property
-    def _operations(self) -> tuple[Operation, ...]:
-        # Each call used to re-resolve every $ref: 500-odd calls a contract run, about 5% of
-        # a default run's time (cProfile).
-        return tuple(self._resolve_operations())
-
-    def _resolve_operations(self) -> Iterator[Operation]:
-        global_security = self.document.get("security", [])
+        Each path item is resolved once per :class:`Spec` (the document is not changed after
+        loading) and its operations shared by every caller: read them, never mutate them (copy
+        first). Lazily, path by path: a broken ``$ref`` under one path fails only a walk that
+        reaches it, as before the cache."""
         for path, raw_item in self.document.get("paths", {}).items():
-            if not isinstance(raw_item, Mapping):
+            if isinstance(raw_item, Mapping):
+                yield from self._path_operations(path, raw_item)
+
+    def _path_operations(self, path: str, raw_item: Mapping[str, Any]) -> tuple[Operation, ...]:
+        # Re-resolving every $ref on each walk cost 500-odd resolutions a contract run, about
+        # 5% of a default run's time (cProfile). Two threads may resolve one path at once: both
+        # build equal tuples, one is kept.
+        cached = self._by_path.get(path)
+        if cached is None:
+            cached = self._by_path[path] = tuple(self._resolve_path(path, raw_item))
+        return cached
+
+    def _resolve_path(self, path: str, raw_item: Mapping[str, Any]) -> Iterator[Operation]:
+        global_security = self.document.get("security", [])
+        item = self.resolve(raw_item)
+        shared_params = item.get("parameters", [])
+        for method in HTTP_METHODS:
+            raw = item.get(method)
+            if not isinstance(raw, Mapping):
                 continue
-            item = self.resolve(raw_item)
-            shared_params = item.get("parameters", [])
-            for method in HTTP_METHODS:
-                raw = item.get(method)
-                if not isinstance(raw, Mapping):
-                    continue
-                params = {(p.get("in"), p.get("name")): p for p in shared_params}
-                params.update({(p.get("in"), p.get("name")): p for p in raw.get("parameters", [])})
-                yield Operation(
-                    method=method,
-                    path=path,
-                    operation_id=raw.get("operationId"),
-                    parameters=tuple(params.values()),
-                    request_body=raw.get("requestBody"),
-                    responses={str(k): v for k, v in raw.get("responses", {}).items()},
-                    security=tuple(raw.get("security", global_security)),
-                    raw=dict(raw),
-                )
+            params = {(p.get("in"), p.get("name")): p for p in shared_params}
+            params.update({(p.get("in"), p.get("name")): p for p in raw.get("parameters", [])})
+            yield Operation(
+                method=method,
+                path=path,
+                operation_id=raw.get("operationId"),
+                parameters=tuple(params.values()),
+                request_body=raw.get("requestBody"),
+                responses={str(k): v for k, v in raw.get("responses", {}).items()},
+                security=tuple(raw.get("security", global_security)),
+                raw=dict(raw),
+            )
 
     def operation(self, method: str, path: str) -> Operation:
         """The operation at *method* *path*; :class:`SpecError` when absent."""

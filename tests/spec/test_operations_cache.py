@@ -13,7 +13,7 @@ from pytest_antimetal.contract.parts import PARTS
 from pytest_antimetal.contract.runner import ContractRunner, ContractSettings
 from pytest_antimetal.factory import IssueFactory
 from pytest_antimetal.fake import FakeAntimetal
-from pytest_antimetal.spec import VENDORED_SPEC_PATH, Spec, loading
+from pytest_antimetal.spec import VENDORED_SPEC_PATH, Spec, SpecError, loading
 
 KEY = "amk-operations-cache-key-0123456789"
 
@@ -50,6 +50,26 @@ def test_operations_are_resolved_once_and_the_same_objects_handed_out(
     other = Spec(spec.document)
     assert list(other.operations()) == first
     assert len(calls) == 2 * paid
+
+
+def test_a_broken_ref_under_one_path_fails_only_a_walk_that_reaches_it() -> None:
+    # The cache is per path item, filled as walks reach it: a document with one dangling $ref
+    # still serves the operations before it (the client and the factory look theirs up by
+    # method and path), and every walk that reaches the broken one still fails.
+    spec = Spec(
+        {
+            "openapi": "3.0.3",
+            "info": {"title": "t", "version": "1"},
+            "paths": {
+                "/issues": {"post": {"operationId": "createIssue", "responses": {}}},
+                "/broken": {"get": {"$ref": "#/components/schemas/Missing"}},
+            },
+        }
+    )
+    for _ in range(2):
+        assert spec.operation("post", "/issues").operation_id == "createIssue"
+        with pytest.raises(SpecError, match="Missing"):
+            list(spec.operations())
 
 
 def test_nothing_a_contract_run_does_changes_the_shared_operations() -> None:
