@@ -27,10 +27,13 @@ import os
 import shutil
 import tempfile
 import threading
+from functools import cache
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import pytest
+if TYPE_CHECKING:
+    import pytest
+
 
 __all__ = [
     "DEFAULT_LIVE_BUDGET",
@@ -66,7 +69,17 @@ POOL_KEY = "antimetal_live_budget_dir"
 
 _STEP = "from-{}"
 _MAX_STEP_BYTES = 32  # a step holds a count; anything longer is not ours
-_RUN_BUDGET_KEY = pytest.StashKey["Budget"]()
+
+
+@cache
+def _run_budget_key() -> pytest.StashKey[Budget]:
+    # pytest is imported only when a run asks: the issue factory and the fixture clients'
+    # guard import this module outside pytest too.
+    import pytest
+
+    return pytest.StashKey["Budget"]()
+
+
 """This process's take on the run's live budget (:func:`run_budget`)."""
 
 
@@ -205,11 +218,11 @@ def run_budget(config: pytest.Config, size: int) -> Budget:
     :func:`pytest_antimetal.fixtures.live_budget_pool`), else this process's own count. Made
     once per process; *size* is the cap (``--antimetal-live-budget``) as the first caller read
     it."""
-    budget = config.stash.get(_RUN_BUDGET_KEY, None)
+    budget = config.stash.get(_run_budget_key(), None)
     if budget is None:
         pool = (getattr(config, "workerinput", None) or {}).get(POOL_KEY)
         budget = LiveBudget(size) if pool is None else SharedBudget(Path(str(pool)), size)
-        config.stash[_RUN_BUDGET_KEY] = budget
+        config.stash[_run_budget_key()] = budget
     return budget
 
 

@@ -156,3 +156,14 @@ def test_every_method_but_the_safe_ones_can_create_everywhere(method: str) -> No
         assert not can_create(safe.lower())
         read = Outgoing("x", "positive", safe, "http://h/issues", {}, b"", None)
         assert LiveSafety(capped=False, read_only=True).refusal(read) is None
+
+
+def test_the_factory_and_the_clients_guard_load_without_pytest() -> None:
+    # IssueFactory is used from plain scripts too: the budget module imports pytest only
+    # when a pytest run asks for its budget.
+    code = (
+        "import sys, pytest_antimetal.factory, pytest_antimetal.live_guard\n"
+        "print('pytest' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
