@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from pytest_antimetal.contract.coverage import parse_percent
+from pytest_antimetal.contract.dispatch import MIN_RATE
 from pytest_antimetal.contract.operations import (
     ContractOperation,
     UnknownOperation,
@@ -61,13 +62,6 @@ def number_option(config: pytest.Config, option: str, ini: str, kind: type, defa
     if value <= 0 and not (kind is int and option == "antimetal_live_budget" and value == 0):
         raise pytest.UsageError(f"{source}: must be positive, got {value}{_SEE}")
     return value
-
-
-MIN_RATE = 1 / 86_400
-"""The smallest ``--antimetal-rate``: one request a day. The pacer sleeps ``1/rate`` seconds in
-a sender thread, and a sleep past about 292 years overflows there (``1e-300`` did, as a
-traceback mid-run); a day is far from that, even split over xdist workers, and slower than
-any limit a live API sets."""
 
 
 def rate_option(config: pytest.Config) -> float | None:

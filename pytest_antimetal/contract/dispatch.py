@@ -28,6 +28,7 @@ __all__ = [
     "DEFAULT_CONCURRENCY",
     "DEFAULT_RETRY_WAIT",
     "MAX_RETRY_AFTER",
+    "MIN_RATE",
     "Dispatcher",
     "Pacer",
 ]
@@ -44,6 +45,13 @@ DEFAULT_RETRY_WAIT = 1.0
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+
+MIN_RATE = 1 / 86_400
+"""The smallest ``--antimetal-rate``: one request a day. The pacer sleeps ``1/rate`` seconds in
+a sender thread, and a sleep past about 292 years overflows there (``1e-300`` did, as a
+traceback mid-run); a day is far from that, even split over xdist workers, and slower than
+any limit a live API sets."""
 
 
 class Pacer:
@@ -63,8 +71,10 @@ class Pacer:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        if rate is not None and not (math.isfinite(rate) and rate > 0):
-            raise ValueError(f"rate must be a positive number of requests per second, got {rate}")
+        if rate is not None and not (math.isfinite(rate) and rate >= MIN_RATE):
+            raise ValueError(
+                f"rate must be at least one request a day ({MIN_RATE:.3g} a second), got {rate}"
+            )
         self.rate = rate
         self._clock = clock
         self._sleep = sleep

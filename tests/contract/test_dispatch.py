@@ -277,10 +277,13 @@ class _Stop(Exception):
     pass
 
 
-@pytest.mark.parametrize("rate", [0.0, -1.0, float("nan"), float("inf")])
-def test_a_rate_must_be_positive_and_finite(rate: float) -> None:
+@pytest.mark.parametrize("rate", [0.0, -1.0, float("nan"), float("inf"), 1e-300, 1e-6])
+def test_a_rate_must_be_finite_and_at_least_one_request_a_day(rate: float) -> None:
+    # The pacer is a plain class too (ContractSettings(rate=...) reaches it without the
+    # plugin's usage check): 1e-300 overflowed its sleep in a sender thread.
     with pytest.raises(ValueError, match="rate"):
         Pacer(rate)
+    assert Pacer(1 / 86_400).rate == 1 / 86_400
 
 
 # -- Sender: budget, Retry-After, 429 -------------------------------------------------------
