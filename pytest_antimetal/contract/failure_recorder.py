@@ -7,7 +7,7 @@ and is grouped by root cause in the part's book; the part keeps the first few pe
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from pytest_antimetal.contract.auth_probe import PUBLIC_CREDENTIALS
 from pytest_antimetal.contract.checking import Finding
@@ -78,15 +78,17 @@ class FailureRecorder:
         self,
         result: PartResult,
         out: Outgoing,
-        headers: dict[str, str],
+        headers: Mapping[str, str],
         received: ReceivedResponse,
         found: Iterable[Finding],
     ) -> None:
-        """Record what the checks *found* on *out*'s answer (*headers*: as sent)."""
+        """Record what the checks *found* on *out*'s answer (*headers*: as sent, httpx's
+        ``Headers``, whose repr masks the credential; a plain copy is made only to redact
+        it, and only when something failed)."""
         shown: SentRequest | None = None
         for finding in found:
-            if shown is None:  # redacted once, and only when something failed
-                shown = self.shown(out, headers)
+            if shown is None:
+                shown = self.shown(out, dict(headers))
             self.fail(
                 result,
                 out,

@@ -372,7 +372,7 @@ class ContractRunner:
             result.stats.created.append(identity if isinstance(identity, (int, str)) else "?")
         ran, findings = pieces.checker.judge(out, response, received, sent_at=sent_at, extra=extra)
         result.stats.checks += ran
-        self.failures.findings(result, out, dict(response.request.headers), received, findings)
+        self.failures.findings(result, out, response.request.headers, received, findings)
 
     def _ignored_auth(
         self,

@@ -16,7 +16,7 @@ import json
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -60,7 +60,9 @@ class Outgoing:
     intent: Intent
     method: str
     url: str
-    headers: dict[str, str]
+    headers: dict[str, str] = field(repr=False)
+    """As sent (the credential included): out of the repr, so a ``-l`` traceback showing the
+    request never shows the key; reports show them through ``SentRequest.redacted``."""
     content: bytes
     body: Any
     case: Any = None

@@ -157,3 +157,15 @@ def test_a_recorded_failure_hides_the_key_and_the_part_keeps_the_first_few() -> 
     )
     assert public.secrets == ()
     assert f"Bearer {KEY}" in public.public and f"Bearer {INVALID_KEY}" in public.public
+
+
+def test_an_outgoing_request_shows_no_headers_in_its_repr() -> None:
+    # A `-l` traceback through the runner shows an Outgoing as a local: its headers hold the
+    # credential as sent.
+    from pytest_antimetal.contract.sending import Outgoing
+
+    out = Outgoing(
+        "x", "positive", "GET", "http://h/issues", {"Authorization": "Bearer s3"}, b"", None
+    )
+    assert "s3" not in repr(out) and "Authorization" not in repr(out)
+    assert out.headers["Authorization"] == "Bearer s3"
