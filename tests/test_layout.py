@@ -229,3 +229,18 @@ def test_feature_packages_import_nothing_heavy() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+LONG_MODULE = 450
+
+
+def test_a_long_module_holds_one_concept_and_says_which() -> None:
+    # Issue 12: no module over ~450 lines unless it holds one concept, which its docstring
+    # names ("One concept" and what it is), so a newcomer knows why it was not split.
+    long = sorted(
+        f"{name} ({lines} lines)"
+        for name, path in MODULES.items()
+        if (lines := len((text := path.read_text(encoding="utf-8")).splitlines())) > LONG_MODULE
+        and "one concept" not in (ast.get_docstring(ast.parse(text)) or "").lower()
+    )
+    assert long == []

@@ -14,15 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from pytest_antimetal.contract.checks import (
-    OWN_CHECKS,
-    CheckFailed,
-    ContractRules,
-    Exchange,
-    RunState,
-    applies,
-)
+from pytest_antimetal.contract.checks import OWN_CHECKS, CheckFailed, Exchange, RunState, applies
 from pytest_antimetal.contract.report import ReceivedResponse
+from pytest_antimetal.contract.rules import ContractRules
 from pytest_antimetal.contract.spec_rules import classify_datetime, get_path
 
 if TYPE_CHECKING:

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from pytest_antimetal.contract.entries import format_part
 from pytest_antimetal.contract.failure_repr import failure_repr
-from pytest_antimetal.contract.grouping import format_part
 from pytest_antimetal.contract.operations import ContractOperation
 from pytest_antimetal.contract.part_result import PartResult
 from pytest_antimetal.contract.parts import items_for

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from pytest_antimetal.contract.checking import Checker
-from pytest_antimetal.contract.checks import ContractRules, RunState
+from pytest_antimetal.contract.checks import RunState
 from pytest_antimetal.contract.generation import CaseGenerator
 from pytest_antimetal.contract.operations import ContractOperation
+from pytest_antimetal.contract.rules import ContractRules
 from pytest_antimetal.contract.sending import RequestBuilder
 from pytest_antimetal.contract.settings import ContractSettings
 from pytest_antimetal.secrets import bearer

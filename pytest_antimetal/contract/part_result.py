@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from pytest_antimetal.contract.coverage import CoverageLog
-from pytest_antimetal.contract.grouping import Entry, EntryBook
+from pytest_antimetal.contract.entries import Entry
+from pytest_antimetal.contract.grouping import EntryBook
 from pytest_antimetal.contract.report import Failure, RunStats
 
 __all__ = ["PartResult"]

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from pytest_antimetal.contract.grouping import Entry
+from pytest_antimetal.contract.entries import Entry
 from pytest_antimetal.contract.items import (
     COVERAGE_PROPERTY,
     ENTRIES_PROPERTY,

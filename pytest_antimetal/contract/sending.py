@@ -31,7 +31,7 @@ from pytest_antimetal.spec.formats import now_utc
 if TYPE_CHECKING:
     import httpx
 
-    from pytest_antimetal.contract.checks import ContractRules
+    from pytest_antimetal.contract.rules import ContractRules
 
 __all__ = [
     "RETRIES_ON_429",

@@ -21,16 +21,12 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from pytest_antimetal.contract.checks import (
-    OWN_CHECKS,
-    CheckFailed,
-    ContractRules,
-    Exchange,
-    RunState,
-)
+from pytest_antimetal.contract.checks import OWN_CHECKS, CheckFailed, Exchange, RunState
 from pytest_antimetal.contract.coverage import DocumentModel
-from pytest_antimetal.contract.grouping import Entry, OperationRef, entry_key
+from pytest_antimetal.contract.entries import Entry, OperationRef
+from pytest_antimetal.contract.grouping import entry_key
 from pytest_antimetal.contract.report import REDACTED, Failure, ReceivedResponse, SentRequest
+from pytest_antimetal.contract.rules import ContractRules
 
 if TYPE_CHECKING:
     from pytest_antimetal.spec import Spec

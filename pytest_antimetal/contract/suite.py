@@ -29,7 +29,8 @@ from pytest_antimetal.contract.config import (
     sequences,
 )
 from pytest_antimetal.contract.coverage import CoverageLog, CoverageReport
-from pytest_antimetal.contract.grouping import Entry, EntryBook
+from pytest_antimetal.contract.entries import Entry
+from pytest_antimetal.contract.grouping import EntryBook
 from pytest_antimetal.contract.operations import ContractOperation
 from pytest_antimetal.contract.parts import STATEFUL_PARTS
 from pytest_antimetal.contract.report import RunStats

@@ -119,13 +119,9 @@ def write_report(suite: ContractSuite) -> list[Path]:
     summary = bool(os.environ.get("GITHUB_STEP_SUMMARY"))
     if suite.report_dir is None and not summary:
         return []
-    from pytest_antimetal.contract.checks import ContractRules
-    from pytest_antimetal.contract.report_files import (
-        ReportContext,
-        append_step_summary,
-        markdown,
-        write_report,
-    )
+    from pytest_antimetal.contract.report_context import ReportContext
+    from pytest_antimetal.contract.report_files import append_step_summary, markdown, write_report
+    from pytest_antimetal.contract.rules import ContractRules
 
     context = ReportContext(
         seed=suite.seed,
