@@ -90,11 +90,15 @@ class ContractSuite:
             or ini_bool(config, "antimetal_read_only")
         )
         """Only the operations that change nothing run (and not the stateful part)."""
-        self.keep_created: bool = bool(
-            config.getoption("antimetal_keep_created", False)
-            or ini_bool(config, "antimetal_keep_created")
+        self.keep_created_by: str | None = (
+            "--antimetal-keep-created"
+            if config.getoption("antimetal_keep_created", False)
+            else "ini antimetal_keep_created"
+            if ini_bool(config, "antimetal_keep_created")
+            else None
         )
-        """What this run created on a live target stays there (else it is deleted at the end)."""
+        """What asked that this run's creations on a live target stay there (the summary names
+        it); ``None``: they are deleted at the end."""
         self.operations: tuple[ContractOperation, ...] = tuple(
             op
             for op in selected_operations(config, self.spec)
@@ -149,6 +153,11 @@ class ContractSuite:
         """The live counter of ``-v`` runs, made at session start (else ``None``)."""
         self.fake: FakeAntimetal | None = None
         self._runner: ContractRunner | None = None
+
+    @property
+    def keep_created(self) -> bool:
+        """What this run created on a live target stays there (else it is deleted at the end)."""
+        return self.keep_created_by is not None
 
     @property
     def api_key(self) -> APIKey:

@@ -64,7 +64,7 @@ def terminal_summary(suite: ContractSuite, terminalreporter: Any) -> None:
                 left = ", ".join(suite.not_deleted)
                 tr.line(f"could not delete: {len(suite.not_deleted)} ({left})", red=True)
         elif suite.capped and suite.keep_created and stats.created:
-            tr.line("kept (--antimetal-keep-created): what this run created was not deleted")
+            tr.line(f"kept ({suite.keep_created_by}): what this run created was not deleted")
         if suite.capped:
             # Both numbers: what was sent against the cap (every request that can create,
             # whatever it tested) and what the server accepted.

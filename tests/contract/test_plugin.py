@@ -339,7 +339,7 @@ def test_keep_created_from_the_ini(
     out = _output(result)
     assert result.ret == pytest.ExitCode.OK, out
     assert left and deletes == []
-    assert "kept (--antimetal-keep-created)" in out
+    assert "kept (ini antimetal_keep_created)" in out
     assert "deleted at the end" not in out
 
 
