@@ -56,3 +56,34 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "pytester" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.nested_session)
+
+
+def _transports() -> tuple[object, ...]:
+    import httpx
+
+    return (
+        httpx.HTTPTransport.handle_request,
+        httpx.MockTransport.handle_request,
+        httpx.AsyncHTTPTransport.handle_async_request,
+        httpx.MockTransport.handle_async_request,
+    )
+
+
+@pytest.fixture(autouse=True)
+def _no_vcr_patch_outlives_its_test() -> Iterator[None]:
+    """A test leaves httpx's transports as it found them.
+
+    VCR.py saves a cassette in ``__exit__`` before it undoes its patches; when the save raises
+    (our guard refusing a cassette, tested without ``on_refusal``), the patches stay until the
+    suspended patch generator is collected. A later test in the same worker then had its
+    responses recorded (read whole) by a stale cassette: a flaky failure far from its cause.
+    Collecting here closes that generator; a patch that survives even that fails the test
+    that left it.
+    """
+    before = _transports()
+    yield
+    if _transports() != before:
+        import gc
+
+        gc.collect()
+        assert _transports() == before, "an httpx transport is still patched after this test"
